@@ -1,0 +1,69 @@
+"""Settings from environment variables, read once per process."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _secret() -> str:
+    """CRM_SECRET, else a random secret kept in .data/secret so every process of one install agrees."""
+    if value := os.environ.get("CRM_SECRET"):
+        return value
+    path = Path(os.environ.get("CRM_DATA_DIR", ROOT / ".data")) / "secret"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    path.write_text(value)
+    path.chmod(0o600)
+    return value
+
+
+def _csv(name: str, default: str) -> tuple[str, ...]:
+    return tuple(v.strip() for v in os.environ.get(name, default).split(",") if v.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str = field(default_factory=lambda: os.environ.get("CRM_ENV", "dev"))
+    neo4j_uri: str = field(
+        default_factory=lambda: os.environ.get("NEO4J_URI", "bolt://127.0.0.1:7687")
+    )
+    neo4j_user: str = field(default_factory=lambda: os.environ.get("NEO4J_USER", ""))
+    neo4j_password: str = field(default_factory=lambda: os.environ.get("NEO4J_PASSWORD", ""))
+    neo4j_database: str = field(default_factory=lambda: os.environ.get("NEO4J_DATABASE", "neo4j"))
+    redis_url: str = field(
+        default_factory=lambda: os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    )
+    secret: str = field(default_factory=_secret)
+    token_ttl_seconds: int = field(
+        default_factory=lambda: int(os.environ.get("CRM_TOKEN_TTL", "43200"))
+    )
+    required_buying_roles: tuple[str, ...] = field(
+        default_factory=lambda: _csv(
+            "CRM_REQUIRED_BUYING_ROLES", "DECISION_MAKER,ECONOMIC_BUYER,CHAMPION"
+        )
+    )
+    neglect_days: int = field(default_factory=lambda: int(os.environ.get("CRM_NEGLECT_DAYS", "30")))
+    changes_retention: int = field(
+        default_factory=lambda: int(os.environ.get("CRM_CHANGES_RETENTION", "1000000"))
+    )
+
+    @property
+    def dev(self) -> bool:
+        return self.env == "dev"
+
+    @property
+    def neo4j_auth(self) -> tuple[str, str] | None:
+        return (self.neo4j_user, self.neo4j_password) if self.neo4j_user else None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

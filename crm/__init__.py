@@ -1,0 +1,1 @@
+"""The app entry: Starlette app factory and the `crm` command line."""

@@ -1,0 +1,173 @@
+"""Starlette app factory: /graphql (HTTP and graphql-transport-ws), /healthz, /readyz."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import time
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types import ExecutionResult
+from strawberry.types.unset import UnsetType
+
+from config.settings import Settings, get_settings
+from crm import logs
+from domain.deps import Deps
+from domain.errors import CrmError
+from graph.db import current_round_trips, start_counting
+from graph.migrations import migrate
+from resolvers.loaders import Loaders
+from schema.context import Context
+from schema.root import build_schema
+
+log = logging.getLogger("crm.api")
+
+
+class GraphQLApp(GraphQL[Context, None]):
+    def __init__(self, deps: Deps, settings: Settings) -> None:
+        super().__init__(
+            build_schema(),
+            graphql_ide="graphiql" if settings.dev else None,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            max_subscriptions_per_connection=50,
+        )
+        self.deps = deps
+        self.settings = settings
+
+    async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
+        context = Context(
+            request=request,
+            response=response,
+            deps=self.deps,
+            loaders=Loaders(self.deps),
+            round_trips=start_counting(),
+        )
+        if isinstance(request, Request):
+            await self._authenticate(context, request.headers.get("authorization"))
+            context.round_trips = start_counting()  # authentication is not the operation's cost
+        return context
+
+    async def _authenticate(self, context: Context, credential: str | None) -> None:
+        try:
+            context.principal = await self.deps.auth.authenticate(credential)
+        except CrmError as exc:
+            context.auth_error = exc
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        params = context.connection_params or {}
+        credential = params.get("Authorization") or params.get("authorization") or params.get("token")
+        await self._authenticate(context, str(credential) if credential else None)
+        if context.principal is None:
+            raise ConnectionRejectionError({"message": "sign in with a token or API key in connection_init"})
+        return None
+
+    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+        response = await super().process_result(request, result)
+        if not self.settings.env == "prod":
+            count = current_round_trips()
+            if count is not None:
+                response.setdefault("extensions", {})["cypherRoundTrips"] = count  # type: ignore[typeddict-item]
+        return response
+
+
+class RequestLog:
+    """Gives each HTTP request an id (X-Request-Id) and logs it as one JSON line."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        rid = headers.get(b"x-request-id", b"").decode()[:64] or uuid.uuid4().hex
+        token = logs.request_id.set(rid)
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Any) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", []).append((b"x-request-id", rid.encode()))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            log.info(
+                "request",
+                extra={
+                    "method": scope.get("method"),
+                    "path": scope.get("path"),
+                    "status": status,
+                    "ms": round((time.perf_counter() - started) * 1000, 2),
+                },
+            )
+            logs.request_id.reset(token)
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or get_settings()
+    deps = Deps.connect(settings)
+    graphql = GraphQLApp(deps, settings)
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        async def redis_ok() -> bool:
+            try:
+                return bool(await asyncio.wait_for(deps.redis.ping(), 2.0))
+            except Exception:  # noqa: BLE001 - any failure means not ready
+                return False
+
+        neo4j, redis = await asyncio.gather(asyncio.wait_for(deps.db.ping(), 3.0), redis_ok(), return_exceptions=True)
+        checks = {"neo4j": neo4j is True, "redis": redis is True}
+        ok = all(checks.values())
+        return JSONResponse({"status": "ready" if ok else "unavailable", **checks}, status_code=200 if ok else 503)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if os.environ.get("CRM_MIGRATE_ON_START", "1") != "0":
+            try:
+                await migrate(deps.db)
+            except Exception:  # the API still starts; /readyz tells the story
+                log.exception("migration at start failed")
+        yield
+        await deps.close()
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+        ],
+        middleware=[Middleware(RequestLog)],
+        lifespan=lifespan,
+    )
+    app.state.deps = deps
+    return app
+
+
+def app_from_env() -> Starlette:
+    """Entry for `uvicorn --factory crm.app:app_from_env`."""
+    logs.setup(os.environ.get("CRM_LOG_LEVEL", "INFO"))
+    return create_app()

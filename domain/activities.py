@@ -1,0 +1,82 @@
+"""Activities: the customer history every colleague sees."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from domain import refs, validate
+from domain.auth import CRM_WRITERS, Principal, Role
+from domain.deps import Deps
+from domain.errors import BadInput
+from domain.ids import new_id
+from graph import activities as q
+from graph.db import Row, Tx
+from graph.paging import Page, PageArgs, read_page
+
+TYPES = ("CALL", "MEETING", "VISIT", "EMAIL", "NOTE", "RESEARCH", "TASK")
+SUBJECT_FIELDS = {
+    "companyId": "Company",
+    "opportunityId": "Opportunity",
+    "leadId": "Lead",
+    "ticketId": "Ticket",
+}
+TIMELINES = {
+    "Person": q.PERSON_TIMELINE,
+    "Company": q.COMPANY_TIMELINE,
+    "Opportunity": q.OPPORTUNITY_TIMELINE,
+}
+
+
+async def get(deps: Deps, activity_id: str) -> Row | None:
+    row = await deps.db.read_one(q.BY_ID, {"id": activity_id})
+    return row["node"] if row else None
+
+
+async def timeline(deps: Deps, label: str, node_id: str, args: PageArgs) -> Page:
+    params = {"id": node_id, **args.after_params("afterAt", "afterId")}
+    return await read_page(deps.db, TIMELINES[label], params, args)
+
+
+def _when(value: datetime | None) -> str:
+    when = value or datetime.now(UTC)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.isoformat()
+
+
+async def log(deps: Deps, who: Principal, data: dict[str, Any]) -> str:
+    who.require(CRM_WRITERS | {Role.TECHNICIAN}, "log activities")
+    if data.get("type") not in TYPES:
+        raise BadInput("unknown activity type", field="type")
+    duration = data.get("durationMinutes")
+    if duration is not None and not 0 <= duration <= 7 * 24 * 60:
+        raise BadInput("durationMinutes must be between 0 and 10080", field="durationMinutes")
+    checks: dict[str, tuple[str, str | None]] = {
+        field: (label, data.get(field)) for field, label in SUBJECT_FIELDS.items()
+    }
+    person_ids = list(dict.fromkeys(data.get("personIds") or []))
+    for i, person_id in enumerate(person_ids):
+        checks[f"personIds[{i}]"] = ("Person", person_id)
+    subject_ids = [node_id for _, node_id in checks.values() if node_id]
+    if not subject_ids:
+        raise BadInput("an activity needs at least one subject (person, company, opportunity, lead or ticket)")
+    params = {
+        "id": new_id("Activity"),
+        "byId": who.user_id,
+        "type": data["type"],
+        "subject": validate.text(data.get("subject"), "subject", required=True, max_len=500),
+        "body": validate.text(data.get("body"), "body", max_len=100_000),
+        "outcome": validate.text(data.get("outcome"), "outcome", max_len=2000),
+        "occurredAt": _when(data.get("occurredAt")),
+        "durationMinutes": duration,
+        "subjectIds": subject_ids,
+    }
+
+    async def work(tx: Tx) -> None:
+        await refs.require(tx, checks)
+        await tx.run(q.CREATE, params)
+
+    await deps.db.transaction(work)
+    await deps.bus.publish("ACTIVITY", str(params["id"]), "CREATED", data.keys(), who.user_id)
+    return str(params["id"])

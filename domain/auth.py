@@ -1,0 +1,142 @@
+"""Passwords, signed tokens, API keys and the principal a request acts as."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from config.settings import Settings
+from domain.errors import Forbidden, Unauthenticated
+from graph import users as q
+from graph.db import Db, Row
+
+API_KEY_PREFIX = "crmk_"
+_hasher = PasswordHasher()
+# A hash to verify against when the email is unknown, so timing does not reveal accounts.
+_DUMMY_HASH = _hasher.hash("not a password")
+
+
+class Role(str, Enum):
+    ADMIN = "ADMIN"
+    SALES_MANAGER = "SALES_MANAGER"
+    SALES_REP = "SALES_REP"
+    MARKETING = "MARKETING"
+    SERVICE_AGENT = "SERVICE_AGENT"
+    TECHNICIAN = "TECHNICIAN"
+    INTEGRATION = "INTEGRATION"
+
+
+# Who may write customer master data (companies, units, persons, relations, activities).
+CRM_WRITERS = frozenset(
+    {
+        Role.ADMIN,
+        Role.SALES_MANAGER,
+        Role.SALES_REP,
+        Role.MARKETING,
+        Role.SERVICE_AGENT,
+        Role.INTEGRATION,
+    }
+)
+CRM_DELETERS = frozenset({Role.ADMIN, Role.SALES_MANAGER, Role.INTEGRATION})
+
+
+@dataclass(frozen=True)
+class Principal:
+    user: Row
+    role: Role
+    api_key_id: str | None = None
+
+    @property
+    def user_id(self) -> str:
+        return str(self.user["id"])
+
+    def require(self, roles: frozenset[Role] | set[Role], action: str) -> None:
+        if self.role not in roles:
+            raise Forbidden(f"role {self.role.value} may not {action}")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(stored: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(stored or _DUMMY_HASH, password) and stored is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def issue_token(settings: Settings, user_id: str) -> str:
+    now = int(time.time())
+    claims = {"sub": user_id, "iat": now, "exp": now + settings.token_ttl_seconds, "typ": "user"}
+    return jwt.encode(claims, settings.secret, algorithm="HS256")
+
+
+def new_api_key() -> tuple[str, str]:
+    key = API_KEY_PREFIX + secrets.token_urlsafe(32)
+    return key, key_hash(key)
+
+
+def key_hash(key: str) -> str:
+    # API keys carry 256 random bits, so a fast hash is as safe as a slow one here.
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class Authenticator:
+    """Resolves a bearer credential to a principal, with a short per-process cache."""
+
+    TTL = 5.0
+
+    def __init__(self, db: Db, settings: Settings) -> None:
+        self.db = db
+        self.settings = settings
+        self._cache: dict[str, tuple[float, Principal]] = {}
+
+    def forget(self) -> None:
+        self._cache.clear()
+
+    async def authenticate(self, credential: str | None) -> Principal | None:
+        """None without credential; Unauthenticated for a bad one."""
+        if not credential:
+            return None
+        credential = credential.strip()
+        if credential.lower().startswith("bearer "):
+            credential = credential[7:].strip()
+        if not credential:
+            return None
+        hit = self._cache.get(credential)
+        now = time.monotonic()
+        if hit and hit[0] > now:
+            return hit[1]
+        principal = await self._resolve(credential)
+        if len(self._cache) > 10_000:
+            self._cache.clear()
+        self._cache[credential] = (now + self.TTL, principal)
+        return principal
+
+    async def _resolve(self, credential: str) -> Principal:
+        if credential.startswith(API_KEY_PREFIX):
+            row = await self.db.write(q.PRINCIPAL_BY_KEY, {"hash": key_hash(credential)})
+            if not row:
+                raise Unauthenticated("invalid or revoked API key")
+            return Principal(row[0]["user"], Role(row[0]["keyRole"]), row[0]["keyId"])
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                credential, self.settings.secret, algorithms=["HS256"], options={"require": ["exp", "sub"]}
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise Unauthenticated("token expired") from exc
+        except jwt.InvalidTokenError as exc:
+            raise Unauthenticated("invalid token") from exc
+        user = await self.db.read_one(q.USER_BY_ID, {"id": claims["sub"]})
+        if user is None or not user["user"]["active"]:
+            raise Unauthenticated("user unknown or inactive")
+        return Principal(user["user"], Role(user["user"]["role"]))

@@ -1,0 +1,150 @@
+"""The relationship graph: relations, acquaintances, buying centers, paths and org charts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain import refs, validate
+from domain.auth import CRM_WRITERS, Principal
+from domain.deps import Deps
+from domain.errors import BadInput
+from graph import b2b as q
+from graph.db import Row, Tx
+from graph.paging import Page, PageArgs, read_page
+
+RELATION_TYPES = ("REPORTS_TO", "INFLUENCES", "KNOWS")
+BUYING_ROLES = (
+    "DECISION_MAKER",
+    "ECONOMIC_BUYER",
+    "TECHNICAL_EVALUATOR",
+    "INFLUENCER",
+    "CHAMPION",
+    "USER",
+    "GATEKEEPER",
+    "BLOCKER",
+)
+ATTITUDES = ("SUPPORTER", "NEUTRAL", "SKEPTIC", "OPPONENT", "UNKNOWN")
+
+
+def _hops(value: int) -> int:
+    if not 1 <= value <= 6:
+        raise BadInput("maxHops must be between 1 and 6", argument="maxHops")
+    return value
+
+
+def _first(value: int | None, default: int = 10) -> int:
+    first = default if value is None else value
+    if not 0 <= first <= 100:
+        raise BadInput("first must be between 0 and 100", argument="first")
+    return first
+
+
+async def relate(deps: Deps, who: Principal, from_id: str, to_id: str, type_: str, strength: float | None) -> Row:
+    who.require(CRM_WRITERS, "relate persons")
+    if type_ not in RELATION_TYPES:
+        raise BadInput("unknown relation type", argument="type")
+    if from_id == to_id:
+        raise BadInput("a person cannot be related to themself", argument="toId")
+    validate.unit_interval(strength, "strength")
+    params = {"fromId": from_id, "toId": to_id, "type": type_, "strength": strength}
+
+    async def work(tx: Tx) -> list[Row]:
+        await refs.require(tx, {"fromId": ("Person", from_id), "toId": ("Person", to_id)})
+        return await tx.run(q.RELATE, params)
+
+    rows = await deps.db.transaction(work)
+    await deps.bus.publish("PERSON", from_id, "UPDATED", ("relations",), who.user_id)
+    return rows[0]
+
+
+async def unrelate(deps: Deps, who: Principal, from_id: str, to_id: str, type_: str) -> bool:
+    who.require(CRM_WRITERS, "unrelate persons")
+    rows = await deps.db.write(q.UNRELATE, {"fromId": from_id, "toId": to_id, "type": type_})
+    deleted = bool(rows and rows[0]["deleted"])
+    if deleted:
+        await deps.bus.publish("PERSON", from_id, "UPDATED", ("relations",), who.user_id)
+    return deleted
+
+
+async def acquaint(deps: Deps, who: Principal, user_id: str, person_id: str, strength: float | None) -> bool:
+    who.require(CRM_WRITERS, "record acquaintances")
+    validate.unit_interval(strength, "strength")
+
+    async def work(tx: Tx) -> None:
+        await refs.require(tx, {"userId": ("User", user_id), "personId": ("Person", person_id)})
+        await tx.run(q.ACQUAINT, {"userId": user_id, "personId": person_id, "strength": strength})
+
+    await deps.db.transaction(work)
+    return True
+
+
+async def relations(deps: Deps, person_id: str, args: PageArgs) -> Page:
+    return await read_page(deps.db, q.RELATIONS_PAGE, {"id": person_id, "after": args.after}, args)
+
+
+async def set_role(
+    deps: Deps, who: Principal, opportunity_id: str, person_id: str, roles: list[str], attitude: str | None
+) -> None:
+    who.require(CRM_WRITERS, "change buying centers")
+    roles = list(dict.fromkeys(roles))
+    if not roles:
+        raise BadInput("give the person at least one role", argument="roles")
+    if any(r not in BUYING_ROLES for r in roles) or (attitude and attitude not in ATTITUDES):
+        raise BadInput("unknown role or attitude")
+    params = {"opportunityId": opportunity_id, "personId": person_id, "roles": roles, "attitude": attitude}
+
+    async def work(tx: Tx) -> None:
+        await refs.require(tx, {"opportunityId": ("Opportunity", opportunity_id), "personId": ("Person", person_id)})
+        await tx.run(q.SET_ROLE, params)
+
+    await deps.db.transaction(work)
+    await deps.bus.publish("OPPORTUNITY", opportunity_id, "UPDATED", ("buyingCenter",), who.user_id)
+
+
+async def remove_member(deps: Deps, who: Principal, opportunity_id: str, person_id: str) -> None:
+    who.require(CRM_WRITERS, "change buying centers")
+
+    async def work(tx: Tx) -> None:
+        await refs.require(tx, {"opportunityId": ("Opportunity", opportunity_id), "personId": ("Person", person_id)})
+        await tx.run(q.REMOVE_MEMBER, {"opportunityId": opportunity_id, "personId": person_id})
+
+    await deps.db.transaction(work)
+    await deps.bus.publish("OPPORTUNITY", opportunity_id, "UPDATED", ("buyingCenter",), who.user_id)
+
+
+async def buying_center(deps: Deps, opportunity_id: str) -> Row | None:
+    """Members, relations among them, missing roles and neglected members, in one round trip."""
+    row = await deps.db.read_one(
+        q.BUYING_CENTER, {"opportunityId": opportunity_id, "neglectDays": deps.settings.neglect_days}
+    )
+    if row is None:
+        return None
+    held = {role for member in row["members"] for role in member["roles"] or []}
+    row["missingRoles"] = [r for r in deps.settings.required_buying_roles if r not in held]
+    row["neglected"] = [m["person"] for m in row["members"] if m["neglected"]]
+    return row
+
+
+async def influence_paths(deps: Deps, from_id: str, to_id: str, max_hops: int, first: int | None) -> list[Row]:
+    query = q.INFLUENCE_PATHS.replace("{max_hops}", str(_hops(max_hops)))
+    if from_id == to_id:
+        raise BadInput("fromPersonId and toPersonId are the same person", argument="toPersonId")
+    rows = await deps.db.read(query, {"fromId": from_id, "toId": to_id, "first": _first(first)})
+    if not rows:
+        await refs.require_read(deps.db, {"fromPersonId": ("Person", from_id), "toPersonId": ("Person", to_id)})
+    return rows
+
+
+async def introduction_paths(deps: Deps, to_id: str, max_hops: int, first: int | None) -> list[Row]:
+    query = q.INTRODUCTION_PATHS.replace("{max_rel_hops}", str(_hops(max_hops) - 1))
+    rows = await deps.db.read(query, {"toId": to_id, "first": _first(first)})
+    if not rows:
+        await refs.require_read(deps.db, {"toPersonId": ("Person", to_id)})
+    return rows
+
+
+async def org_chart(deps: Deps, company_id: str) -> list[Row]:
+    rows = await deps.db.read(q.ORG_CHART, {"companyId": company_id})
+    if not rows:
+        await refs.require_read(deps.db, {"companyId": ("Company", company_id)})
+    return rows

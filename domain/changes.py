@@ -1,0 +1,40 @@
+"""The change feed: who may read it and how it pages."""
+
+from __future__ import annotations
+
+from domain.auth import Principal, Role
+from domain.deps import Deps
+from domain.errors import BadInput
+from domain.events import ChangeEvent
+
+FEED_ROLES = frozenset({Role.ADMIN, Role.INTEGRATION})
+
+
+def require_feed_access(who: Principal) -> None:
+    who.require(FEED_ROLES, "follow every change")
+
+
+async def feed(
+    deps: Deps, who: Principal, after: str | None, first: int | None, types: set[str] | None
+) -> tuple[list[ChangeEvent], bool]:
+    """Events after the cursor, oldest first, filtered by type."""
+    require_feed_access(who)
+    size = 100 if first is None else first
+    if not 0 <= size <= 1000:
+        raise BadInput("first must be between 0 and 1000", argument="first")
+    if after is not None and not _is_stream_id(after):
+        raise BadInput("invalid cursor", argument="after")
+    out: list[ChangeEvent] = []
+    cursor = after
+    while len(out) <= size:
+        batch = await deps.bus.read(cursor, 500)
+        if not batch:
+            break
+        out.extend(e for e in batch if types is None or e.type in types)
+        cursor = batch[-1].event_id
+    return out[:size], len(out) > size
+
+
+def _is_stream_id(value: str) -> bool:
+    ms, _, seq = value.partition("-")
+    return ms.isdigit() and seq.isdigit()

@@ -1,0 +1,158 @@
+"""Companies and corporate groups."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from domain import refs, validate
+from domain.auth import CRM_DELETERS, CRM_WRITERS, Principal
+from domain.deps import Deps
+from domain.errors import BadInput, Conflict, NotFound
+from domain.ids import new_id
+from graph import common
+from graph import companies as q
+from graph.db import Row, Tx
+from graph.paging import Page, PageArgs, read_page
+from graph.projection import project
+
+PARTS = frozenset(q.FRAGMENTS)
+SCALARS = ("name", "domain", "industry", "city", "country", "isReference")
+
+
+def projection(include: Iterable[str]) -> str:
+    return project("c", q.BASE, q.FRAGMENTS, include)
+
+
+async def get(deps: Deps, company_id: str, include: Iterable[str] = ()) -> Row | None:
+    row = await deps.db.read_one(q.BY_ID.format(projection=projection(include)), {"id": company_id})
+    return row["node"] if row else None
+
+
+async def get_many(deps: Deps, ids: list[str], include: Iterable[str] = ()) -> dict[str, Row]:
+    rows = await deps.db.read(q.BY_IDS.format(projection=projection(include)), {"ids": ids})
+    return {r["key"]: r["value"] for r in rows}
+
+
+async def by_external_id(deps: Deps, system: str, value: str, include: Iterable[str] = ()) -> Row | None:
+    row = await deps.db.read_one(common.BY_EXTERNAL_ID, refs.external_key("Company", system, value))
+    return await get(deps, row["id"], include) if row else None
+
+
+def filter_params(flt: dict[str, Any] | None) -> dict[str, Any]:
+    flt = flt or {}
+    name = validate.text(flt.get("nameContains"), "filter.nameContains", max_len=200)
+    city = validate.text(flt.get("city"), "filter.city", max_len=200)
+    return {
+        "nameContains": name.lower() if name else None,
+        "industry": flt.get("industry"),
+        "city": city.lower() if city else None,
+        "ownerId": flt.get("ownerId"),
+        "parentId": flt.get("parentId"),
+        "ids": flt.get("ids"),
+    }
+
+
+async def page(deps: Deps, args: PageArgs, flt: dict[str, Any] | None, include: Iterable[str] = ()) -> Page:
+    query = q.PAGE.format(
+        filter=q.FILTER,
+        after=q.AFTER,
+        projection=projection(include),
+        total=q.TOTAL if args.with_total else "",
+        total_value="total" if args.with_total else "null",
+    )
+    params = {**filter_params(flt), **args.after_params("afterName", "afterId")}
+    return await read_page(deps.db, query, params, args)
+
+
+def _scalars(data: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if "name" in data:
+        out["name"] = validate.text(data["name"], "name", required=True, max_len=300)
+    for key in ("domain", "industry", "city", "country"):
+        if key in data:
+            out[key] = validate.text(data[key], key, max_len=200)
+    if out.get("domain"):
+        out["domain"] = str(out["domain"]).lower()
+    if "isReference" in data:
+        if data["isReference"] is None:
+            raise BadInput("isReference cannot be null", field="isReference")
+        out["isReference"] = bool(data["isReference"])
+    return out
+
+
+async def create(deps: Deps, who: Principal, data: dict[str, Any]) -> str:
+    who.require(CRM_WRITERS, "create companies")
+    props = _scalars({"isReference": False, **{k: v for k, v in data.items() if k in SCALARS}})
+    location = validate.geo(data.get("location"), "location")
+    ext = validate.external_ids(data.get("externalIds"))
+    company_id = new_id("Company")
+
+    async def work(tx: Tx) -> None:
+        await refs.require(
+            tx, {"parentId": ("Company", data.get("parentId")), "ownerId": ("User", data.get("ownerId"))}
+        )
+        params = {key: props.get(key) for key in SCALARS}
+        await tx.run(
+            q.CREATE,
+            {**params, "id": company_id, "location": location, "parentId": data.get("parentId"), "ownerId": data.get("ownerId")},
+        )
+        await refs.add_external_ids(tx, "Company", company_id, ext)
+
+    await deps.db.transaction(work)
+    await deps.bus.publish("COMPANY", company_id, "CREATED", data.keys(), who.user_id)
+    return company_id
+
+
+async def update(deps: Deps, who: Principal, company_id: str, data: dict[str, Any]) -> str:
+    who.require(CRM_WRITERS, "update companies")
+    props = _scalars({k: v for k, v in data.items() if k in SCALARS})
+    location = validate.geo(data.get("location"), "location") if "location" in data else None
+    parent_id = data.get("parentId")
+    owner_id = data.get("ownerId")
+
+    async def work(tx: Tx) -> None:
+        await refs.require(tx, {"id": ("Company", company_id)})
+        await refs.require(tx, {"parentId": ("Company", parent_id), "ownerId": ("User", owner_id)})
+        if parent_id:
+            rows = await tx.run(q.PARENT_CYCLE, {"id": company_id, "parentId": parent_id})
+            if rows and rows[0]["cycle"]:
+                raise BadInput("parentId would make the company its own ancestor", field="parentId")
+        await tx.run(
+            q.UPDATE,
+            {
+                "id": company_id,
+                "props": props,
+                "setLocation": "location" in data,
+                "location": location,
+                "setParent": "parentId" in data,
+                "parentId": parent_id,
+                "setOwner": "ownerId" in data,
+                "ownerId": owner_id,
+            },
+        )
+
+    try:
+        await deps.db.transaction(work)
+    except NotFound as exc:
+        if exc.details.get("field") == "id":
+            raise NotFound(f"no company {company_id!r}") from exc
+        raise
+    await deps.bus.publish("COMPANY", company_id, "UPDATED", data.keys(), who.user_id)
+    return company_id
+
+
+async def delete(deps: Deps, who: Principal, company_id: str) -> str:
+    who.require(CRM_DELETERS, "delete companies")
+
+    async def work(tx: Tx) -> None:
+        rows = await tx.run(q.HAS_SUBSIDIARIES, {"id": company_id})
+        if not rows:
+            raise NotFound(f"no company {company_id!r}")
+        if rows[0]["has"]:
+            raise Conflict("the company has subsidiaries; move or delete them first")
+        await tx.run(q.DELETE, {"id": company_id})
+
+    await deps.db.transaction(work)
+    await deps.bus.publish("COMPANY", company_id, "DELETED", (), who.user_id)
+    return company_id

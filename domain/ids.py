@@ -1,0 +1,25 @@
+"""Opaque ids: a short type prefix and a random part, so `node(id)` knows where to look."""
+
+from __future__ import annotations
+
+import uuid
+
+PREFIXES = {
+    "User": "usr",
+    "ApiKey": "key",
+    "Company": "cmp",
+    "Unit": "unt",
+    "Person": "per",
+    "Opportunity": "opp",
+    "Activity": "act",
+}
+LABELS = {prefix: label for label, prefix in PREFIXES.items()}
+
+
+def new_id(label: str) -> str:
+    return f"{PREFIXES[label]}_{uuid.uuid4().hex}"
+
+
+def label_of(node_id: str) -> str | None:
+    prefix, _, rest = node_id.partition("_")
+    return LABELS.get(prefix) if rest else None

@@ -1,0 +1,194 @@
+"""Persons: B2B contacts and B2C consumers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from domain import refs, units, validate
+from domain.auth import CRM_DELETERS, CRM_WRITERS, Principal, Role
+from domain.deps import Deps
+from domain.errors import BadInput, NotFound
+from domain.ids import new_id
+from graph import common
+from graph import persons as q
+from graph.db import Row, Tx
+from graph.paging import Page, PageArgs, read_page
+from graph.projection import project
+
+PARTS = frozenset(q.FRAGMENTS)
+TEXT_FIELDS = {
+    "firstName": 200,
+    "lastName": 200,
+    "jobTitle": 200,
+    "city": 200,
+    "country": 200,
+    "source": 200,
+}
+
+
+def projection(include: Iterable[str]) -> str:
+    return project("p", q.BASE, q.FRAGMENTS, include)
+
+
+async def get(deps: Deps, person_id: str, include: Iterable[str] = ()) -> Row | None:
+    row = await deps.db.read_one(q.BY_ID.format(projection=projection(include)), {"id": person_id})
+    return row["node"] if row else None
+
+
+async def get_many(deps: Deps, ids: list[str], include: Iterable[str] = ()) -> dict[str, Row]:
+    rows = await deps.db.read(q.BY_IDS.format(projection=projection(include)), {"ids": ids})
+    return {r["key"]: r["value"] for r in rows}
+
+
+async def by_external_id(deps: Deps, system: str, value: str, include: Iterable[str] = ()) -> Row | None:
+    row = await deps.db.read_one(common.BY_EXTERNAL_ID, refs.external_key("Person", system, value))
+    return await get(deps, row["id"], include) if row else None
+
+
+def filter_params(flt: dict[str, Any] | None) -> dict[str, Any]:
+    flt = flt or {}
+    name = validate.text(flt.get("nameContains"), "filter.nameContains", max_len=200)
+    city = validate.text(flt.get("city"), "filter.city", max_len=200)
+    email = validate.text(flt.get("email"), "filter.email", max_len=254)
+    return {
+        "nameContains": name.lower() if name else None,
+        "email": email.lower() if email else None,
+        "companyId": flt.get("companyId"),
+        "unitId": flt.get("unitId"),
+        "city": city.lower() if city else None,
+        "tag": flt.get("tag"),
+        "consumer": flt.get("consumer"),
+    }
+
+
+async def page(deps: Deps, args: PageArgs, flt: dict[str, Any] | None, include: Iterable[str] = ()) -> Page:
+    params = {**filter_params(flt), **args.after_params("afterName", "afterId")}
+    if params["companyId"] and not any(
+        params[k] is not None for k in ("nameContains", "email", "city", "tag", "consumer", "unitId")
+    ):
+        return await contacts(deps, params["companyId"], args, include)
+    query = q.PAGE.format(
+        filter=q.FILTER,
+        after=q.AFTER,
+        projection=projection(include),
+        total=q.TOTAL if args.with_total else "",
+        total_value="total" if args.with_total else "null",
+    )
+    return await read_page(deps.db, query, params, args)
+
+
+async def contacts(deps: Deps, company_id: str, args: PageArgs, include: Iterable[str] = ()) -> Page:
+    query = q.CONTACTS_PAGE.format(after=q.AFTER, projection=projection(include))
+    params = {"companyId": company_id, **args.after_params("afterName", "afterId")}
+    return await read_page(deps.db, query, params, args)
+
+
+def _props(data: dict[str, Any], creating: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, max_len in TEXT_FIELDS.items():
+        if key in data:
+            out[key] = validate.text(data[key], key, required=key == "lastName", max_len=max_len)
+    if creating and "lastName" not in out:
+        raise BadInput("lastName is required", field="lastName")
+    if "email" in data:
+        out["email"] = validate.email(data["email"])
+    if "phones" in data:
+        out["phones"] = validate.phones(data["phones"]) or []
+    if "tags" in data:
+        out["tags"] = validate.tags(data["tags"]) or []
+    return out
+
+
+async def _check_unit(tx: Tx, unit_id: str | None, company_id: str | None) -> None:
+    if unit_id is None:
+        return
+    rows = await tx.run(units.q.COMPANY_OF, {"id": unit_id})
+    if not rows:
+        raise NotFound(f"unitId: no such unit {unit_id!r}", field="unitId")
+    if rows[0]["companyId"] != company_id:
+        raise BadInput("unitId belongs to another company than the person's", field="unitId")
+
+
+async def create(deps: Deps, who: Principal, data: dict[str, Any]) -> str:
+    who.require(CRM_WRITERS, "create persons")
+    props = _props(data, creating=True)
+    location = validate.geo(data.get("location"), "location")
+    ext = validate.external_ids(data.get("externalIds"))
+    company_id, unit_id, owner_id = data.get("companyId"), data.get("unitId"), data.get("ownerId")
+    person_id = new_id("Person")
+
+    async def work(tx: Tx) -> None:
+        await refs.require(tx, {"companyId": ("Company", company_id), "ownerId": ("User", owner_id)})
+        await _check_unit(tx, unit_id, company_id)
+        params: dict[str, Any] = {key: props.get(key) for key in (*TEXT_FIELDS, "email")}
+        params.update(
+            id=person_id,
+            phones=props.get("phones") or [],
+            tags=props.get("tags") or [],
+            location=location,
+            companyId=company_id,
+            unitId=unit_id,
+            ownerId=owner_id,
+        )
+        await tx.run(q.CREATE, params)
+        await refs.add_external_ids(tx, "Person", person_id, ext)
+
+    await deps.db.transaction(work)
+    await deps.bus.publish("PERSON", person_id, "CREATED", data.keys(), who.user_id)
+    return person_id
+
+
+async def update(deps: Deps, who: Principal, person_id: str, data: dict[str, Any]) -> str:
+    who.require(CRM_WRITERS, "update persons")
+    props = _props(data, creating=False)
+    location = validate.geo(data.get("location"), "location") if "location" in data else None
+    owner_id = data.get("ownerId")
+
+    async def work(tx: Tx) -> None:
+        current = await tx.run(q.CURRENT, {"id": person_id})
+        if not current:
+            raise NotFound(f"no person {person_id!r}")
+        company_id = data["companyId"] if "companyId" in data else current[0]["companyId"]
+        unit_id = data["unitId"] if "unitId" in data else current[0]["unitId"]
+        if "companyId" in data and "unitId" not in data and company_id != current[0]["companyId"]:
+            unit_id = None  # a move to another company leaves the old company's unit
+        await refs.require(tx, {"companyId": ("Company", company_id), "ownerId": ("User", owner_id)})
+        await _check_unit(tx, unit_id, company_id)
+        await tx.run(
+            q.UPDATE,
+            {
+                "id": person_id,
+                "props": props,
+                "setLocation": "location" in data,
+                "location": location,
+                "setCompany": "companyId" in data,
+                "companyId": company_id,
+                "setUnit": unit_id != current[0]["unitId"],
+                "unitId": unit_id,
+                "setOwner": "ownerId" in data,
+                "ownerId": owner_id,
+            },
+        )
+
+    await deps.db.transaction(work)
+    await deps.bus.publish("PERSON", person_id, "UPDATED", data.keys(), who.user_id)
+    return person_id
+
+
+async def delete(deps: Deps, who: Principal, person_id: str) -> str:
+    who.require(CRM_DELETERS, "delete persons")
+    rows = await deps.db.write(q.DELETE, {"id": person_id})
+    if not rows:
+        raise NotFound(f"no person {person_id!r}")
+    await deps.bus.publish("PERSON", person_id, "DELETED", (), who.user_id)
+    return person_id
+
+
+async def erase(deps: Deps, who: Principal, person_id: str) -> str:
+    who.require({Role.ADMIN}, "erase personal data")
+    rows = await deps.db.write(q.ERASE, {"id": person_id})
+    if not rows:
+        raise NotFound(f"no person {person_id!r}")
+    await deps.bus.publish("PERSON", person_id, "DELETED", ("erased",), who.user_id)
+    return person_id

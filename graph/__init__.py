@@ -1,0 +1,1 @@
+"""Neo4j access: driver lifecycle, migrations, and all Cypher as parameterised constants."""

@@ -1,0 +1,44 @@
+"""Cypher shared by every area: reference checks, generic node lookup, external ids."""
+
+from __future__ import annotations
+
+POINT = "CASE WHEN {v}.{p} IS NULL THEN null ELSE {{lat: {v}.{p}.latitude, lon: {v}.{p}.longitude}} END"
+
+
+def point_of(var: str, prop: str) -> str:
+    return POINT.format(v=var, p=prop)
+
+
+def to_point(param: str) -> str:
+    return (
+        f"CASE WHEN {param} IS NULL THEN null "
+        f"ELSE point({{latitude: {param}.lat, longitude: {param}.lon}}) END"
+    )
+
+
+CHECK_REFS = """
+UNWIND $refs AS ref
+OPTIONAL MATCH (n:Entity {id: ref.id})
+RETURN ref.field AS field, ref.id AS id, n IS NOT NULL AND ref.label IN labels(n) AS ok
+"""
+
+LABEL_OF = "MATCH (n:Entity {id: $id}) RETURN [l IN labels(n) WHERE l <> 'Entity'][0] AS label"
+
+EXTERNAL_IDS = "externalIds: COLLECT {{ MATCH ({v})<-[:IDENTIFIES]-(x:ExternalId) RETURN x {{.system, .value}} ORDER BY x.system, x.value }}"
+
+ADD_EXTERNAL_IDS = """
+MATCH (n:Entity {id: $id})
+UNWIND $externalIds AS ext
+CREATE (x:ExternalId {key: $label + '|' + ext.system + '|' + ext.value, system: ext.system, value: ext.value})
+CREATE (x)-[:IDENTIFIES]->(n)
+"""
+
+EXISTING_EXTERNAL_IDS = """
+UNWIND $keys AS key
+MATCH (x:ExternalId {key: key})
+RETURN x.system AS system, x.value AS value
+"""
+
+BY_EXTERNAL_ID = "MATCH (:ExternalId {key: $key})-[:IDENTIFIES]->(n) RETURN n.id AS id"
+
+DELETE_EXTERNAL_IDS = "MATCH (:Entity {id: $id})<-[:IDENTIFIES]-(x:ExternalId) DETACH DELETE x"

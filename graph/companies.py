@@ -1,0 +1,98 @@
+"""Cypher for companies and their corporate groups."""
+
+from __future__ import annotations
+
+from graph.common import EXTERNAL_IDS, point_of, to_point
+from graph.users import USER
+
+BASE = (
+    ".id, .name, .domain, .industry, .city, .country, .createdAt, .updatedAt, "
+    "isReference: coalesce(c.isReference, false), "
+    f"location: {point_of('c', 'location')}"
+)
+SUB_BASE = BASE.replace("c.", "s.")
+# Nested objects come with their scalars; deeper fields fall back to batched loaders.
+FRAGMENTS = {
+    "owner": f"owner: [(c)-[:OWNED_BY]->(u:User) | {USER}][0]",
+    "parent": "parent: [(c)-[:SUBSIDIARY_OF]->(s:Company) | s {" + SUB_BASE + "}][0]",
+    "subsidiaries": (
+        "subsidiaries: COLLECT { MATCH (c)<-[:SUBSIDIARY_OF]-(s:Company) "
+        "RETURN s {" + SUB_BASE + "} ORDER BY s.sortName, s.id }"
+    ),
+    "units": (
+        "units: COLLECT { MATCH (c)<-[:UNIT_OF]-(n:Unit) WHERE NOT (n)-[:PART_OF]->(:Unit) "
+        "RETURN n {.id, .name, companyId: c.id, parentId: null} ORDER BY n.name, n.id }"
+    ),
+    "externalIds": EXTERNAL_IDS.format(v="c"),
+}
+
+FILTER = """
+WHERE ($nameContains IS NULL OR c.sortName CONTAINS $nameContains)
+  AND ($industry IS NULL OR c.industry = $industry)
+  AND ($city IS NULL OR toLower(c.city) = $city)
+  AND ($ownerId IS NULL OR EXISTS { (c)-[:OWNED_BY]->(:User {id: $ownerId}) })
+  AND ($parentId IS NULL OR EXISTS { (c)-[:SUBSIDIARY_OF]->(:Company {id: $parentId}) })
+  AND ($ids IS NULL OR c.id IN $ids)
+"""
+AFTER = "AND ($afterName IS NULL OR c.sortName > $afterName OR (c.sortName = $afterName AND c.id > $afterId))"
+
+PAGE = """
+CALL () {{
+  MATCH (c:Company) {filter} {after}
+  WITH c ORDER BY c.sortName, c.id LIMIT $limit
+  RETURN collect({{node: {projection}, key: [c.sortName, c.id]}}) AS rows
+}}
+{total}
+RETURN rows, {total_value} AS total
+"""
+TOTAL = "CALL () { MATCH (c:Company) " + FILTER + " RETURN count(c) AS total }"
+
+BY_ID = "MATCH (c:Company {{id: $id}}) RETURN {projection} AS node"
+BY_IDS = "UNWIND $ids AS id MATCH (c:Company {{id: id}}) RETURN id AS key, {projection} AS value"
+
+CREATE = f"""
+OPTIONAL MATCH (parent:Company {{id: $parentId}})
+OPTIONAL MATCH (owner:User {{id: $ownerId}})
+CREATE (c:Company:Entity {{id: $id, name: $name, sortName: toLower($name), domain: $domain,
+  industry: $industry, city: $city, country: $country, isReference: coalesce($isReference, false),
+  location: {to_point('$location')}, createdAt: datetime(), updatedAt: datetime()}})
+FOREACH (p IN CASE WHEN parent IS NULL THEN [] ELSE [parent] END | CREATE (c)-[:SUBSIDIARY_OF]->(p))
+FOREACH (o IN CASE WHEN owner IS NULL THEN [] ELSE [owner] END | CREATE (c)-[:OWNED_BY]->(o))
+RETURN c.id AS id
+"""
+
+# Would making `parentId` the parent of `id` close a cycle?
+PARENT_CYCLE = """
+MATCH (c:Company {id: $id}), (p:Company {id: $parentId})
+RETURN c = p OR EXISTS { (p)-[:SUBSIDIARY_OF*1..]->(c) } AS cycle
+"""
+
+UPDATE = f"""
+MATCH (c:Company {{id: $id}})
+SET c += $props, c.sortName = toLower(coalesce($props.name, c.name)), c.updatedAt = datetime()
+SET c.location = CASE WHEN $setLocation THEN {to_point('$location')} ELSE c.location END
+WITH c
+CALL (c) {{
+  WITH c WHERE $setParent
+  OPTIONAL MATCH (c)-[old:SUBSIDIARY_OF]->() DELETE old
+  WITH c MATCH (p:Company {{id: $parentId}}) CREATE (c)-[:SUBSIDIARY_OF]->(p)
+}}
+CALL (c) {{
+  WITH c WHERE $setOwner
+  OPTIONAL MATCH (c)-[old:OWNED_BY]->() DELETE old
+  WITH c MATCH (u:User {{id: $ownerId}}) CREATE (c)-[:OWNED_BY]->(u)
+}}
+RETURN c.id AS id
+"""
+
+HAS_SUBSIDIARIES = "MATCH (c:Company {id: $id}) RETURN EXISTS { (c)<-[:SUBSIDIARY_OF]-(:Company) } AS has"
+
+DELETE = """
+MATCH (c:Company {id: $id})
+OPTIONAL MATCH (c)<-[:UNIT_OF]-(u:Unit)
+OPTIONAL MATCH (c)<-[:IDENTIFIES]-(x:ExternalId)
+DETACH DELETE u, x
+WITH DISTINCT c
+DETACH DELETE c
+RETURN $id AS id
+"""

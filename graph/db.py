@@ -1,0 +1,127 @@
+"""Driver lifecycle and the three ways to talk to Neo4j: read, write, and a write transaction.
+
+Every call counts one round trip on the counter of the current request (a context
+variable), so tests can pin how many round trips an operation costs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction, RoutingControl
+
+from config.settings import Settings
+
+T = TypeVar("T")
+Row = dict[str, Any]
+
+
+@dataclass
+class RoundTrips:
+    """Cypher round trips made while serving one request."""
+
+    count: int = 0
+
+
+_round_trips: ContextVar[RoundTrips | None] = ContextVar("cypher_round_trips", default=None)
+
+
+def start_counting() -> RoundTrips:
+    counter = RoundTrips()
+    _round_trips.set(counter)
+    return counter
+
+
+def _count() -> None:
+    counter = _round_trips.get()
+    if counter is not None:
+        counter.count += 1
+
+
+class Tx:
+    """A managed write transaction; each `run` is a round trip."""
+
+    def __init__(self, tx: AsyncManagedTransaction) -> None:
+        self._tx = tx
+
+    async def run(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+        _count()
+        result = await self._tx.run(query, dict(params or {}))  # type: ignore[arg-type]
+        return [record.data() for record in await result.fetch(1_000_000)]
+
+
+class Db:
+    def __init__(self, driver: AsyncDriver, database: str) -> None:
+        self.driver = driver
+        self.database = database
+
+    @classmethod
+    def connect(cls, settings: Settings) -> Db:
+        driver = AsyncGraphDatabase.driver(
+            settings.neo4j_uri,
+            auth=settings.neo4j_auth,
+            max_connection_pool_size=100,
+            connection_acquisition_timeout=10.0,
+            connection_timeout=5.0,
+            max_transaction_retry_time=10.0,
+            notifications_min_severity="OFF",
+        )
+        return cls(driver, settings.neo4j_database)
+
+    async def close(self) -> None:
+        await self.driver.close()
+
+    async def read(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+        _count()
+        records, _, _ = await self.driver.execute_query(
+            query,  # type: ignore[arg-type]
+            dict(params or {}),
+            database_=self.database,
+            routing_=RoutingControl.READ,
+        )
+        return [record.data() for record in records]
+
+    async def read_one(self, query: str, params: Mapping[str, Any] | None = None) -> Row | None:
+        rows = await self.read(query, params)
+        return rows[0] if rows else None
+
+    async def write(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+        _count()
+        records, _, _ = await self.driver.execute_query(
+            query,  # type: ignore[arg-type]
+            dict(params or {}),
+            database_=self.database,
+            routing_=RoutingControl.WRITE,
+        )
+        return [record.data() for record in records]
+
+    async def transaction(self, work: Callable[[Tx], Awaitable[T]]) -> T:
+        """Runs `work` in one write transaction; an exception it raises rolls everything back.
+
+        The driver retries transient failures, so `work` must be idempotent.
+        """
+
+        async def unit(tx: AsyncManagedTransaction) -> T:
+            return await work(Tx(tx))
+
+        async with self.driver.session(database=self.database) as session:
+            return await session.execute_write(unit)
+
+    async def ping(self) -> bool:
+        try:
+            await self.driver.execute_query(
+                "RETURN 1",
+                database_=self.database,
+                routing_=RoutingControl.READ,
+            )
+        except Exception:  # noqa: BLE001 - any failure means not ready
+            return False
+        return True
+
+
+def current_round_trips() -> int | None:
+    counter = _round_trips.get()
+    return counter.count if counter is not None else None

@@ -1,0 +1,52 @@
+"""Constraints and indexes, applied idempotently at start and by `crm migrate`."""
+
+from __future__ import annotations
+
+from graph.db import Db
+
+UNIQUE_IDS = (
+    "Entity",
+    "User",
+    "ApiKey",
+    "Company",
+    "Unit",
+    "Person",
+    "Opportunity",
+    "Activity",
+    "ExternalId",
+)
+
+STATEMENTS: tuple[str, ...] = (
+    *(
+        f"CREATE CONSTRAINT {label.lower()}_id IF NOT EXISTS "
+        f"FOR (n:{label}) REQUIRE n.id IS UNIQUE"
+        for label in UNIQUE_IDS
+    ),
+    "CREATE CONSTRAINT user_email IF NOT EXISTS FOR (u:User) REQUIRE u.email IS UNIQUE",
+    "CREATE CONSTRAINT apikey_hash IF NOT EXISTS FOR (k:ApiKey) REQUIRE k.keyHash IS UNIQUE",
+    "CREATE CONSTRAINT externalid_key IF NOT EXISTS FOR (x:ExternalId) REQUIRE x.key IS UNIQUE",
+    "CREATE INDEX company_sort IF NOT EXISTS FOR (c:Company) ON (c.sortName, c.id)",
+    "CREATE INDEX company_sortname IF NOT EXISTS FOR (c:Company) ON (c.sortName)",
+    "CREATE INDEX company_industry IF NOT EXISTS FOR (c:Company) ON (c.industry)",
+    "CREATE INDEX company_city IF NOT EXISTS FOR (c:Company) ON (c.city)",
+    "CREATE INDEX company_domain IF NOT EXISTS FOR (c:Company) ON (c.domain)",
+    "CREATE INDEX person_sortname IF NOT EXISTS FOR (p:Person) ON (p.sortName)",
+    "CREATE INDEX person_email IF NOT EXISTS FOR (p:Person) ON (p.emailLower)",
+    "CREATE INDEX person_city IF NOT EXISTS FOR (p:Person) ON (p.city)",
+    "CREATE INDEX person_tags IF NOT EXISTS FOR (p:Person) ON (p.tags)",
+    "CREATE INDEX unit_name IF NOT EXISTS FOR (u:Unit) ON (u.name)",
+    "CREATE INDEX activity_occurred IF NOT EXISTS FOR (a:Activity) ON (a.occurredAt)",
+    "CREATE INDEX opportunity_stage IF NOT EXISTS FOR (o:Opportunity) ON (o.stage)",
+    "CREATE POINT INDEX company_location IF NOT EXISTS FOR (c:Company) ON (c.location)",
+    "CREATE POINT INDEX person_location IF NOT EXISTS FOR (p:Person) ON (p.location)",
+    "CREATE FULLTEXT INDEX search IF NOT EXISTS "
+    "FOR (n:Person|Company|Opportunity|Lead|Ticket) "
+    "ON EACH [n.fullName, n.name, n.email, n.domain, n.subject, n.companyName, n.city]",
+)
+
+
+async def migrate(db: Db) -> int:
+    for statement in STATEMENTS:
+        await db.write(statement)
+    await db.write("CALL db.awaitIndexes(300)")
+    return len(STATEMENTS)

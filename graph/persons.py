@@ -1,0 +1,144 @@
+"""Cypher for persons: B2B contacts (with company) and consumers (without)."""
+
+from __future__ import annotations
+
+from graph.common import EXTERNAL_IDS, point_of, to_point
+from graph.companies import BASE as COMPANY_BASE
+from graph.users import USER
+
+BASE = (
+    ".id, .firstName, .lastName, .fullName, .email, .jobTitle, .city, .country, .source, "
+    ".createdAt, .updatedAt, phones: coalesce(p.phones, []), tags: coalesce(p.tags, []), "
+    f"location: {point_of('p', 'location')}"
+)
+FRAGMENTS = {
+    "company": "company: [(p)-[:WORKS_AT]->(c:Company) | c {" + COMPANY_BASE + "}][0]",
+    "unit": (
+        "unit: [(p)-[:MEMBER_OF]->(n:Unit) | n {.id, .name, "
+        "companyId: [(n)-[:UNIT_OF]->(x:Company) | x.id][0], "
+        "parentId: [(n)-[:PART_OF]->(x:Unit) | x.id][0]}][0]"
+    ),
+    "owner": f"owner: [(p)-[:OWNED_BY]->(u:User) | {USER}][0]",
+    "externalIds": EXTERNAL_IDS.format(v="p"),
+}
+
+FILTER = """
+WHERE ($nameContains IS NULL OR p.sortName CONTAINS $nameContains OR toLower(p.fullName) CONTAINS $nameContains)
+  AND ($email IS NULL OR p.emailLower = $email)
+  AND ($city IS NULL OR toLower(p.city) = $city)
+  AND ($tag IS NULL OR $tag IN p.tags)
+  AND ($consumer IS NULL OR $consumer = (NOT EXISTS { (p)-[:WORKS_AT]->(:Company) }))
+  AND ($companyId IS NULL OR EXISTS { (p)-[:WORKS_AT]->(:Company {id: $companyId}) })
+  AND ($unitId IS NULL OR EXISTS { (p)-[:MEMBER_OF]->(:Unit {id: $unitId}) })
+"""
+AFTER = "AND ($afterName IS NULL OR p.sortName > $afterName OR (p.sortName = $afterName AND p.id > $afterId))"
+
+PAGE = """
+CALL () {{
+  MATCH (p:Person) {filter} {after}
+  WITH p ORDER BY p.sortName, p.id LIMIT $limit
+  RETURN collect({{node: {projection}, key: [p.sortName, p.id]}}) AS rows
+}}
+{total}
+RETURN rows, {total_value} AS total
+"""
+TOTAL = "CALL () { MATCH (p:Person) " + FILTER + " RETURN count(p) AS total }"
+
+# Contacts of one company start from the company, not from every person.
+CONTACTS_PAGE = """
+MATCH (c:Company {{id: $companyId}})
+CALL (c) {{
+  MATCH (p:Person)-[:WORKS_AT]->(c) WHERE true {after}
+  WITH p ORDER BY p.sortName, p.id LIMIT $limit
+  RETURN collect({{node: {projection}, key: [p.sortName, p.id]}}) AS rows
+}}
+RETURN rows, CASE WHEN $withTotal THEN COUNT {{ (:Person)-[:WORKS_AT]->(c) }} END AS total
+"""
+
+BY_ID = "MATCH (p:Person {{id: $id}}) RETURN {projection} AS node"
+BY_IDS = "UNWIND $ids AS id MATCH (p:Person {{id: id}}) RETURN id AS key, {projection} AS value"
+
+CREATE = f"""
+OPTIONAL MATCH (c:Company {{id: $companyId}})
+OPTIONAL MATCH (n:Unit {{id: $unitId}})
+OPTIONAL MATCH (o:User {{id: $ownerId}})
+CREATE (p:Person:Entity {{id: $id, firstName: $firstName, lastName: $lastName,
+  fullName: trim(coalesce($firstName, '') + ' ' + $lastName),
+  sortName: toLower($lastName + ' ' + coalesce($firstName, '')),
+  email: $email, emailLower: toLower($email), phones: $phones, jobTitle: $jobTitle,
+  city: $city, country: $country, tags: $tags, source: $source,
+  location: {to_point('$location')}, createdAt: datetime(), updatedAt: datetime()}})
+FOREACH (x IN CASE WHEN c IS NULL THEN [] ELSE [c] END |
+  CREATE (p)-[:WORKS_AT {{since: datetime(), jobTitle: $jobTitle}}]->(x))
+FOREACH (x IN CASE WHEN n IS NULL THEN [] ELSE [n] END | CREATE (p)-[:MEMBER_OF]->(x))
+FOREACH (x IN CASE WHEN o IS NULL THEN [] ELSE [o] END | CREATE (p)-[:OWNED_BY]->(x))
+RETURN p.id AS id
+"""
+
+CURRENT = "MATCH (p:Person {id: $id}) RETURN [(p)-[:WORKS_AT]->(c:Company) | c.id][0] AS companyId, [(p)-[:MEMBER_OF]->(u:Unit) | u.id][0] AS unitId"
+
+# A move to another company closes the current employment into dated history (WORKED_AT).
+UPDATE = f"""
+MATCH (p:Person {{id: $id}})
+SET p += $props, p.updatedAt = datetime(),
+    p.fullName = trim(coalesce(p.firstName, '') + ' ' + p.lastName),
+    p.sortName = toLower(p.lastName + ' ' + coalesce(p.firstName, '')),
+    p.emailLower = toLower(p.email)
+SET p.location = CASE WHEN $setLocation THEN {to_point('$location')} ELSE p.location END
+WITH p
+CALL (p) {{
+  WITH p WHERE $setCompany
+  OPTIONAL MATCH (p)-[w:WORKS_AT]->(old:Company)
+  WITH p, w, old WHERE w IS NOT NULL AND (old.id <> $companyId OR $companyId IS NULL)
+  CREATE (p)-[:WORKED_AT {{since: w.since, until: datetime(), jobTitle: w.jobTitle}}]->(old)
+  DELETE w
+}}
+CALL (p) {{
+  WITH p WHERE $setCompany AND $companyId IS NOT NULL AND NOT EXISTS {{ (p)-[:WORKS_AT]->(:Company {{id: $companyId}}) }}
+  MATCH (c:Company {{id: $companyId}})
+  CREATE (p)-[:WORKS_AT {{since: datetime(), jobTitle: p.jobTitle}}]->(c)
+}}
+CALL (p) {{
+  WITH p WHERE $setUnit
+  OPTIONAL MATCH (p)-[m:MEMBER_OF]->() DELETE m
+  WITH p MATCH (n:Unit {{id: $unitId}}) CREATE (p)-[:MEMBER_OF]->(n)
+}}
+CALL (p) {{
+  WITH p WHERE $setOwner
+  OPTIONAL MATCH (p)-[o:OWNED_BY]->() DELETE o
+  WITH p MATCH (u:User {{id: $ownerId}}) CREATE (p)-[:OWNED_BY]->(u)
+}}
+RETURN p.id AS id
+"""
+
+DELETE = """
+MATCH (p:Person {id: $id})
+OPTIONAL MATCH (p)<-[:IDENTIFIES]-(x:ExternalId)
+DETACH DELETE x
+WITH DISTINCT p
+DETACH DELETE p
+RETURN $id AS id
+"""
+
+# GDPR erasure: the node stays as an anonymous :ErasedPerson (country and orders kept for
+# aggregates); every personal property, relation, consent and external id goes.
+ERASE = """
+MATCH (p:Person {id: $id})
+OPTIONAL MATCH (p)<-[:IDENTIFIES]-(x:ExternalId)
+DETACH DELETE x
+WITH DISTINCT p
+CALL (p) {
+  MATCH (a:Activity)-[:ABOUT]->(p) WHERE NOT EXISTS { (a)-[:ABOUT]->(o:Person) WHERE o <> p }
+  SET a.body = null, a.subject = '(erased)', a.outcome = null
+}
+CALL (p) {
+  MATCH (p)-[r]-()
+  WHERE NOT type(r) IN ['PLACED']
+  DELETE r
+}
+WITH p, p.id AS id, p.country AS country, p.createdAt AS createdAt
+SET p = {id: id, country: country, createdAt: createdAt, erasedAt: datetime()}
+REMOVE p:Person
+SET p:ErasedPerson
+RETURN id
+"""

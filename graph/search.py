@@ -1,0 +1,42 @@
+"""Full-text search across people, companies, opportunities, leads and tickets."""
+
+from __future__ import annotations
+
+from graph.companies import BASE as COMPANY_BASE
+from graph.persons import BASE as PERSON_BASE
+
+OPPORTUNITY_HIT = ".id, .name"
+
+SEARCH = (
+    """
+CALL db.index.fulltext.queryNodes('search', $query, {limit: $limit}) YIELD node, score
+CALL (node) {
+  WITH node AS p WHERE p:Person RETURN 'Person' AS label, p {"""
+    + PERSON_BASE
+    + """} AS hit
+  UNION
+  WITH node AS c WHERE c:Company RETURN 'Company' AS label, c {"""
+    + COMPANY_BASE
+    + """} AS hit
+  UNION
+  WITH node AS o WHERE o:Opportunity RETURN 'Opportunity' AS label, o {.id} AS hit
+}
+RETURN label, hit, score ORDER BY score DESC, hit.id
+"""
+)
+
+LUCENE_SPECIAL = set('+-&|!(){}[]^"~*?:\\/')
+
+
+def lucene_query(text: str) -> str:
+    """Each word escaped and matched exactly, by prefix and fuzzily; all words must match."""
+    terms = []
+    for word in text.split():
+        escaped = "".join("\\" + ch if ch in LUCENE_SPECIAL else ch for ch in word)
+        if not escaped:
+            continue
+        if word.upper() in {"AND", "OR", "NOT", "TO"}:
+            escaped = escaped.lower()
+        fuzzy = f" OR {escaped}~1" if len(word) > 3 else ""
+        terms.append(f"+({escaped} OR {escaped}*{fuzzy})")
+    return " ".join(terms)

@@ -1,0 +1,1 @@
+"""Thin resolvers: check arguments, call the domain, map results to schema types."""

@@ -1,0 +1,128 @@
+"""Resolvers of the [b2b] section."""
+
+from __future__ import annotations
+
+import strawberry
+
+from domain import b2b, users
+from domain.errors import NotFound
+from domain.pagination import page_args
+from schema.context import Info
+from schema.selection import wants_total
+from schema.types.b2b import (
+    Attitude,
+    BuyingCenter,
+    BuyingRole,
+    IntroductionPath,
+    OrgChartNode,
+    PersonPath,
+    PersonRelation,
+    RelationType,
+)
+from schema.types.common import Connection
+from schema.types.core import Person, User
+from schema.types.sales import Opportunity
+
+
+async def person_relations(
+    info: Info, person_id: str, first: int | None, after: str | None
+) -> Connection[PersonRelation]:
+    args = page_args(first, after, with_total=wants_total(info))
+    page = await b2b.relations(info.context.deps, person_id, args)
+    return Connection[PersonRelation].of(page, PersonRelation.of)
+
+
+async def buying_center_of(info: Info, opportunity_id: str, opportunity: Opportunity | None = None) -> BuyingCenter:
+    row = await b2b.buying_center(info.context.deps, opportunity_id)
+    if row is None:
+        raise NotFound(f"no opportunity {opportunity_id!r}")
+    return BuyingCenter.of(opportunity or Opportunity.of(row["opportunity"]), row)
+
+
+async def buying_center(info: Info, opportunity_id: strawberry.ID) -> BuyingCenter | None:
+    row = await b2b.buying_center(info.context.deps, opportunity_id)
+    return BuyingCenter.of(Opportunity.of(row["opportunity"]), row) if row else None
+
+
+async def influence_paths(
+    info: Info,
+    from_person_id: strawberry.ID,
+    to_person_id: strawberry.ID,
+    max_hops: int = 4,
+    first: int | None = 10,
+) -> list[PersonPath]:
+    rows = await b2b.influence_paths(info.context.deps, from_person_id, to_person_id, max_hops, first)
+    return [PersonPath.of(r) for r in rows]
+
+
+async def introduction_paths(
+    info: Info, to_person_id: strawberry.ID, max_hops: int = 3, first: int | None = 10
+) -> list[IntroductionPath]:
+    rows = await b2b.introduction_paths(info.context.deps, to_person_id, max_hops, first)
+    found = await users.get_many(info.context.deps, [r["userId"] for r in rows]) if rows else {}
+    return [
+        IntroductionPath(
+            user=User.of(found[r["userId"]]),
+            people=[Person.of(p) for p in r["people"]],
+            hops=r["hops"],
+            weight=r["weight"],
+        )
+        for r in rows
+        if r["userId"] in found
+    ]
+
+
+async def org_chart(info: Info, company_id: strawberry.ID) -> list[OrgChartNode]:
+    rows = await b2b.org_chart(info.context.deps, company_id)
+    return [
+        OrgChartNode(person=Person.of(r["person"]), manager_id=r["managerId"], depth=r["depth"])
+        for r in rows
+    ]
+
+
+async def relate_persons(
+    info: Info, from_id: strawberry.ID, to_id: strawberry.ID, type: RelationType, strength: float | None = None
+) -> PersonRelation:
+    row = await b2b.relate(info.context.deps, info.context.who, from_id, to_id, type.value, strength)
+    people = await info.context.loaders.part("Person", "").load_many([from_id, to_id])
+    return PersonRelation(
+        type=RelationType(row["type"]),
+        from_=Person.of(people[0]),
+        to=Person.of(people[1]),
+        strength=row["strength"],
+    )
+
+
+async def unrelate_persons(info: Info, from_id: strawberry.ID, to_id: strawberry.ID, type: RelationType) -> bool:
+    return await b2b.unrelate(info.context.deps, info.context.who, from_id, to_id, type.value)
+
+
+async def record_acquaintance(
+    info: Info, user_id: strawberry.ID, person_id: strawberry.ID, strength: float | None = None
+) -> bool:
+    return await b2b.acquaint(info.context.deps, info.context.who, user_id, person_id, strength)
+
+
+async def set_buying_role(
+    info: Info,
+    opportunity_id: strawberry.ID,
+    person_id: strawberry.ID,
+    roles: list[BuyingRole],
+    attitude: Attitude | None = None,
+) -> BuyingCenter:
+    await b2b.set_role(
+        info.context.deps,
+        info.context.who,
+        opportunity_id,
+        person_id,
+        [r.value for r in roles],
+        attitude.value if attitude else None,
+    )
+    return await buying_center_of(info, opportunity_id)
+
+
+async def remove_from_buying_center(
+    info: Info, opportunity_id: strawberry.ID, person_id: strawberry.ID
+) -> BuyingCenter:
+    await b2b.remove_member(info.context.deps, info.context.who, opportunity_id, person_id)
+    return await buying_center_of(info, opportunity_id)

@@ -1,0 +1,43 @@
+"""Change feed and the entityChanged subscription."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator
+
+from domain import changes
+from schema.context import Info
+from schema.enums import EntityType
+from schema.types.common import PageInfo
+from schema.types.integrations import ChangeEvent, ChangeEventConnection, ChangeEventEdge
+
+
+async def changes_(
+    info: Info, after: str | None = None, first: int | None = 100, types: list[EntityType] | None = None
+) -> ChangeEventConnection:
+    wanted = {t.value for t in types} if types else None
+    events, has_next = await changes.feed(info.context.deps, info.context.who, after, first, wanted)
+    edges = [ChangeEventEdge(cursor=e.event_id, node=ChangeEvent.of(e)) for e in events]
+    return ChangeEventConnection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=has_next,
+            has_previous_page=after is not None,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else after,
+        ),
+    )
+
+
+async def entity_changed(
+    info: Info, types: list[EntityType] | None = None
+) -> AsyncGenerator[ChangeEvent, None]:
+    who = info.context.who
+    changes.require_feed_access(who)
+    wanted = {t.value for t in types} if types else None
+    async with info.context.deps.bus.subscribe() as queue:
+        while True:
+            event = await queue.get()
+            if wanted is None or event.type in wanted:
+                yield ChangeEvent.of(event)
+            await asyncio.sleep(0)

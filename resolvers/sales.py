@@ -1,0 +1,76 @@
+"""Resolvers for opportunities, activities and timelines."""
+
+from __future__ import annotations
+
+import strawberry
+
+from domain import activities, opportunities
+from domain.errors import NotFound
+from domain.pagination import page_args
+from schema.context import Info
+from schema.inputs_sales import CreateOpportunityInput, LogActivityInput, OpportunityFilter, UpdateOpportunityInput
+from schema.selection import fields_at, node_includes, wants_total
+from schema.types.common import Connection, plain
+from schema.types.sales import Activity, Opportunity
+
+
+def _top(info: Info) -> set[str]:
+    return {name for name in fields_at(info) if name in opportunities.PARTS}
+
+
+async def opportunity(info: Info, id: strawberry.ID) -> Opportunity | None:
+    return Opportunity.maybe(await opportunities.get(info.context.deps, id, _top(info)))
+
+
+async def opportunities_(
+    info: Info, first: int | None = 50, after: str | None = None, filter: OpportunityFilter | None = None
+) -> Connection[Opportunity]:
+    args = page_args(first, after, with_total=wants_total(info))
+    include = node_includes(info, opportunities.PARTS)
+    page = await opportunities.page(info.context.deps, args, plain(filter) if filter else None, include)
+    return Connection[Opportunity].of(page, Opportunity.of)
+
+
+async def company_opportunities(
+    info: Info, company_id: str, first: int | None, after: str | None
+) -> Connection[Opportunity]:
+    args = page_args(first, after, with_total=wants_total(info))
+    include = node_includes(info, opportunities.PARTS)
+    page = await opportunities.page(info.context.deps, args, {"companyId": company_id}, include)
+    return Connection[Opportunity].of(page, Opportunity.of)
+
+
+async def activity(info: Info, id: strawberry.ID) -> Activity | None:
+    row = await activities.get(info.context.deps, id)
+    return Activity.of(row) if row else None
+
+
+async def timeline(info: Info, label: str, node_id: str, first: int | None, after: str | None) -> Connection[Activity]:
+    args = page_args(first, after, with_total=wants_total(info))
+    page = await activities.timeline(info.context.deps, label, node_id, args)
+    return Connection[Activity].of(page, Activity.of)
+
+
+async def _opportunity(info: Info, opportunity_id: str) -> Opportunity:
+    found = await opportunity(info, strawberry.ID(opportunity_id))
+    if found is None:
+        raise NotFound(f"no opportunity {opportunity_id!r}")
+    return found
+
+
+async def create_opportunity(info: Info, input: CreateOpportunityInput) -> Opportunity:
+    return await _opportunity(info, await opportunities.create(info.context.deps, info.context.who, plain(input)))
+
+
+async def update_opportunity(info: Info, id: strawberry.ID, input: UpdateOpportunityInput) -> Opportunity:
+    return await _opportunity(
+        info, await opportunities.update(info.context.deps, info.context.who, id, plain(input))
+    )
+
+
+async def log_activity(info: Info, input: LogActivityInput) -> Activity:
+    activity_id = await activities.log(info.context.deps, info.context.who, plain(input))
+    found = await activity(info, strawberry.ID(activity_id))
+    if found is None:
+        raise NotFound(f"no activity {activity_id!r}")
+    return found

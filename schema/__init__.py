@@ -1,0 +1,1 @@
+"""The GraphQL API's types, inputs, enums and permissions (Strawberry)."""

@@ -1,0 +1,40 @@
+"""The typed per-request context every resolver receives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
+from strawberry.types import Info as StrawberryInfo
+
+from domain.auth import Principal
+from domain.deps import Deps
+from domain.errors import CrmError, Unauthenticated
+from graph.db import RoundTrips
+
+if TYPE_CHECKING:
+    from resolvers.loaders import Loaders
+
+
+@dataclass
+class Context:
+    request: Request | WebSocket
+    response: Response | WebSocket | None
+    deps: Deps
+    loaders: Loaders
+    round_trips: RoundTrips
+    principal: Principal | None = None
+    auth_error: CrmError | None = None
+    connection_params: dict[str, Any] | None = field(default=None)
+
+    @property
+    def who(self) -> Principal:
+        if self.principal is None:
+            raise self.auth_error or Unauthenticated("sign in: send Authorization: Bearer <token or API key>")
+        return self.principal
+
+
+Info = StrawberryInfo[Context, None]

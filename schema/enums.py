@@ -1,0 +1,36 @@
+"""Enums of the API."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import strawberry
+
+from domain.auth import Role as DomainRole
+
+Role = strawberry.enum(DomainRole, name="Role")
+
+
+@strawberry.enum
+class EntityType(Enum):
+    USER = "USER"
+    COMPANY = "COMPANY"
+    UNIT = "UNIT"
+    PERSON = "PERSON"
+    OPPORTUNITY = "OPPORTUNITY"
+    LEAD = "LEAD"
+    ACTIVITY = "ACTIVITY"
+    CAMPAIGN = "CAMPAIGN"
+    MAILING = "MAILING"
+    SEGMENT = "SEGMENT"
+    EVENT = "EVENT"
+    ORDER = "ORDER"
+    TICKET = "TICKET"
+    WEBHOOK = "WEBHOOK"
+
+
+@strawberry.enum
+class ChangeOp(Enum):
+    CREATED = "CREATED"
+    UPDATED = "UPDATED"
+    DELETED = "DELETED"

@@ -1,0 +1,134 @@
+"""The root types and the schema object."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.types import ExecutionContext
+from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, ParserCache, QueryDepthLimiter, ValidationCache
+
+from resolvers import b2b, core, integrations, sales
+from schema.errors import ErrorCodes
+from schema.permissions import ADMIN, AUTHED, IsAdminOrIntegration, IsAuthenticated
+
+
+def q(resolver: Callable[..., Any], description: str | None = None) -> Any:
+    return strawberry.field(resolver=resolver, permission_classes=AUTHED, description=description)
+
+
+def m(resolver: Callable[..., Any], description: str | None = None) -> Any:
+    return strawberry.mutation(resolver=resolver, permission_classes=AUTHED, description=description)
+
+
+@strawberry.type
+class Query:
+    # [core]
+    me = q(core.me)
+    node = q(core.node)
+    users = q(core.users_)
+    api_keys = q(core.api_keys)
+    company = q(core.company)
+    companies = q(core.companies_)
+    company_by_external_id = q(core.company_by_external_id)
+    person = q(core.person)
+    persons = q(core.persons_)
+    person_by_external_id = q(core.person_by_external_id)
+    search = q(
+        core.search,
+        "Full-text search over people, companies, opportunities, leads and tickets, best match first.",
+    )
+    # [b2b]
+    buying_center = q(b2b.buying_center, "Same as Opportunity.buyingCenter; null when the opportunity is unknown.")
+    influence_paths = q(
+        b2b.influence_paths,
+        "Influence chains from one person to another, shortest first, then by the product of strengths "
+        "(a missing strength counts 0.5); INFLUENCES is followed in its direction only, REPORTS_TO and KNOWS "
+        "both ways (managers and their reports, acquaintances, sway each other); no person twice in a chain; "
+        "maxHops 1..6.",
+    )
+    introduction_paths = q(
+        b2b.introduction_paths,
+        "Warm introductions: colleagues who know someone connected (by any relation, both ways) to the target, "
+        "shortest first, ties by the product of strengths; one path per colleague; hops counts the "
+        "colleague's own acquaintance as the first hop; maxHops 1..6.",
+    )
+    org_chart = q(
+        b2b.org_chart,
+        "The REPORTS_TO tree of the company's people, depth first; people whose chain runs into a cycle "
+        "are listed as tops.",
+    )
+    # [sales]
+    opportunity = q(sales.opportunity)
+    opportunities = q(sales.opportunities_)
+    # [integrations]
+    changes = q(
+        integrations.changes_,
+        "Change feed for catching up after a disconnect: events after the cursor, oldest first.",
+    )
+
+
+@strawberry.type
+class Mutation:
+    # [core]
+    login = strawberry.mutation(resolver=core.login)
+    create_user = strawberry.mutation(resolver=core.create_user, permission_classes=ADMIN)
+    update_user = m(core.update_user)
+    create_api_key = strawberry.mutation(
+        resolver=core.create_api_key, permission_classes=ADMIN, description="A key's role may not exceed its creator's."
+    )
+    revoke_api_key = m(core.revoke_api_key)
+    create_company = m(core.create_company)
+    update_company = m(core.update_company)
+    delete_company = m(core.delete_company)
+    create_unit = m(core.create_unit)
+    update_unit = m(core.update_unit)
+    delete_unit = m(core.delete_unit)
+    create_person = m(core.create_person)
+    update_person = m(core.update_person)
+    delete_person = m(core.delete_person)
+    erase_person = m(core.erase_person, "GDPR erasure: removes personal data and links, keeps anonymous aggregates.")
+    # [b2b]
+    relate_persons = m(b2b.relate_persons)
+    unrelate_persons = m(b2b.unrelate_persons)
+    record_acquaintance = m(b2b.record_acquaintance, "Colleague (user) knows an external person; feeds introductionPaths.")
+    set_buying_role = m(
+        b2b.set_buying_role, "Sets the person's roles; attitude null keeps the current one (UNKNOWN for a new member)."
+    )
+    remove_from_buying_center = m(b2b.remove_from_buying_center)
+    # [sales]
+    create_opportunity = m(sales.create_opportunity)
+    update_opportunity = m(sales.update_opportunity)
+    log_activity = m(sales.log_activity)
+
+
+@strawberry.type
+class Subscription:
+    entity_changed = strawberry.subscription(
+        resolver=integrations.entity_changed,
+        permission_classes=[IsAuthenticated, IsAdminOrIntegration],
+        description="Every create/update/delete of the given types (all when absent); ADMIN and INTEGRATION only.",
+    )
+
+
+class CrmSchema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        """Domain errors are the caller's business; only unexpected ones are logged (by ErrorCodes)."""
+
+
+def build_schema() -> strawberry.Schema:
+    return CrmSchema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=[
+            ErrorCodes,
+            ParserCache(maxsize=256),
+            ValidationCache(maxsize=256),
+            QueryDepthLimiter(max_depth=12),
+            MaxAliasesLimiter(max_alias_count=50),
+            MaxTokensLimiter(max_token_count=5000),
+        ],
+    )

@@ -1,0 +1,109 @@
+"""Types every area uses: Node, pages, points, external ids."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from enum import Enum
+from typing import Any, Generic, TypeVar
+
+import strawberry
+from strawberry.types.base import has_object_definition
+from strawberry.utils.str_converters import to_camel_case
+
+from domain.pagination import encode_cursor
+from graph.paging import Page
+
+T = TypeVar("T")
+Row = dict[str, Any]
+
+
+@strawberry.interface
+class Node:
+    id: strawberry.ID
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type
+class GeoPoint:
+    lat: float
+    lon: float
+
+    @staticmethod
+    def of(value: Row | None) -> GeoPoint | None:
+        return GeoPoint(lat=value["lat"], lon=value["lon"]) if value else None
+
+
+@strawberry.input
+class GeoPointInput:
+    lat: float
+    lon: float
+
+
+@strawberry.type
+class ExternalId:
+    system: str
+    value: str
+
+
+@strawberry.input
+class ExternalIdInput:
+    system: str
+    value: str
+
+
+@strawberry.type
+class Edge(Generic[T]):
+    cursor: str
+    node: T
+
+
+@strawberry.type
+class Connection(Generic[T]):
+    edges: list[Edge[T]]
+    page_info: PageInfo
+    total: strawberry.Private[int | None]
+
+    @strawberry.field
+    def total_count(self) -> int:
+        return self.total or 0
+
+    @classmethod
+    def of(cls, page: Page, make: Callable[[Row], Any]) -> Any:
+        cursors = [encode_cursor(k) for k in page.keys]
+        return cls(
+            edges=[Edge(cursor=c, node=make(r)) for c, r in zip(cursors, page.rows, strict=True)],
+            page_info=PageInfo(
+                has_next_page=page.has_next,
+                has_previous_page=page.has_previous,
+                start_cursor=cursors[0] if cursors else None,
+                end_cursor=cursors[-1] if cursors else None,
+            ),
+            total=page.total,
+        )
+
+
+def external_ids(row: Row) -> list[ExternalId]:
+    return [ExternalId(system=x["system"], value=x["value"]) for x in row.get("externalIds") or []]
+
+
+def plain(value: Any) -> Any:
+    """An input object as a dict of only the fields the client sent (UNSET left out)."""
+    if has_object_definition(value):
+        return {
+            to_camel_case(f.name): plain(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if getattr(value, f.name) is not strawberry.UNSET
+        }
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, Enum):
+        return value.value
+    return value

@@ -1,0 +1,44 @@
+"""Change events for integrations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from domain.events import ChangeEvent as DomainEvent
+from schema.enums import ChangeOp, EntityType
+from schema.types.common import PageInfo
+
+
+@strawberry.type
+class ChangeEvent:
+    event_id: strawberry.ID = strawberry.field(description="Unique per event; also the cursor of the `changes` feed")
+    type: EntityType
+    node_id: strawberry.ID
+    op: ChangeOp
+    at: datetime
+    fields: list[str] = strawberry.field(description="names of the fields that changed")
+
+    @classmethod
+    def of(cls, event: DomainEvent) -> ChangeEvent:
+        return cls(
+            event_id=strawberry.ID(event.event_id),
+            type=EntityType(event.type),
+            node_id=strawberry.ID(event.node_id),
+            op=ChangeOp(event.op),
+            at=event.at,
+            fields=list(event.fields),
+        )
+
+
+@strawberry.type
+class ChangeEventEdge:
+    cursor: str
+    node: ChangeEvent
+
+
+@strawberry.type
+class ChangeEventConnection:
+    edges: list[ChangeEventEdge]
+    page_info: PageInfo
