@@ -32,28 +32,18 @@ def _csv(name: str, default: str) -> tuple[str, ...]:
 @dataclass(frozen=True)
 class Settings:
     env: str = field(default_factory=lambda: os.environ.get("CRM_ENV", "dev"))
-    neo4j_uri: str = field(
-        default_factory=lambda: os.environ.get("NEO4J_URI", "bolt://127.0.0.1:7687")
-    )
+    neo4j_uri: str = field(default_factory=lambda: os.environ.get("NEO4J_URI", "bolt://127.0.0.1:7687"))
     neo4j_user: str = field(default_factory=lambda: os.environ.get("NEO4J_USER", ""))
     neo4j_password: str = field(default_factory=lambda: os.environ.get("NEO4J_PASSWORD", ""))
     neo4j_database: str = field(default_factory=lambda: os.environ.get("NEO4J_DATABASE", "neo4j"))
-    redis_url: str = field(
-        default_factory=lambda: os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-    )
+    redis_url: str = field(default_factory=lambda: os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
     secret: str = field(default_factory=_secret)
-    token_ttl_seconds: int = field(
-        default_factory=lambda: int(os.environ.get("CRM_TOKEN_TTL", "43200"))
-    )
+    token_ttl_seconds: int = field(default_factory=lambda: int(os.environ.get("CRM_TOKEN_TTL", "43200")))
     required_buying_roles: tuple[str, ...] = field(
-        default_factory=lambda: _csv(
-            "CRM_REQUIRED_BUYING_ROLES", "DECISION_MAKER,ECONOMIC_BUYER,CHAMPION"
-        )
+        default_factory=lambda: _csv("CRM_REQUIRED_BUYING_ROLES", "DECISION_MAKER,ECONOMIC_BUYER,CHAMPION")
     )
     neglect_days: int = field(default_factory=lambda: int(os.environ.get("CRM_NEGLECT_DAYS", "30")))
-    changes_retention: int = field(
-        default_factory=lambda: int(os.environ.get("CRM_CHANGES_RETENTION", "1000000"))
-    )
+    changes_retention: int = field(default_factory=lambda: int(os.environ.get("CRM_CHANGES_RETENTION", "1000000")))
 
     @property
     def dev(self) -> bool:

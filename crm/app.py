@@ -78,7 +78,7 @@ class GraphQLApp(GraphQL[Context, None]):
 
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
         response = await super().process_result(request, result)
-        if not self.settings.env == "prod":
+        if self.settings.env != "prod":
             count = current_round_trips()
             if count is not None:
                 response.setdefault("extensions", {})["cypherRoundTrips"] = count  # type: ignore[typeddict-item]

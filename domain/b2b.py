@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from domain import refs, validate
 from domain.auth import CRM_WRITERS, Principal
 from domain.deps import Deps

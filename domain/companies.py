@@ -95,7 +95,13 @@ async def create(deps: Deps, who: Principal, data: dict[str, Any]) -> str:
         params = {key: props.get(key) for key in SCALARS}
         await tx.run(
             q.CREATE,
-            {**params, "id": company_id, "location": location, "parentId": data.get("parentId"), "ownerId": data.get("ownerId")},
+            {
+                **params,
+                "id": company_id,
+                "location": location,
+                "parentId": data.get("parentId"),
+                "ownerId": data.get("ownerId"),
+            },
         )
         await refs.add_external_ids(tx, "Company", company_id, ext)
 

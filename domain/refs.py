@@ -11,9 +11,7 @@ from graph.db import Db, Tx
 
 def _rows(refs: dict[str, tuple[str, str | None]]) -> list[dict[str, Any]]:
     return [
-        {"field": name, "label": label, "id": node_id}
-        for name, (label, node_id) in refs.items()
-        if node_id is not None
+        {"field": name, "label": label, "id": node_id} for name, (label, node_id) in refs.items() if node_id is not None
     ]
 
 

@@ -40,9 +40,7 @@ async def create(deps: Deps, who: Principal, data: dict[str, Any]) -> str:
         await refs.require(tx, {"companyId": ("Company", company_id)})
         if parent_id:
             await _check_parent(tx, None, company_id, parent_id)
-        await tx.run(
-            q.CREATE, {"id": unit_id, "name": name, "companyId": company_id, "parentUnitId": parent_id}
-        )
+        await tx.run(q.CREATE, {"id": unit_id, "name": name, "companyId": company_id, "parentUnitId": parent_id})
 
     await deps.db.transaction(work)
     await deps.bus.publish("UNIT", unit_id, "CREATED", data.keys(), who.user_id)

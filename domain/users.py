@@ -94,9 +94,7 @@ async def get(deps: Deps, user_id: str) -> Row | None:
 
 
 async def page(deps: Deps, args: PageArgs, role: str | None) -> Page:
-    rows = await deps.db.read(
-        q.USERS_PAGE, {"role": role, "limit": args.limit, **args.after_params("afterEmail")}
-    )
+    rows = await deps.db.read(q.USERS_PAGE, {"role": role, "limit": args.limit, **args.after_params("afterEmail")})
     total = None
     if args.with_total:
         total_row = await deps.db.read_one(q.USERS_COUNT, {"role": role})
@@ -124,9 +122,7 @@ async def create_api_key(deps: Deps, who: Principal, name: str, role: str) -> tu
 
 
 async def api_keys(deps: Deps, who: Principal) -> list[Row]:
-    rows = await deps.db.read(
-        q.LIST_API_KEYS, {"userId": None if who.role is Role.ADMIN else who.user_id}
-    )
+    rows = await deps.db.read(q.LIST_API_KEYS, {"userId": None if who.role is Role.ADMIN else who.user_id})
     return [r["apiKey"] for r in rows]
 
 
@@ -137,8 +133,6 @@ async def revoke_api_key(deps: Deps, who: Principal, key_id: str) -> str:
     await deps.db.write(q.REVOKE_API_KEY, {"id": key_id})
     deps.auth.forget()
     return key_id
-
-
 
 
 async def get_many(deps: Deps, ids: list[str]) -> dict[str, Row]:

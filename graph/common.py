@@ -10,10 +10,7 @@ def point_of(var: str, prop: str) -> str:
 
 
 def to_point(param: str) -> str:
-    return (
-        f"CASE WHEN {param} IS NULL THEN null "
-        f"ELSE point({{latitude: {param}.lat, longitude: {param}.lon}}) END"
-    )
+    return f"CASE WHEN {param} IS NULL THEN null ELSE point({{latitude: {param}.lat, longitude: {param}.lon}}) END"
 
 
 CHECK_REFS = """

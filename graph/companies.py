@@ -55,7 +55,7 @@ OPTIONAL MATCH (parent:Company {{id: $parentId}})
 OPTIONAL MATCH (owner:User {{id: $ownerId}})
 CREATE (c:Company:Entity {{id: $id, name: $name, sortName: toLower($name), domain: $domain,
   industry: $industry, city: $city, country: $country, isReference: coalesce($isReference, false),
-  location: {to_point('$location')}, createdAt: datetime(), updatedAt: datetime()}})
+  location: {to_point("$location")}, createdAt: datetime(), updatedAt: datetime()}})
 FOREACH (p IN CASE WHEN parent IS NULL THEN [] ELSE [parent] END | CREATE (c)-[:SUBSIDIARY_OF]->(p))
 FOREACH (o IN CASE WHEN owner IS NULL THEN [] ELSE [owner] END | CREATE (c)-[:OWNED_BY]->(o))
 RETURN c.id AS id
@@ -70,7 +70,7 @@ RETURN c = p OR EXISTS { (p)-[:SUBSIDIARY_OF*1..]->(c) } AS cycle
 UPDATE = f"""
 MATCH (c:Company {{id: $id}})
 SET c += $props, c.sortName = toLower(coalesce($props.name, c.name)), c.updatedAt = datetime()
-SET c.location = CASE WHEN $setLocation THEN {to_point('$location')} ELSE c.location END
+SET c.location = CASE WHEN $setLocation THEN {to_point("$location")} ELSE c.location END
 WITH c
 CALL (c) {{
   WITH c WHERE $setParent

@@ -38,7 +38,9 @@ FOREACH (x IN CASE WHEN u IS NULL THEN [] ELSE [u] END | CREATE (o)-[:OWNED_BY]-
 RETURN o.id AS id
 """
 
-CURRENT = "MATCH (o:Opportunity {id: $id}) RETURN o.stage AS stage, coalesce(o.probabilityOverridden, false) AS overridden"
+CURRENT = (
+    "MATCH (o:Opportunity {id: $id}) RETURN o.stage AS stage, coalesce(o.probabilityOverridden, false) AS overridden"
+)
 
 UPDATE = """
 MATCH (o:Opportunity {id: $id})

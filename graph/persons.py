@@ -67,7 +67,7 @@ CREATE (p:Person:Entity {{id: $id, firstName: $firstName, lastName: $lastName,
   sortName: toLower($lastName + ' ' + coalesce($firstName, '')),
   email: $email, emailLower: toLower($email), phones: $phones, jobTitle: $jobTitle,
   city: $city, country: $country, tags: $tags, source: $source,
-  location: {to_point('$location')}, createdAt: datetime(), updatedAt: datetime()}})
+  location: {to_point("$location")}, createdAt: datetime(), updatedAt: datetime()}})
 FOREACH (x IN CASE WHEN c IS NULL THEN [] ELSE [c] END |
   CREATE (p)-[:WORKS_AT {{since: datetime(), jobTitle: $jobTitle}}]->(x))
 FOREACH (x IN CASE WHEN n IS NULL THEN [] ELSE [n] END | CREATE (p)-[:MEMBER_OF]->(x))
@@ -84,7 +84,7 @@ SET p += $props, p.updatedAt = datetime(),
     p.fullName = trim(coalesce(p.firstName, '') + ' ' + p.lastName),
     p.sortName = toLower(p.lastName + ' ' + coalesce(p.firstName, '')),
     p.emailLower = toLower(p.email)
-SET p.location = CASE WHEN $setLocation THEN {to_point('$location')} ELSE p.location END
+SET p.location = CASE WHEN $setLocation THEN {to_point("$location")} ELSE p.location END
 WITH p
 CALL (p) {{
   WITH p WHERE $setCompany

@@ -7,17 +7,25 @@ FRAGMENTS: dict[str, str] = {}
 
 BY_ID = "MATCH (n:Unit {id: $id}) RETURN n {" + BASE + "} AS node"
 BY_IDS = "UNWIND $ids AS id MATCH (n:Unit {id: id}) RETURN id AS key, n {" + BASE + "} AS value"
-CHILDREN = """
+CHILDREN = (
+    """
 UNWIND $ids AS id
 MATCH (p:Unit {id: id})
-RETURN id AS key, COLLECT { MATCH (p)<-[:PART_OF]-(n:Unit) RETURN n {""" + BASE + """} ORDER BY n.name, n.id } AS value
+RETURN id AS key, COLLECT { MATCH (p)<-[:PART_OF]-(n:Unit) RETURN n {"""
+    + BASE
+    + """} ORDER BY n.name, n.id } AS value
 """
-TOP_UNITS = """
+)
+TOP_UNITS = (
+    """
 UNWIND $ids AS id
 MATCH (c:Company {id: id})
 RETURN id AS key, COLLECT { MATCH (c)<-[:UNIT_OF]-(n:Unit) WHERE NOT (n)-[:PART_OF]->(:Unit)
-  RETURN n {""" + BASE + """} ORDER BY n.name, n.id } AS value
+  RETURN n {"""
+    + BASE
+    + """} ORDER BY n.name, n.id } AS value
 """
+)
 
 PARENT_INFO = """
 MATCH (p:Unit {id: $parentUnitId})-[:UNIT_OF]->(c:Company)

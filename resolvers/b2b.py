@@ -74,10 +74,7 @@ async def introduction_paths(
 
 async def org_chart(info: Info, company_id: strawberry.ID) -> list[OrgChartNode]:
     rows = await b2b.org_chart(info.context.deps, company_id)
-    return [
-        OrgChartNode(person=Person.of(r["person"]), manager_id=r["managerId"], depth=r["depth"])
-        for r in rows
-    ]
+    return [OrgChartNode(person=Person.of(r["person"]), manager_id=r["managerId"], depth=r["depth"]) for r in rows]
 
 
 async def relate_persons(

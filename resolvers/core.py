@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 import strawberry
+from strawberry.scalars import JSON
 
-from domain import companies, persons, search as search_uc, units, users
+from domain import companies, persons, units, users
+from domain import search as search_uc
 from domain.errors import BadInput
 from domain.ids import label_of
 from domain.pagination import page_args
@@ -40,6 +42,11 @@ def _top(info: Info, fragments: frozenset[str]) -> set[str]:
 
 
 # ---- queries
+
+
+def server_info() -> JSON:
+    """What this server serves: version and the contract sections built so far."""
+    return {"version": "0.1.0", "sections": ["core", "b2b"], "partial": ["sales", "integrations"]}
 
 
 async def me(info: Info) -> User:

@@ -29,9 +29,7 @@ async def changes_(
     )
 
 
-async def entity_changed(
-    info: Info, types: list[EntityType] | None = None
-) -> AsyncGenerator[ChangeEvent, None]:
+async def entity_changed(info: Info, types: list[EntityType] | None = None) -> AsyncGenerator[ChangeEvent, None]:
     who = info.context.who
     changes.require_feed_access(who)
     wanted = {t.value for t in types} if types else None

@@ -63,9 +63,7 @@ async def create_opportunity(info: Info, input: CreateOpportunityInput) -> Oppor
 
 
 async def update_opportunity(info: Info, id: strawberry.ID, input: UpdateOpportunityInput) -> Opportunity:
-    return await _opportunity(
-        info, await opportunities.update(info.context.deps, info.context.who, id, plain(input))
-    )
+    return await _opportunity(info, await opportunities.update(info.context.deps, info.context.who, id, plain(input)))
 
 
 async def log_activity(info: Info, input: LogActivityInput) -> Activity:

@@ -34,7 +34,9 @@ def classify(error: GraphQLError) -> None:
         extensions["code"] = "SERVICE_UNAVAILABLE" if isinstance(original, DriverError) else "INTERNAL_SERVER_ERROR"
         error.message = UNAVAILABLE if isinstance(original, DriverError) else "internal error"
     elif "code" not in extensions:
-        if type(original).__name__.startswith("StrawberryInputCoercion") or isinstance(original, ValueError | TypeError):
+        if type(original).__name__.startswith("StrawberryInputCoercion") or isinstance(
+            original, ValueError | TypeError
+        ):
             extensions["code"] = "BAD_USER_INPUT"
         else:
             log.error("unexpected error", exc_info=original)

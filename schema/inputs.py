@@ -45,9 +45,7 @@ class PersonFilter:
     company_id: strawberry.ID | None = UNSET
     city: str | None = UNSET
     tag: str | None = UNSET
-    consumer: bool | None = strawberry.field(
-        default=UNSET, description="true: only contacts without a company (B2C)"
-    )
+    consumer: bool | None = strawberry.field(default=UNSET, description="true: only contacts without a company (B2C)")
 
 
 @strawberry.input

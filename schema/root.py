@@ -7,8 +7,8 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.types import ExecutionContext
 from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, ParserCache, QueryDepthLimiter, ValidationCache
+from strawberry.types import ExecutionContext
 
 from resolvers import b2b, core, integrations, sales
 from schema.errors import ErrorCodes
@@ -26,6 +26,7 @@ def m(resolver: Callable[..., Any], description: str | None = None) -> Any:
 @strawberry.type
 class Query:
     # [core]
+    server_info = strawberry.field(resolver=core.server_info, description="Version and the API sections served.")
     me = q(core.me)
     node = q(core.node)
     users = q(core.users_)
@@ -93,7 +94,9 @@ class Mutation:
     # [b2b]
     relate_persons = m(b2b.relate_persons)
     unrelate_persons = m(b2b.unrelate_persons)
-    record_acquaintance = m(b2b.record_acquaintance, "Colleague (user) knows an external person; feeds introductionPaths.")
+    record_acquaintance = m(
+        b2b.record_acquaintance, "Colleague (user) knows an external person; feeds introductionPaths."
+    )
     set_buying_role = m(
         b2b.set_buying_role, "Sets the person's roles; attitude null keeps the current one (UNKNOWN for a new member)."
     )
@@ -125,10 +128,10 @@ def build_schema() -> strawberry.Schema:
         subscription=Subscription,
         extensions=[
             ErrorCodes,
-            ParserCache(maxsize=256),
-            ValidationCache(maxsize=256),
-            QueryDepthLimiter(max_depth=12),
-            MaxAliasesLimiter(max_alias_count=50),
-            MaxTokensLimiter(max_token_count=5000),
+            lambda: ParserCache(maxsize=256),
+            lambda: ValidationCache(maxsize=256),
+            lambda: QueryDepthLimiter(max_depth=12),
+            lambda: MaxAliasesLimiter(max_alias_count=50),
+            lambda: MaxTokensLimiter(max_token_count=5000),
         ],
     )

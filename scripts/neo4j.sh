@@ -119,7 +119,7 @@ cmd_build() {
         unlock_build
         return 0
     fi
-    log "building launcher (first run downloads ~125 MB from Maven Central) ..."
+    log "building launcher (first run downloads ~180 MB from Maven Central into ~/.m2) ..."
     rm -rf "$STAMP" "$TARGET_DIR/lib" "$TARGET_DIR/classes"
     "$MVN" -q -B -Dstyle.color=never -f "$LAUNCHER_DIR/pom.xml" \
         package dependency:copy-dependencies \

@@ -87,9 +87,7 @@ class BuyingCenter:
     missing_roles: list[BuyingRole] = strawberry.field(
         description="Required roles (DECISION_MAKER, ECONOMIC_BUYER, CHAMPION by default) that no member holds."
     )
-    neglected_members: list[Person] = strawberry.field(
-        description="Members with no interaction in the last 30 days."
-    )
+    neglected_members: list[Person] = strawberry.field(description="Members with no interaction in the last 30 days.")
 
     @classmethod
     def of(cls, opportunity: Opportunity, row: Row) -> BuyingCenter:

@@ -226,9 +226,7 @@ class Person(Node):
     country: str | None
     location: GeoPoint | None
     tags: list[str]
-    source: str | None = strawberry.field(
-        description="Where the contact came from (import, web form, shop, ERP, ...)."
-    )
+    source: str | None = strawberry.field(description="Where the contact came from (import, web form, shop, ERP, ...).")
     created_at: datetime
     updated_at: datetime
     row: strawberry.Private[Row]
@@ -288,5 +286,3 @@ class Person(Node):
         from resolvers.sales import timeline
 
         return await timeline(info, "Person", self.id, first, after)
-
-

@@ -1,0 +1,26 @@
+"""The Celery app: Redis as broker and result backend, late acks, explicit task names."""
+
+from __future__ import annotations
+
+from celery import Celery
+
+from config.settings import get_settings
+
+settings = get_settings()
+
+app = Celery("crm", broker=settings.redis_url, backend=settings.redis_url, include=["workers.tasks"])
+app.conf.update(
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    task_default_queue="crm",
+    worker_prefetch_multiplier=1,
+    task_serializer="json",
+    result_serializer="json",
+    accept_content=["json"],
+    result_expires=3600,
+    timezone="UTC",
+    broker_connection_retry_on_startup=True,
+    beat_schedule={
+        "heartbeat": {"task": "crm.system.heartbeat", "schedule": 30.0},
+    },
+)
