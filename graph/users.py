@@ -14,7 +14,7 @@ USER_FIELDS = (
 USER = f"u {{{USER_FIELDS}}}"
 
 CREATE_USER = f"""
-CREATE (u:User {{id: $id, email: $email, name: $name, role: $role, team: $team, active: true,
+CREATE (u:User:Entity {{id: $id, email: $email, name: $name, role: $role, team: $team, active: true,
   passwordHash: $passwordHash, createdAt: datetime(),
   homeBase: CASE WHEN $homeBase IS NULL THEN null
     ELSE point({{latitude: $homeBase.lat, longitude: $homeBase.lon}}) END}})
@@ -59,7 +59,7 @@ RETURN {USER} AS user, k.id AS keyId, k.role AS keyRole
 API_KEY = "k {.id, .name, .role, .createdAt, .lastUsedAt, createdBy: [(k)-[:CREATED_BY]->(u:User) | " + USER + "][0]}"
 CREATE_API_KEY = f"""
 MATCH (u:User {{id: $userId}})
-CREATE (k:ApiKey {{id: $id, name: $name, role: $role, keyHash: $hash, createdAt: datetime()}})
+CREATE (k:ApiKey:Entity {{id: $id, name: $name, role: $role, keyHash: $hash, createdAt: datetime()}})
 CREATE (k)-[:CREATED_BY]->(u)
 RETURN {API_KEY} AS apiKey
 """

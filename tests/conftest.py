@@ -16,10 +16,10 @@ os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6389/0")
 os.environ.setdefault("CRM_SECRET", "test-secret-not-for-production-0123456789")
 os.environ["CRM_ENV"] = "test"
 
-from config.settings import Settings  # noqa: E402
-from crm.app import create_app  # noqa: E402
-from domain.deps import Deps  # noqa: E402
-from domain.seed import add_user  # noqa: E402
+from config.settings import Settings
+from crm.app import create_app
+from domain.deps import Deps
+from domain.seed import add_user
 
 Gql = Callable[..., Awaitable[dict[str, Any]]]
 PASSWORD = "correct horse battery"
