@@ -11,6 +11,7 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
+from neo4j.exceptions import DriverError, Neo4jError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -28,11 +29,12 @@ from strawberry.types.unset import UnsetType
 from config.settings import Settings, get_settings
 from crm import logs
 from domain.deps import Deps
-from domain.errors import CrmError
+from domain.errors import CrmError, Unavailable
 from graph.db import current_round_trips, start_counting
 from graph.migrations import migrate
 from resolvers.loaders import Loaders
 from schema.context import Context
+from schema.errors import UNAVAILABLE
 from schema.root import build_schema
 
 log = logging.getLogger("crm.api")
@@ -67,6 +69,9 @@ class GraphQLApp(GraphQL[Context, None]):
             context.principal = await self.deps.auth.authenticate(credential)
         except CrmError as exc:
             context.auth_error = exc
+        except (DriverError, Neo4jError, OSError) as exc:
+            log.warning("authentication backend unavailable: %s", exc)
+            context.auth_error = Unavailable(UNAVAILABLE)
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         params = context.connection_params or {}

@@ -59,6 +59,8 @@ async def unrelate(deps: Deps, who: Principal, from_id: str, to_id: str, type_: 
     who.require(CRM_WRITERS, "unrelate persons")
     rows = await deps.db.write(q.UNRELATE, {"fromId": from_id, "toId": to_id, "type": type_})
     deleted = bool(rows and rows[0]["deleted"])
+    if not deleted:
+        await refs.require_read(deps.db, {"fromId": ("Person", from_id), "toId": ("Person", to_id)})
     if deleted:
         await deps.bus.publish("PERSON", from_id, "UPDATED", ("relations",), who.user_id)
     return deleted

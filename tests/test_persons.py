@@ -118,7 +118,7 @@ async def test_search_finds_people_and_companies_best_first(gql: Gql, admin_toke
 
 
 async def test_erase_person_removes_personal_data_and_links(gql: Gql, admin: tuple[str, str], make_user: Any) -> None:
-    admin_id, token = admin
+    _, token = admin
     acme = await company(gql, token, "ACME")
     ada = await person(
         gql,

@@ -1,0 +1,75 @@
+"""Change events reach subscribers on any API process (graphql-transport-ws, Redis stream)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import httpx
+import websockets
+
+from tests.conftest import PASSWORD, Gql, data
+from tests.servers import api_process
+
+SUBSCRIBE = "subscription { entityChanged(types: [COMPANY]) { type nodeId op fields } }"
+
+
+async def _post(
+    base: str, query: str, variables: dict[str, Any] | None = None, token: str | None = None
+) -> dict[str, Any]:
+    async with httpx.AsyncClient(base_url=base) as client:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        response = await client.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
+        return response.json()  # type: ignore[no-any-return]
+
+
+async def test_entity_changed_reaches_a_subscriber_on_another_process(gql: Gql, admin: tuple[str, str]) -> None:
+    _, token = admin
+    with api_process() as first, api_process() as second:
+        ws_url = first.replace("http", "ws") + "/graphql"
+        async with websockets.connect(ws_url, subprotocols=[websockets.Subprotocol("graphql-transport-ws")]) as ws:
+            # given a subscriber on the first process
+            await ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}))
+            assert json.loads(await ws.recv())["type"] == "connection_ack"
+            await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIBE}}))
+            await asyncio.sleep(0.5)
+            # when a company is created and a person too, through the second process
+            created = await _post(second, 'mutation { createCompany(input: {name: "Evented"}) { id } }', token=token)
+            await _post(second, 'mutation { createPerson(input: {lastName: "Not a company"}) { id } }', token=token)
+            company_id = data(created)["createCompany"]["id"]
+            # then the subscriber gets exactly the company event
+            message = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            assert message == {
+                "id": "1",
+                "type": "next",
+                "payload": {
+                    "data": {
+                        "entityChanged": {"type": "COMPANY", "nodeId": company_id, "op": "CREATED", "fields": ["name"]}
+                    }
+                },
+            }
+            # and the change feed replays it
+            feed = data(await gql("{ changes(types: [COMPANY]) { edges { node { nodeId op } } } }", token=token))
+            assert feed["changes"]["edges"] == [{"node": {"nodeId": company_id, "op": "CREATED"}}]
+
+
+async def test_websocket_without_credentials_is_rejected(admin: tuple[str, str]) -> None:
+    with api_process() as base:
+        async with websockets.connect(
+            base.replace("http", "ws") + "/graphql", subprotocols=[websockets.Subprotocol("graphql-transport-ws")]
+        ) as ws:
+            await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
+            try:
+                await asyncio.wait_for(ws.recv(), 5)
+            except websockets.ConnectionClosed as closed:
+                assert closed.rcvd is not None and closed.rcvd.code == 4403
+            else:
+                raise AssertionError("connection was not closed")
+
+
+async def test_sales_rep_may_not_follow_every_change(gql: Gql, make_user: Any) -> None:
+    _, rep = await make_user("SALES_REP")
+    result = await gql("{ changes { edges { cursor } } }", token=rep)
+    assert result["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert PASSWORD
