@@ -86,7 +86,9 @@ class GraphQLApp(GraphQL[Context, None]):
         if self.settings.env != "prod":
             count = current_round_trips()
             if count is not None:
-                response.setdefault("extensions", {})["cypherRoundTrips"] = count  # type: ignore[typeddict-item]
+                extensions = dict(response.get("extensions") or {})
+                extensions["cypherRoundTrips"] = count
+                response["extensions"] = extensions
         return response
 
 

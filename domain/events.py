@@ -47,7 +47,7 @@ class ChangeEvent:
 
 class EventBus:
     def __init__(self, redis: Redis, retention: int = 1_000_000) -> None:
-        self.redis = redis
+        self.redis: Any = redis  # redis-py stubs type stream replies loosely
         self.retention = retention
         self._subscribers: set[asyncio.Queue[ChangeEvent]] = set()
         self._reader: asyncio.Task[None] | None = None

@@ -86,7 +86,7 @@ async def create(deps: Deps, who: Principal, data: dict[str, Any]) -> str:
     who.require(CRM_WRITERS, "create opportunities")
     stage = data.get("stage") or "PROSPECTING"
     probability = _probability(data.get("probability"))
-    params = {
+    params: dict[str, Any] = {
         "id": new_id("Opportunity"),
         "name": validate.text(data.get("name"), "name", required=True, max_len=300),
         "amount": money(data.get("amount")),

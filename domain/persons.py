@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from domain import refs, units, validate
+from domain import refs, validate
 from domain.auth import CRM_DELETERS, CRM_WRITERS, Principal, Role
 from domain.deps import Deps
 from domain.errors import BadInput, NotFound
 from domain.ids import new_id
 from graph import common
 from graph import persons as q
+from graph import units as unit_q
 from graph.db import Row, Tx
 from graph.paging import Page, PageArgs, read_page
 from graph.projection import project
@@ -103,7 +104,7 @@ def _props(data: dict[str, Any], creating: bool) -> dict[str, Any]:
 async def _check_unit(tx: Tx, unit_id: str | None, company_id: str | None) -> None:
     if unit_id is None:
         return
-    rows = await tx.run(units.q.COMPANY_OF, {"id": unit_id})
+    rows = await tx.run(unit_q.COMPANY_OF, {"id": unit_id})
     if not rows:
         raise NotFound(f"unitId: no such unit {unit_id!r}", field="unitId")
     if rows[0]["companyId"] != company_id:

@@ -4,7 +4,7 @@ an opportunity with a buying center, relations and history. Idempotent per email
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from neo4j.exceptions import ConstraintError
 
@@ -91,7 +91,7 @@ async def add_user(deps: Deps, email: str, name: str, role: str, password: str) 
         rows = await deps.db.write(user_q.CREATE_USER, params)
     except ConstraintError as exc:
         raise Conflict(f"a user with email {email!r} exists") from exc
-    return rows[0]["user"]
+    return cast(Row, rows[0]["user"])
 
 
 async def seed_demo(deps: Deps) -> str:

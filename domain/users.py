@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from neo4j.exceptions import ConstraintError
 
@@ -45,7 +45,7 @@ async def create(deps: Deps, who: Principal, data: dict[str, Any]) -> Row:
     email = validate.email(data.get("email"))
     if email is None:
         raise BadInput("email is required", field="email")
-    params = {
+    params: dict[str, Any] = {
         "id": new_id("User"),
         "email": email.lower(),
         "name": validate.text(data.get("name"), "name", required=True, max_len=200),
@@ -59,7 +59,7 @@ async def create(deps: Deps, who: Principal, data: dict[str, Any]) -> Row:
     except ConstraintError as exc:
         raise Conflict(f"a user with email {email!r} exists", field="email") from exc
     await deps.bus.publish("USER", params["id"], "CREATED", data.keys() - {"password"}, who.user_id)
-    return rows[0]["user"]
+    return cast(Row, rows[0]["user"])
 
 
 async def update(deps: Deps, who: Principal, user_id: str, data: dict[str, Any]) -> Row:
@@ -85,7 +85,7 @@ async def update(deps: Deps, who: Principal, user_id: str, data: dict[str, Any])
         raise NotFound(f"no user {user_id!r}")
     deps.auth.forget()
     await deps.bus.publish("USER", user_id, "UPDATED", data.keys(), who.user_id)
-    return rows[0]["user"]
+    return cast(Row, rows[0]["user"])
 
 
 async def get(deps: Deps, user_id: str) -> Row | None:

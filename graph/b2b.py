@@ -146,7 +146,8 @@ INTRODUCTION_PATHS = (
 MATCH (t:Person {id: $toId})
 MATCH path = (t)-[:"""
     + REL_TYPES
-    + """*0..{max_rel_hops}]-(first:Person)<-[k:KNOWS_PERSON]-(u:User)
+    + """*0..{max_rel_hops}]-(first:Person)
+MATCH (first)<-[k:KNOWS_PERSON]-(u:User)
 WHERE u.active
 WITH u, k, nodes(path) AS ns, relationships(path) AS rs
 WHERE all(i IN range(0, size(ns) - 2) WHERE NOT ns[i] IN ns[i + 1..])
@@ -176,8 +177,8 @@ CALL (p, c) {
   RETURN path ORDER BY length(path) LIMIT 1
 }
 WITH p, path,
-  CASE WHEN path IS NULL THEN [p.sortName + '|' + p.id]
-  ELSE reverse([n IN nodes(path) | n.sortName + '|' + n.id]) END AS sortKey
+  CASE WHEN path IS NULL THEN [[p.sortName, p.id]]
+  ELSE reverse([n IN nodes(path) | [n.sortName, n.id]]) END AS sortKey
 RETURN """
     + PERSON
     + """ AS person,

@@ -49,7 +49,7 @@ class Tx:
 
     async def run(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         _count()
-        result = await self._tx.run(query, dict(params or {}))  # type: ignore[arg-type]
+        result = await self._tx.run(query, dict(params or {}))
         return [record.data() for record in await result.fetch(1_000_000)]
 
 
@@ -77,7 +77,7 @@ class Db:
     async def read(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         _count()
         records, _, _ = await self.driver.execute_query(
-            query,  # type: ignore[arg-type]
+            query,
             dict(params or {}),
             database_=self.database,
             routing_=RoutingControl.READ,
@@ -91,7 +91,7 @@ class Db:
     async def write(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         _count()
         records, _, _ = await self.driver.execute_query(
-            query,  # type: ignore[arg-type]
+            query,
             dict(params or {}),
             database_=self.database,
             routing_=RoutingControl.WRITE,

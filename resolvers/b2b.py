@@ -81,11 +81,12 @@ async def relate_persons(
     info: Info, from_id: strawberry.ID, to_id: strawberry.ID, type: RelationType, strength: float | None = None
 ) -> PersonRelation:
     row = await b2b.relate(info.context.deps, info.context.who, from_id, to_id, type.value, strength)
-    people = await info.context.loaders.part("Person", "").load_many([from_id, to_id])
+    source, target = await info.context.loaders.part("Person", "").load_many([from_id, to_id])
+    assert source is not None and target is not None
     return PersonRelation(
         type=RelationType(row["type"]),
-        from_=Person.of(people[0]),
-        to=Person.of(people[1]),
+        from_=Person.of(source),
+        to=Person.of(target),
         strength=row["strength"],
     )
 

@@ -6,9 +6,11 @@ from enum import Enum
 
 import strawberry
 
-from domain.auth import Role as DomainRole
+__all__ = ["ChangeOp", "EntityType", "Role"]
 
-Role = strawberry.enum(DomainRole, name="Role")
+from domain.auth import Role
+
+strawberry.enum(Role, name="Role")
 
 
 @strawberry.enum

@@ -35,5 +35,5 @@ class IsAdminOrIntegration(BasePermission):
         return info.context.who.role in (Role.ADMIN, Role.INTEGRATION)
 
 
-AUTHED = [IsAuthenticated]
-ADMIN = [IsAuthenticated, IsAdmin]
+AUTHED: list[type[BasePermission]] = [IsAuthenticated]
+ADMIN: list[type[BasePermission]] = [IsAuthenticated, IsAdmin]

@@ -76,7 +76,7 @@ class Connection(Generic[T]):
         return self.total or 0
 
     @classmethod
-    def of(cls, page: Page, make: Callable[[Row], Any]) -> Any:
+    def of(cls, page: Page, make: Callable[[Row], Any]) -> Connection[Any]:
         cursors = [encode_cursor(k) for k in page.keys]
         return cls(
             edges=[Edge(cursor=c, node=make(r)) for c, r in zip(cursors, page.rows, strict=True)],
@@ -99,7 +99,7 @@ def plain(value: Any) -> Any:
     if has_object_definition(value):
         return {
             to_camel_case(f.name): plain(getattr(value, f.name))
-            for f in dataclasses.fields(value)
+            for f in dataclasses.fields(value)  # type: ignore[arg-type]
             if getattr(value, f.name) is not strawberry.UNSET
         }
     if isinstance(value, list):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import strawberry
 
@@ -65,7 +65,7 @@ class OpportunityAlert:
 
 
 def _date(value: Any) -> date | None:
-    return value.to_native() if hasattr(value, "to_native") else value
+    return cast(date | None, value.to_native() if hasattr(value, "to_native") else value)
 
 
 @strawberry.type
