@@ -92,6 +92,7 @@ class World:
     companies: dict[str, str] = field(default_factory=dict)
     units: dict[str, str] = field(default_factory=dict)
     people: dict[str, str] = field(default_factory=dict)
+    opportunities: dict[str, str] = field(default_factory=dict)
 
     @property
     def names(self) -> dict[str, str]:
