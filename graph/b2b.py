@@ -8,7 +8,8 @@ from graph.persons import BASE as PERSON_BASE
 PERSON = "p {" + PERSON_BASE + "}"
 REL_TYPES = "REPORTS_TO|INFLUENCES|KNOWS"
 
-# MERGE keeps relating idempotent: one relation per (from, to, type).
+# MERGE keeps relating idempotent: one relation per (from, to, type). KNOWS is mutual, so it is
+# merged without direction: relating B to A after A to B updates the one relation.
 RELATE = """
 MATCH (a:Person {id: $fromId}), (b:Person {id: $toId})
 CALL (a, b) {
@@ -18,15 +19,15 @@ CALL (a, b) {
   WITH a, b WHERE $type = 'INFLUENCES' MERGE (a)-[r:INFLUENCES]->(b)
   ON CREATE SET r.createdAt = datetime() SET r.strength = $strength RETURN r
   UNION
-  WITH a, b WHERE $type = 'KNOWS' MERGE (a)-[r:KNOWS]->(b)
+  WITH a, b WHERE $type = 'KNOWS' MERGE (a)-[r:KNOWS]-(b)
   ON CREATE SET r.createdAt = datetime() SET r.strength = $strength RETURN r
 }
-RETURN type(r) AS type, r.strength AS strength
+RETURN type(r) AS type, r.strength AS strength, startNode(r).id AS fromId, endNode(r).id AS toId
 """
 
 UNRELATE = """
-MATCH (:Person {id: $fromId})-[r]->(:Person {id: $toId})
-WHERE type(r) = $type
+MATCH (a:Person {id: $fromId})-[r]-(b:Person {id: $toId})
+WHERE type(r) = $type AND (type(r) = 'KNOWS' OR startNode(r) = a)
 DELETE r
 RETURN count(*) AS deleted
 """
@@ -131,7 +132,7 @@ WHERE all(i IN range(0, size(rs) - 1)
           WHERE type(rs[i]) <> 'INFLUENCES' OR startNode(rs[i]) = ns[i])
   AND all(i IN range(0, size(ns) - 2) WHERE NOT ns[i] IN ns[i + 1..])
 WITH ns, rs, reduce(w = 1.0, r IN rs | w * coalesce(r.strength, 0.5)) AS weight
-ORDER BY size(rs), weight DESC, [n IN ns | n.id]
+ORDER BY size(rs), weight DESC, [n IN ns | n.id], [r IN rs | type(r)]
 LIMIT $first
 RETURN [p IN ns | """
     + PERSON
@@ -163,18 +164,29 @@ RETURN u.id AS userId, [p IN best.people | """
 """
 )
 
-# Each person's shortest chain to a top manager inside the company gives manager, depth and
-# a depth-first sort key. Relationship uniqueness and the hop cap keep cycles from hanging;
-# people caught in a cycle (no top reachable) are listed as tops.
+# Tops are the company's people without a manager in the company; in bad data with a REPORTS_TO
+# cycle, the cycle's member with the smallest sort key is a top as well, which turns the cycle into
+# a chain. Each person's shortest chain to a top gives manager, depth and a depth-first sort key;
+# hop caps keep every walk bounded, so cycles cannot hang the query.
 ORG_CHART = (
     """
 MATCH (c:Company {id: $companyId})
+CALL (c) {
+  MATCH (p:Person)-[:WORKS_AT]->(c)
+  WITH p, EXISTS { (p)-[:REPORTS_TO]->(x:Person)-[:WORKS_AT]->(c) WHERE x <> p } AS managed
+  WHERE NOT managed
+     OR (EXISTS { MATCH cyc = (p)-[:REPORTS_TO*1..25]->(p) WHERE all(n IN nodes(cyc) WHERE (n)-[:WORKS_AT]->(c)) }
+         AND NOT EXISTS { MATCH cyc = (p)-[:REPORTS_TO*1..25]->(p)
+                          WHERE any(n IN nodes(cyc) WHERE [n.sortName, n.id] < [p.sortName, p.id]) })
+  RETURN collect(p) AS tops
+}
 MATCH (p:Person)-[:WORKS_AT]->(c)
-CALL (p, c) {
+CALL (p, c, tops) {
   OPTIONAL MATCH path = (p)-[:REPORTS_TO*0..25]->(r:Person)
-  WHERE all(n IN nodes(path) WHERE (n)-[:WORKS_AT]->(c))
-    AND NOT EXISTS { (r)-[:REPORTS_TO]->(x:Person)-[:WORKS_AT]->(c) WHERE x <> r }
-  RETURN path ORDER BY length(path) LIMIT 1
+  WHERE r IN tops AND all(n IN nodes(path) WHERE (n)-[:WORKS_AT]->(c))
+    AND NOT any(n IN nodes(path)[0..-1] WHERE n IN tops)
+  WITH path ORDER BY length(path), [n IN nodes(path) | [n.sortName, n.id]] LIMIT 1
+  RETURN path
 }
 WITH p, path,
   CASE WHEN path IS NULL THEN [[p.sortName, p.id]]

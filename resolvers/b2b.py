@@ -81,7 +81,7 @@ async def relate_persons(
     info: Info, from_id: strawberry.ID, to_id: strawberry.ID, type: RelationType, strength: float | None = None
 ) -> PersonRelation:
     row = await b2b.relate(info.context.deps, info.context.who, from_id, to_id, type.value, strength)
-    source, target = await info.context.loaders.part("Person", "").load_many([from_id, to_id])
+    source, target = await info.context.loaders.part("Person", "").load_many([row["fromId"], row["toId"]])
     assert source is not None and target is not None
     return PersonRelation(
         type=RelationType(row["type"]),

@@ -166,12 +166,12 @@ async def test_unrelate_removes_exactly_that_relation(gql: Gql, world: World) ->
     def unrelate(a: str, b: str, type_: str) -> Awaitable[dict[str, Any]]:
         return gql(UNRELATE, {"f": world.people[a], "t": world.people[b], "type": type_}, world.token)
 
-    # given Becker KNOWS Hahn; when unrelating the wrong direction or the wrong type
-    assert data(await unrelate("hahn", "becker", "KNOWS"))["unrelatePersons"] is False
+    # given Becker KNOWS Hahn; when unrelating the wrong type or a directed relation backwards
     assert data(await unrelate("becker", "hahn", "REPORTS_TO"))["unrelatePersons"] is False
-    # then nothing is gone; when unrelating the stored relation, it goes, once
+    assert data(await unrelate("adler", "hahn", "REPORTS_TO"))["unrelatePersons"] is False
+    # then nothing is gone; KNOWS is mutual, so it goes from either side, once
     assert (await relations_of(gql, world, "hahn"))["totalCount"] == 3
-    assert data(await unrelate("becker", "hahn", "KNOWS"))["unrelatePersons"] is True
+    assert data(await unrelate("hahn", "becker", "KNOWS"))["unrelatePersons"] is True
     assert data(await unrelate("becker", "hahn", "KNOWS"))["unrelatePersons"] is False
     page = await relations_of(gql, world, "hahn")
     assert page["totalCount"] == 2
@@ -357,3 +357,21 @@ async def test_bad_buying_roles_are_refused_and_write_nothing(gql: Gql, world: W
     assert await center(gql, world, deal) == before
     # and an unknown opportunity has no buying center
     assert await center(gql, world, "opp_missing") is None
+
+
+async def test_knows_is_mutual_and_relating_back_updates_it(gql: Gql, world: World) -> None:
+    # given Becker KNOWS Hahn; when Hahn is related to Becker by KNOWS with a strength
+    result = await gql(
+        "mutation($f: ID!, $t: ID!) { relatePersons(fromId: $f, toId: $t, type: KNOWS, strength: 0.4) { type strength from { id } to { id } } }",
+        {"f": world.people["hahn"], "t": world.people["becker"]},
+        world.token,
+    )
+    # then the one stored relation is updated and returned as stored
+    assert data(result)["relatePersons"] == {
+        "type": "KNOWS",
+        "strength": 0.4,
+        "from": {"id": world.people["becker"]},
+        "to": {"id": world.people["hahn"]},
+    }
+    page = await relations_of(gql, world, "hahn")
+    assert page["totalCount"] == 3
