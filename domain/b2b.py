@@ -75,6 +75,7 @@ async def acquaint(deps: Deps, who: Principal, user_id: str, person_id: str, str
         await tx.run(q.ACQUAINT, {"userId": user_id, "personId": person_id, "strength": strength})
 
     await deps.db.transaction(work)
+    await deps.bus.publish("PERSON", person_id, "UPDATED", ("acquaintances",), who.user_id)
     return True
 
 

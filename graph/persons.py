@@ -20,6 +20,11 @@ FRAGMENTS = {
     ),
     "owner": f"owner: [(p)-[:OWNED_BY]->(u:User) | {USER}][0]",
     "externalIds": EXTERNAL_IDS.format(v="p"),
+    "employmentHistory": (
+        "employmentHistory: COLLECT { MATCH (p)-[w:WORKS_AT|WORKED_AT]->(c:Company) "
+        "RETURN {company: c {" + COMPANY_BASE + "}, jobTitle: CASE WHEN type(w) = 'WORKS_AT' THEN p.jobTitle ELSE w.jobTitle END, since: w.since, until: w.until, "
+        "current: type(w) = 'WORKS_AT'} ORDER BY w.since DESC }"
+    ),
 }
 
 FILTER = """

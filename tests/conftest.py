@@ -61,9 +61,9 @@ def gql(client: httpx.AsyncClient) -> Gql:
     return run
 
 
-async def login(gql: Gql, email: str) -> str:
+async def login(gql: Gql, email: str, password: str = PASSWORD) -> str:
     result = await gql(
-        "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }", {"e": email, "p": PASSWORD}
+        "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }", {"e": email, "p": password}
     )
     return str(result["data"]["login"]["token"])
 

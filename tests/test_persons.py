@@ -162,3 +162,25 @@ async def test_erase_person_removes_personal_data_and_links(gql: Gql, admin: tup
         )
     )
     assert timeline["company"]["timeline"]["edges"] == [{"node": {"subject": "(erased)", "body": None}}]
+
+
+async def test_a_move_keeps_a_dated_employment_history(gql: Gql, admin_token: str) -> None:
+    first = await company(gql, admin_token, "First GmbH")
+    second = await company(gql, admin_token, "Second AG")
+    mover = await person(gql, admin_token, lastName="Mover", companyId=first, jobTitle="Buyer")
+    await gql(UPDATE, {"id": mover["id"], "i": {"companyId": second, "jobTitle": "Head of Purchasing"}}, admin_token)
+    result = data(
+        await gql(
+            "query($id: ID!) { person(id: $id) { company { name } employmentHistory { company { name } jobTitle current since until } } }",
+            {"id": mover["id"]},
+            admin_token,
+        )
+    )["person"]
+    assert result["company"] == {"name": "Second AG"}
+    history = result["employmentHistory"]
+    assert [(e["company"]["name"], e["jobTitle"], e["current"]) for e in history] == [
+        ("Second AG", "Head of Purchasing", True),
+        ("First GmbH", "Buyer", False),
+    ]
+    assert history[0]["until"] is None and history[1]["until"] is not None
+    assert history[1]["until"] <= history[0]["since"]

@@ -214,6 +214,15 @@ class Unit(Node):
 
 
 @strawberry.type
+class Employment:
+    company: Company
+    job_title: str | None
+    since: datetime | None
+    until: datetime | None = strawberry.field(description="Null for the current employment.")
+    current: bool
+
+
+@strawberry.type
 class Person(Node):
     id: strawberry.ID
     first_name: str | None
@@ -270,6 +279,19 @@ class Person(Node):
     @strawberry.field
     async def external_ids(self, info: Info) -> list[ExternalId]:
         return external_ids({"externalIds": await _part(info, "Person", self.id, "externalIds", self.row)})
+
+    @strawberry.field(description="Current and past employers, newest first (a move closes the old one).")
+    async def employment_history(self, info: Info) -> list[Employment]:
+        return [
+            Employment(
+                company=Company.of(e["company"]),
+                job_title=e.get("jobTitle"),
+                since=e.get("since"),
+                until=e.get("until"),
+                current=bool(e["current"]),
+            )
+            for e in await _part(info, "Person", self.id, "employmentHistory", self.row) or []
+        ]
 
     @strawberry.field
     async def relations(

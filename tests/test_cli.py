@@ -1,0 +1,53 @@
+"""The `crm` command line: user add, migrate, seed --demo."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from domain.deps import Deps
+from domain.seed import DEMO_PASSWORD, seed_demo
+from tests.conftest import Gql, data, login
+from tests.servers import ROOT
+
+
+def crm(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "crm.cli", *args], cwd=ROOT, env=dict(os.environ), input=stdin, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+async def test_user_add_reads_the_password_from_stdin(gql: Gql) -> None:
+    result = crm("user", "add", "--email", "Boss@Crm.Test", "--name", "Boss", "--role", "ADMIN", stdin="a long password\n")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("user boss@crm.test (ADMIN) id usr_")
+    token = data(await gql('mutation { login(email: "boss@crm.test", password: "a long password") { token } }'))["login"]["token"]
+    assert data(await gql("{ me { name role } }", token=token)) == {"me": {"name": "Boss", "role": "ADMIN"}}
+
+
+def test_migrate_is_idempotent() -> None:
+    first, second = crm("migrate"), crm("migrate")
+    assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
+    assert first.stdout == second.stdout
+
+
+async def test_demo_seed_loads_a_realistic_data_set_once(deps: Deps, gql: Gql) -> None:
+    summary = await seed_demo(deps)
+    assert summary.startswith("demo data loaded: 8 users")
+    assert await seed_demo(deps) == "demo data present; nothing to do"
+    token = await login(gql, "admin@demo.crm", DEMO_PASSWORD)
+    counts = data(
+        await gql(
+            "{ users { totalCount } companies { totalCount } persons { totalCount } consumers: persons(filter: {consumer: true}) { totalCount } opportunities { totalCount edges { node { buyingCenter { missingRoles members { roles } } } } } }",
+            token=token,
+        )
+    )
+    assert counts["users"]["totalCount"] == 8
+    assert counts["companies"]["totalCount"] == 6
+    assert counts["persons"]["totalCount"] == 6 * 7 + 4
+    assert counts["consumers"]["totalCount"] == 4
+    assert counts["opportunities"]["totalCount"] == 3
+    for edge in counts["opportunities"]["edges"]:
+        assert edge["node"]["buyingCenter"]["missingRoles"] == ["CHAMPION"]
+        assert len(edge["node"]["buyingCenter"]["members"]) == 4
