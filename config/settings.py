@@ -43,6 +43,9 @@ class Settings:
         default_factory=lambda: _csv("CRM_REQUIRED_BUYING_ROLES", "DECISION_MAKER,ECONOMIC_BUYER,CHAMPION")
     )
     neglect_days: int = field(default_factory=lambda: int(os.environ.get("CRM_NEGLECT_DAYS", "30")))
+    reauth_seconds: float = field(
+        default_factory=lambda: float(os.environ.get("CRM_SUBSCRIPTION_REAUTH_SECONDS", "30"))
+    )
     changes_retention: int = field(default_factory=lambda: int(os.environ.get("CRM_CHANGES_RETENTION", "1000000")))
 
     @property

@@ -65,6 +65,7 @@ class GraphQLApp(GraphQL[Context, None]):
         return context
 
     async def _authenticate(self, context: Context, credential: str | None) -> None:
+        context.credential = credential
         try:
             context.principal = await self.deps.auth.authenticate(credential)
         except CrmError as exc:

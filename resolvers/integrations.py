@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncGenerator
 
 from domain import changes
+from domain.errors import Unauthenticated
 from schema.context import Info
 from schema.enums import EntityType
 from schema.types.common import PageInfo
@@ -30,12 +32,22 @@ async def changes_(
 
 
 async def entity_changed(info: Info, types: list[EntityType] | None = None) -> AsyncGenerator[ChangeEvent, None]:
-    who = info.context.who
-    changes.require_feed_access(who)
+    context = info.context
+    changes.require_feed_access(context.who)
     wanted = {t.value for t in types} if types else None
-    async with info.context.deps.bus.subscribe() as queue:
+    checked = time.monotonic()
+    async with context.deps.bus.subscribe() as queue:
         while True:
             event = await queue.get()
-            if wanted is None or event.type in wanted:
-                yield ChangeEvent.of(event)
+            if wanted is not None and event.type not in wanted:
+                continue
+            if time.monotonic() - checked >= context.deps.settings.reauth_seconds:
+                # Each event is authorised anew: a revoked key or a deactivated user stops the stream.
+                context.deps.auth.forget()
+                principal = await context.deps.auth.authenticate(context.credential)
+                if principal is None:
+                    raise Unauthenticated("credentials are gone")
+                changes.require_feed_access(principal)
+                checked = time.monotonic()
+            yield ChangeEvent.of(event)
             await asyncio.sleep(0)

@@ -28,6 +28,7 @@ class Context:
     round_trips: RoundTrips
     principal: Principal | None = None
     auth_error: CrmError | None = None
+    credential: str | None = None
     connection_params: dict[str, Any] | None = field(default=None)
 
     @property

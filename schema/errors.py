@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from typing import Any
 
 from graphql import GraphQLError
 from neo4j.exceptions import DriverError, Neo4jError, ServiceUnavailable, SessionExpired
@@ -51,3 +52,9 @@ class ErrorCodes(SchemaExtension):
         result = self.execution_context.result
         for error in (result.errors if result else None) or []:
             classify(error)
+
+    def on_stream_result(self, result: Any) -> Iterator[None]:
+        """Each result of a subscription, too."""
+        for error in getattr(result, "errors", None) or []:
+            classify(error)
+        yield

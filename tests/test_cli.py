@@ -14,15 +14,26 @@ from tests.servers import ROOT
 
 def crm(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "crm.cli", *args], cwd=ROOT, env=dict(os.environ), input=stdin, capture_output=True, text=True, timeout=120, check=False
+        [sys.executable, "-m", "crm.cli", *args],
+        cwd=ROOT,
+        env=dict(os.environ),
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
 async def test_user_add_reads_the_password_from_stdin(gql: Gql) -> None:
-    result = crm("user", "add", "--email", "Boss@Crm.Test", "--name", "Boss", "--role", "ADMIN", stdin="a long password\n")
+    result = crm(
+        "user", "add", "--email", "Boss@Crm.Test", "--name", "Boss", "--role", "ADMIN", stdin="a long password\n"
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("user boss@crm.test (ADMIN) id usr_")
-    token = data(await gql('mutation { login(email: "boss@crm.test", password: "a long password") { token } }'))["login"]["token"]
+    token = data(await gql('mutation { login(email: "boss@crm.test", password: "a long password") { token } }'))[
+        "login"
+    ]["token"]
     assert data(await gql("{ me { name role } }", token=token)) == {"me": {"name": "Boss", "role": "ADMIN"}}
 
 

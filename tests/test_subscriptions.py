@@ -73,3 +73,34 @@ async def test_sales_rep_may_not_follow_every_change(gql: Gql, make_user: Any) -
     result = await gql("{ changes { edges { cursor } } }", token=rep)
     assert result["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert PASSWORD
+
+
+async def test_a_deactivated_subscriber_stops_receiving_events(
+    gql: Gql, admin: tuple[str, str], make_user: Any
+) -> None:
+    _, admin_token = admin
+    integration_id, integration_token = await make_user("INTEGRATION")
+    with api_process({"CRM_SUBSCRIPTION_REAUTH_SECONDS": "0"}) as base:
+        async with websockets.connect(
+            base.replace("http", "ws") + "/graphql", subprotocols=[websockets.Subprotocol("graphql-transport-ws")]
+        ) as ws:
+            await ws.send(
+                json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {integration_token}"}})
+            )
+            assert json.loads(await ws.recv())["type"] == "connection_ack"
+            await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIBE}}))
+            await asyncio.sleep(0.5)
+            # given a first event delivered
+            await _post(base, 'mutation { createCompany(input: {name: "Seen"}) { id } }', token=admin_token)
+            first = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            assert first["payload"]["data"]["entityChanged"]["op"] == "CREATED"
+            # when the subscriber is deactivated, the next event ends the subscription with an error
+            deactivate = "mutation($id: ID!) { updateUser(id: $id, input: {active: false}) { active } }"
+            assert data(await gql(deactivate, {"id": integration_id}, admin_token))["updateUser"] == {"active": False}
+            await asyncio.sleep(5.5)  # the API process caches a credential for 5 s at most
+            await _post(base, 'mutation { createCompany(input: {name: "Unseen"}) { id } }', token=admin_token)
+            message = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            assert message["type"] == "next"
+            assert message["payload"]["data"] is None
+            assert message["payload"]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+            assert json.loads(await asyncio.wait_for(ws.recv(), 10)) == {"id": "1", "type": "complete"}
