@@ -11,6 +11,7 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
+import orjson
 from neo4j.exceptions import DriverError, Neo4jError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -73,6 +74,13 @@ class GraphQLApp(GraphQL[Context, None]):
         except (DriverError, Neo4jError, OSError) as exc:
             log.warning("authentication backend unavailable: %s", exc)
             context.auth_error = Unavailable(UNAVAILABLE)
+
+    def encode_json(self, data: object) -> str:
+        # Text, not bytes: graphql-transport-ws clients expect text frames.
+        return orjson.dumps(data).decode()
+
+    def decode_json(self, data: str | bytes) -> object:
+        return orjson.loads(data)
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         params = context.connection_params or {}

@@ -38,8 +38,10 @@ async def test_entity_changed_reaches_a_subscriber_on_another_process(gql: Gql, 
             created = await _post(second, 'mutation { createCompany(input: {name: "Evented"}) { id } }', token=token)
             await _post(second, 'mutation { createPerson(input: {lastName: "Not a company"}) { id } }', token=token)
             company_id = data(created)["createCompany"]["id"]
-            # then the subscriber gets exactly the company event
-            message = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            # then the subscriber gets exactly the company event, as a text frame
+            frame = await asyncio.wait_for(ws.recv(), 10)
+            assert isinstance(frame, str)
+            message = json.loads(frame)
             assert message == {
                 "id": "1",
                 "type": "next",
