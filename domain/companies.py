@@ -14,7 +14,7 @@ from graph import common
 from graph import companies as q
 from graph.db import Row, Tx
 from graph.paging import Page, PageArgs, read_page
-from graph.projection import project
+from graph.projection import project, where
 
 PARTS = frozenset(q.FRAGMENTS)
 SCALARS = ("name", "domain", "industry", "city", "country", "isReference")
@@ -54,14 +54,16 @@ def filter_params(flt: dict[str, Any] | None) -> dict[str, Any]:
 
 
 async def page(deps: Deps, args: PageArgs, flt: dict[str, Any] | None, include: Iterable[str] = ()) -> Page:
+    params = filter_params(flt)
+    active = [name for name, value in params.items() if value is not None]
     query = q.PAGE.format(
-        filter=q.FILTER,
-        after=q.AFTER,
+        where=where(q.CONDITIONS, active, q.KEYSET),
         projection=projection(include),
-        total=q.TOTAL if args.with_total else "",
+        total=q.TOTAL.format(where=where(q.CONDITIONS, active)) if args.with_total else "",
         total_value="total" if args.with_total else "null",
     )
-    params = {**filter_params(flt), **args.after_params("afterName", "afterId")}
+    after = args.after_params("afterName", "afterId")
+    params.update(afterName=after["afterName"] or "", afterId=after["afterId"] or "")
     return await read_page(deps.db, query, params, args)
 
 

@@ -15,7 +15,7 @@ from graph import persons as q
 from graph import units as unit_q
 from graph.db import Row, Tx
 from graph.paging import Page, PageArgs, read_page
-from graph.projection import project
+from graph.projection import project, where
 
 PARTS = frozenset(q.FRAGMENTS)
 TEXT_FIELDS = {
@@ -64,25 +64,27 @@ def filter_params(flt: dict[str, Any] | None) -> dict[str, Any]:
 
 
 async def page(deps: Deps, args: PageArgs, flt: dict[str, Any] | None, include: Iterable[str] = ()) -> Page:
-    params = {**filter_params(flt), **args.after_params("afterName", "afterId")}
-    if params["companyId"] and not any(
-        params[k] is not None for k in ("nameContains", "email", "city", "tag", "consumer", "unitId")
-    ):
+    params = filter_params(flt)
+    active = [name for name, value in params.items() if value is not None]
+    if active == ["companyId"]:
         return await contacts(deps, params["companyId"], args, include)
     query = q.PAGE.format(
-        filter=q.FILTER,
-        after=q.AFTER,
+        where=where(q.CONDITIONS, active, q.KEYSET),
         projection=projection(include),
-        total=q.TOTAL if args.with_total else "",
+        total=q.TOTAL.format(where=where(q.CONDITIONS, active)) if args.with_total else "",
         total_value="total" if args.with_total else "null",
     )
-    return await read_page(deps.db, query, params, args)
+    return await read_page(deps.db, query, {**params, **_after(args)}, args)
 
 
 async def contacts(deps: Deps, company_id: str, args: PageArgs, include: Iterable[str] = ()) -> Page:
     query = q.CONTACTS_PAGE.format(after=q.AFTER, projection=projection(include))
-    params = {"companyId": company_id, **args.after_params("afterName", "afterId")}
-    return await read_page(deps.db, query, params, args)
+    return await read_page(deps.db, query, {"companyId": company_id, **_after(args)}, args)
+
+
+def _after(args: PageArgs) -> dict[str, str]:
+    after = args.after_params("afterName", "afterId")
+    return {"afterName": str(after["afterName"] or ""), "afterId": str(after["afterId"] or "")}
 
 
 def _props(data: dict[str, Any], creating: bool) -> dict[str, Any]:

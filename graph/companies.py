@@ -26,31 +26,27 @@ FRAGMENTS = {
     "externalIds": EXTERNAL_IDS.format(v="c"),
 }
 
-FILTER = """
-WHERE ($nameContains IS NULL OR c.sortName CONTAINS $nameContains)
-  AND ($industry IS NULL OR c.industry = $industry)
-  AND ($city IS NULL OR toLower(c.city) = $city)
-  AND ($ownerId IS NULL OR EXISTS { (c)-[:OWNED_BY]->(:User {id: $ownerId}) })
-  AND ($parentId IS NULL OR EXISTS { (c)-[:SUBSIDIARY_OF]->(:Company {id: $parentId}) })
-  AND ($ids IS NULL OR c.id IN $ids)
-"""
-# The range predicate lets the planner walk the sortName index in order from the cursor and stop
-# after $limit rows, instead of sorting every company.
-AFTER = (
-    "AND c.sortName >= coalesce($afterName, '') "
-    "AND ($afterName IS NULL OR c.sortName > $afterName OR (c.sortName = $afterName AND c.id > $afterId))"
-)
+# One condition per filter, joined only when set (see graph/persons.py).
+CONDITIONS = {
+    "nameContains": "c.sortName CONTAINS $nameContains",
+    "industry": "c.industry = $industry",
+    "city": "toLower(c.city) = $city",
+    "ownerId": "EXISTS { (c)-[:OWNED_BY]->(:User {id: $ownerId}) }",
+    "parentId": "EXISTS { (c)-[:SUBSIDIARY_OF]->(:Company {id: $parentId}) }",
+    "ids": "c.id IN $ids",
+}
+KEYSET = "c.sortName >= $afterName AND (c.sortName > $afterName OR c.id > $afterId)"
 
 PAGE = """
 CALL () {{
-  MATCH (c:Company) {filter} {after}
+  MATCH (c:Company) WHERE {where}
   WITH c ORDER BY c.sortName, c.id LIMIT $limit
   RETURN collect({{node: {projection}, key: [c.sortName, c.id]}}) AS rows
 }}
 {total}
 RETURN rows, {total_value} AS total
 """
-TOTAL = "CALL () { MATCH (c:Company) " + FILTER + " RETURN count(c) AS total }"
+TOTAL = "CALL () {{ MATCH (c:Company) WHERE {where} RETURN count(c) AS total }}"
 
 BY_ID = "MATCH (c:Company {{id: $id}}) RETURN {projection} AS node"
 BY_IDS = "UNWIND $ids AS id MATCH (c:Company {{id: id}}) RETURN id AS key, {projection} AS value"

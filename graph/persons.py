@@ -22,32 +22,38 @@ FRAGMENTS = {
     "externalIds": EXTERNAL_IDS.format(v="p"),
     "employmentHistory": (
         "employmentHistory: COLLECT { MATCH (p)-[w:WORKS_AT|WORKED_AT]->(c:Company) "
-        "RETURN {company: c {" + COMPANY_BASE + "}, jobTitle: CASE WHEN type(w) = 'WORKS_AT' THEN p.jobTitle ELSE w.jobTitle END, since: w.since, until: w.until, "
+        "RETURN {company: c {"
+        + COMPANY_BASE
+        + "}, jobTitle: CASE WHEN type(w) = 'WORKS_AT' THEN p.jobTitle ELSE w.jobTitle END, since: w.since, until: w.until, "
         "current: type(w) = 'WORKS_AT'} ORDER BY w.since DESC }"
     ),
 }
 
-FILTER = """
-WHERE ($nameContains IS NULL OR p.sortName CONTAINS $nameContains OR toLower(p.fullName) CONTAINS $nameContains)
-  AND ($email IS NULL OR p.emailLower = $email)
-  AND ($city IS NULL OR toLower(p.city) = $city)
-  AND ($tag IS NULL OR $tag IN p.tags)
-  AND ($consumer IS NULL OR $consumer = (NOT EXISTS { (p)-[:WORKS_AT]->(:Company) }))
-  AND ($companyId IS NULL OR EXISTS { (p)-[:WORKS_AT]->(:Company {id: $companyId}) })
-  AND ($unitId IS NULL OR EXISTS { (p)-[:MEMBER_OF]->(:Unit {id: $unitId}) })
-"""
-AFTER = "AND ($afterName IS NULL OR p.sortName > $afterName OR (p.sortName = $afterName AND p.id > $afterId))"
+# One condition per filter; only the filters a caller sets are joined into the WHERE clause, so an
+# unfiltered page walks the sortName index in order instead of sorting every person.
+CONDITIONS = {
+    "nameContains": "(p.sortName CONTAINS $nameContains OR toLower(p.fullName) CONTAINS $nameContains)",
+    "email": "p.emailLower = $email",
+    "city": "toLower(p.city) = $city",
+    "tag": "$tag IN p.tags",
+    "consumer": "$consumer = (NOT EXISTS { (p)-[:WORKS_AT]->(:Company) })",
+    "companyId": "EXISTS { (p)-[:WORKS_AT]->(:Company {id: $companyId}) }",
+    "unitId": "EXISTS { (p)-[:MEMBER_OF]->(:Unit {id: $unitId}) }",
+}
+# Keyset on (sortName, id): the range on sortName is index-backed; ties are broken by id.
+KEYSET = "p.sortName >= $afterName AND (p.sortName > $afterName OR p.id > $afterId)"
+AFTER = "AND " + KEYSET
 
 PAGE = """
 CALL () {{
-  MATCH (p:Person) {filter} {after}
+  MATCH (p:Person) WHERE {where}
   WITH p ORDER BY p.sortName, p.id LIMIT $limit
   RETURN collect({{node: {projection}, key: [p.sortName, p.id]}}) AS rows
 }}
 {total}
 RETURN rows, {total_value} AS total
 """
-TOTAL = "CALL () { MATCH (p:Person) " + FILTER + " RETURN count(p) AS total }"
+TOTAL = "CALL () {{ MATCH (p:Person) WHERE {where} RETURN count(p) AS total }}"
 
 # Contacts of one company start from the company, not from every person.
 CONTACTS_PAGE = """

@@ -17,3 +17,9 @@ def project(var: str, base: str, fragments: Mapping[str, str], include: Iterable
 def compose(template: str, **pieces: str) -> str:
     """Fills `{name}` slots of a constant template with other constants."""
     return template.format(**pieces)
+
+
+def where(conditions: Mapping[str, str], active: Iterable[str], *always: str) -> str:
+    """AND of the constant conditions named in `active` (and `always`); "true" when empty."""
+    parts = [*always, *(conditions[name] for name in sorted(set(active)) if name in conditions)]
+    return " AND ".join(parts) if parts else "true"
