@@ -184,3 +184,25 @@ async def test_a_move_keeps_a_dated_employment_history(gql: Gql, admin_token: st
     ]
     assert history[0]["until"] is None and history[1]["until"] is not None
     assert history[1]["until"] <= history[0]["since"]
+
+
+async def test_person_reads_with_company_and_unit_cost_one_round_trip(gql: Gql, admin_token: str) -> None:
+    acme = await company(gql, admin_token, "ACME")
+    unit = data(
+        await gql(
+            'mutation($c: ID!) { createUnit(input: {companyId: $c, name: "IT"}) { id } }', {"c": acme}, admin_token
+        )
+    )["createUnit"]["id"]
+    ids = [(await person(gql, admin_token, lastName=f"P{i}", companyId=acme, unitId=unit))["id"] for i in range(3)]
+    listed = await gql(
+        "{ persons(first: 50) { totalCount edges { node { fullName company { name } unit { name } owner { name } } } } }",
+        token=admin_token,
+    )
+    assert data(listed)["persons"]["totalCount"] == 3
+    assert [e["node"]["unit"] for e in data(listed)["persons"]["edges"]] == [{"name": "IT"}] * 3
+    assert listed["extensions"]["cypherRoundTrips"] == 1
+    one = await gql(
+        "query($id: ID!) { person(id: $id) { fullName company { name } unit { name } } }", {"id": ids[0]}, admin_token
+    )
+    assert data(one)["person"] == {"fullName": "P0", "company": {"name": "ACME"}, "unit": {"name": "IT"}}
+    assert one["extensions"]["cypherRoundTrips"] == 1
