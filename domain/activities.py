@@ -35,7 +35,13 @@ async def get(deps: Deps, activity_id: str) -> Row | None:
 
 async def timeline(deps: Deps, label: str, node_id: str, args: PageArgs) -> Page:
     params = {"id": node_id, **args.after_params("afterAt", "afterId")}
-    return await read_page(deps.db, TIMELINES[label], params, args)
+    query = TIMELINES[label]
+    if label == "Company":
+        total = args.with_total
+        query = query.replace("{total}", q.COMPANY_TIMELINE_TOTAL if total else "").replace(
+            "{total_value}", "total" if total else "null"
+        )
+    return await read_page(deps.db, query, params, args)
 
 
 def _when(value: datetime | None) -> str:

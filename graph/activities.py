@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from graph.companies import BASE as COMPANY_BASE
+from graph.opportunities import BASE as OPPORTUNITY_BASE
+from graph.persons import BASE as PERSON_BASE
 from graph.users import USER
 
+# Subjects come with their scalars, so a timeline page with `about` is still one round trip.
+ABOUT = (
+    "about: COLLECT { MATCH (a)-[r:ABOUT]->(n) WHERE r.implicit IS NULL RETURN CASE "
+    "WHEN n:Person THEN {label: 'Person', node: [p IN [n] | p {" + PERSON_BASE + "}][0]} "
+    "WHEN n:Company THEN {label: 'Company', node: [c IN [n] | c {" + COMPANY_BASE + "}][0]} "
+    "WHEN n:Opportunity THEN {label: 'Opportunity', node: [o IN [n] | o {" + OPPORTUNITY_BASE + "}][0]} "
+    "ELSE {label: [l IN labels(n) WHERE l <> 'Entity'][0], node: {id: n.id}} END AS subject ORDER BY n.id }"
+)
 BASE = (
     ".id, .type, .subject, .body, .outcome, .occurredAt, .durationMinutes, "
-    f"by: [(a)-[:BY]->(u:User) | {USER}][0], "
-    "about: COLLECT { MATCH (a)-[r:ABOUT]->(n) WHERE r.implicit IS NULL "
-    "RETURN {label: [l IN labels(n) WHERE l <> 'Entity'][0], id: n.id} ORDER BY n.id }"
+    f"by: [(a)-[:BY]->(u:User) | {USER}][0], " + ABOUT
 )
 
 # Activities about people are also linked to the people's current companies (and those
@@ -39,16 +48,18 @@ RETURN a.id AS id
 
 BY_ID = "MATCH (a:Activity {id: $id}) RETURN a {" + BASE + "} AS node"
 
-AFTER = """
-  AND ($afterAt IS NULL OR a.occurredAt < datetime($afterAt)
-       OR (a.occurredAt = datetime($afterAt) AND a.id < $afterId))
-"""
+# Keyset on (occurredAt, id), newest first; the cursor's time is parsed once per query.
+BEFORE = "CASE WHEN $afterAt IS NULL THEN null ELSE datetime($afterAt) END"
+AFTER = "(before IS NULL OR a.occurredAt < before OR (a.occurredAt = before AND a.id < $afterId))"
 
 PERSON_TIMELINE = (
     """
 MATCH (s:Person {id: $id})
-CALL (s) {
-  MATCH (s)<-[:ABOUT]-(a:Activity) WHERE true """
+WITH s, """
+    + BEFORE
+    + """ AS before
+CALL (s, before) {
+  MATCH (s)<-[:ABOUT]-(a:Activity) WHERE """
     + AFTER
     + """
   WITH a ORDER BY a.occurredAt DESC, a.id DESC LIMIT $limit
@@ -62,25 +73,56 @@ RETURN rows, CASE WHEN $withTotal THEN COUNT { (s)<-[:ABOUT]-(:Activity) } END A
 
 OPPORTUNITY_TIMELINE = PERSON_TIMELINE.replace("(s:Person {id: $id})", "(s:Opportunity {id: $id})")
 
-# A company's history covers its whole subtree of subsidiaries.
+# A company's history covers its whole subtree of subsidiaries. Two plans, chosen per query by
+# the subtree's activity volume (relationship degrees, no reads): a small history is expanded and
+# sorted; a large one walks the occurredAt index newest first from the cursor and keeps the
+# group's activities, so its cost depends on the page size, not on the history's length or the
+# page's depth. Expanding reads `volume` activities, walking about limit * all / volume, hence the
+# switch at volume^2 = limit * all.
 COMPANY_TIMELINE = (
     """
 MATCH (g:Company {id: $id})
 CALL (g) {
-  MATCH (g)<-[:SUBSIDIARY_OF*0..]-(c:Company)<-[:ABOUT]-(a:Activity)
-  WHERE true """
+  MATCH (g)<-[:SUBSIDIARY_OF*0..]-(c:Company)
+  RETURN collect(c) AS companies, sum(COUNT { (c)<-[:ABOUT]-() }) AS volume
+}
+CALL () { MATCH (x:Activity) RETURN count(x) AS everything }
+WITH g, companies, volume * volume > $limit * everything AS walk, """
+    + BEFORE
+    + """ AS before
+CALL (companies, walk, before) {
+  WITH companies, before WHERE NOT walk
+  UNWIND companies AS c
+  MATCH (c)<-[:ABOUT]-(a:Activity)
+  WITH DISTINCT a, before
+  WHERE """
     + AFTER
     + """
-  WITH DISTINCT a ORDER BY a.occurredAt DESC, a.id DESC LIMIT $limit
-  RETURN collect({node: a {"""
+  WITH a ORDER BY a.occurredAt DESC, a.id DESC LIMIT $limit
+  RETURN a
+  UNION
+  WITH companies, before WHERE walk
+  MATCH (a:Activity) USING INDEX a:Activity(occurredAt)
+  WHERE a.occurredAt <= coalesce(before, datetime('+999999999-12-31T23:59:59.999999999Z'))
+    AND """
+    + AFTER
+    + """
+    AND EXISTS { MATCH (a)-[:ABOUT]->(c:Company) WHERE c IN companies }
+  WITH a ORDER BY a.occurredAt DESC, a.id DESC LIMIT $limit
+  RETURN a
+}
+WITH g, companies, a ORDER BY a.occurredAt DESC, a.id DESC
+WITH g, companies, collect({node: a {"""
     + BASE
     + """}, key: [toString(a.occurredAt), a.id]}) AS rows
-}
-CALL (g) {
-  MATCH (g)<-[:SUBSIDIARY_OF*0..]-(c:Company)<-[:ABOUT]-(a:Activity)
-  WHERE $withTotal
-  RETURN count(DISTINCT a) AS total
-}
-RETURN rows, CASE WHEN $withTotal THEN total END AS total
+{total}
+RETURN rows, {total_value} AS total
 """
 )
+COMPANY_TIMELINE_TOTAL = """
+CALL (companies) {
+  UNWIND companies AS c
+  MATCH (c)<-[:ABOUT]-(a:Activity)
+  RETURN count(DISTINCT a) AS total
+}
+"""

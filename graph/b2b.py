@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from graph.opportunities import BASE as OPPORTUNITY_BASE
 from graph.persons import BASE as PERSON_BASE
+from graph.users import USER_FIELDS
 
 PERSON = "p {" + PERSON_BASE + "}"
 REL_TYPES = "REPORTS_TO|INFLUENCES|KNOWS"
@@ -158,7 +159,9 @@ ORDER BY hops, weight DESC, u.id, [n IN people | n.id]
 WITH u, head(collect({people: people, hops: hops, weight: weight})) AS best
 ORDER BY best.hops, best.weight DESC, u.id
 LIMIT $first
-RETURN u.id AS userId, [p IN best.people | """
+RETURN u {"""
+    + USER_FIELDS
+    + """} AS user, [p IN best.people | """
     + PERSON
     + """] AS people, best.hops AS hops, best.weight AS weight
 """

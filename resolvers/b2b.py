@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from domain import b2b, users
+from domain import b2b
 from domain.errors import NotFound
 from domain.pagination import page_args
 from schema.context import Info
@@ -59,16 +59,11 @@ async def introduction_paths(
     info: Info, to_person_id: strawberry.ID, max_hops: int = 3, first: int | None = 10
 ) -> list[IntroductionPath]:
     rows = await b2b.introduction_paths(info.context.deps, to_person_id, max_hops, first)
-    found = await users.get_many(info.context.deps, [r["userId"] for r in rows]) if rows else {}
     return [
         IntroductionPath(
-            user=User.of(found[r["userId"]]),
-            people=[Person.of(p) for p in r["people"]],
-            hops=r["hops"],
-            weight=r["weight"],
+            user=User.of(r["user"]), people=[Person.of(p) for p in r["people"]], hops=r["hops"], weight=r["weight"]
         )
         for r in rows
-        if r["userId"] in found
     ]
 
 

@@ -7,7 +7,14 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, ParserCache, QueryDepthLimiter, ValidationCache
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
 from strawberry.types import ExecutionContext
 
 from resolvers import b2b, core, integrations, sales
@@ -121,6 +128,13 @@ class CrmSchema(strawberry.Schema):
         """Domain errors are the caller's business; only unexpected ones are logged (by ErrorCodes)."""
 
 
+# Validation rules are built once: fresh rule classes per request would defeat the validation cache.
+LIMIT_RULES = [
+    *QueryDepthLimiter(max_depth=12).validation_rules,
+    *MaxAliasesLimiter(max_alias_count=50).validation_rules,
+]
+
+
 def build_schema() -> strawberry.Schema:
     return CrmSchema(
         query=Query,
@@ -130,8 +144,7 @@ def build_schema() -> strawberry.Schema:
             ErrorCodes,
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
-            lambda: QueryDepthLimiter(max_depth=12),
-            lambda: MaxAliasesLimiter(max_alias_count=50),
+            lambda: AddValidationRules(LIMIT_RULES),
             lambda: MaxTokensLimiter(max_token_count=5000),
         ],
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -179,15 +180,10 @@ class Activity(Node):
         )
 
     @strawberry.field
-    async def about(self, info: Info) -> list[ActivitySubject]:
-        out: list[Any] = []
-        for ref in self.row.get("about") or []:
-            if ref["label"] not in ("Person", "Company", "Opportunity"):
-                continue
-            loaded = await info.context.loaders.part(ref["label"], "").load(ref["id"])
-            if loaded is None:
-                continue
-            maker = {"Person": Person.of, "Company": Company.of, "Opportunity": Opportunity.of}.get(ref["label"])
-            if maker:
-                out.append(maker(loaded))
-        return out
+    def about(self) -> list[ActivitySubject]:
+        makers: dict[str, Callable[[Row], ActivitySubject]] = {
+            "Person": Person.of,
+            "Company": Company.of,
+            "Opportunity": Opportunity.of,
+        }
+        return [makers[item["label"]](item["node"]) for item in self.row.get("about") or [] if item["label"] in makers]

@@ -1,0 +1,491 @@
+"""Read-path benchmark: the API over HTTP (a real uvicorn process) against the raw Cypher it runs.
+
+    NEO4J_URI=bolt://127.0.0.1:7699 REDIS_URL=redis://127.0.0.1:6392/0 .venv/bin/python bench/run.py [--seed]
+
+See bench/README.md. Prints one table and writes it to bench/results/latest.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, cast
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+from neo4j import AsyncDriver, AsyncGraphDatabase, RoutingControl  # noqa: E402
+
+from bench import seed as bench_seed  # noqa: E402
+from config.settings import Settings, get_settings  # noqa: E402
+from domain import activities as activity_uc  # noqa: E402
+from domain import b2b as b2b_uc  # noqa: E402
+from domain import companies as company_uc  # noqa: E402
+from domain import persons as person_uc  # noqa: E402
+from domain.deps import Deps  # noqa: E402
+from domain.errors import CrmError  # noqa: E402
+from domain.pagination import page_args  # noqa: E402
+from domain.seed import add_user  # noqa: E402
+from graph import users as user_q  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results"
+ADMIN_EMAIL = "bench-admin@bench.crm"
+ADMIN_PASSWORD = "bench-admin-password"
+MAX_HOPS = 4
+TIMELINE_PAGE = 50
+
+COMPANIES_GQL = "{ companies(first: 50) { edges { node { id name units { id name } owner { id name } } } } }"
+PERSON_GQL = "query($id: ID!) { person(id: $id) { id fullName company { id name } unit { id name } } }"
+BUYING_CENTER_GQL = """query($id: ID!) { buyingCenter(opportunityId: $id) {
+  members { person { id fullName } roles attitude lastInteractionAt }
+  relations { type strength from { id } to { id } }
+  missingRoles
+  neglectedMembers { id fullName }
+} }"""
+INFLUENCE_GQL = """query($from: ID!, $to: ID!) {
+  influencePaths(fromPersonId: $from, toPersonId: $to, maxHops: 4) {
+    people { id fullName } relations { type strength from { id } to { id } }
+  } }"""
+INTRODUCTION_GQL = """query($to: ID!) {
+  introductionPaths(toPersonId: $to, maxHops: 4) { user { id name } people { id fullName } hops weight } }"""
+TIMELINE_GQL = """query($id: ID!, $after: String) { company(id: $id) {
+  timeline(first: 50, after: $after) {
+    edges { cursor node { id type subject occurredAt by { id name } } }
+    pageInfo { endCursor hasNextPage }
+  } } }"""
+
+
+# ---- the exact Cypher the app runs for those operations
+#
+# The domain functions the resolvers call are run against a recording stand-in for graph.db.Db,
+# so the raw side gets the very query text and parameters the app builds from its constants
+# (e.g. domain.companies.projection + graph.companies.PAGE), whatever their current shape.
+
+
+class Recorder:
+    """Records the first Cypher call a domain function makes and answers it with nothing."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+
+    async def read(self, query: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        self.calls.append((query, dict(params or {})))
+        return []
+
+    async def read_one(self, query: str, params: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
+        await self.read(query, params)
+        return None
+
+
+async def app_cypher(settings: Settings, work: Callable[[Deps], Awaitable[Any]]) -> tuple[str, dict[str, Any]]:
+    recorder = Recorder()
+    deps = cast(Deps, SimpleNamespace(db=recorder, settings=settings))
+    with contextlib.suppress(CrmError):  # e.g. "not found" after the recorder's empty answer
+        await work(deps)
+    if not recorder.calls:
+        raise RuntimeError("the domain function ran no Cypher")
+    return recorder.calls[0]
+
+
+def companies_cypher(settings: Settings) -> Awaitable[tuple[str, dict[str, Any]]]:
+    """resolvers.core.companies_: include = selected parts of edges.node (units, owner), no total."""
+    return app_cypher(settings, lambda d: company_uc.page(d, page_args(50, None), None, {"units", "owner"}))
+
+
+def person_cypher(settings: Settings, person_id: str) -> Awaitable[tuple[str, dict[str, Any]]]:
+    return app_cypher(settings, lambda d: person_uc.get(d, person_id, {"company", "unit"}))
+
+
+def buying_center_cypher(settings: Settings, opportunity_id: str) -> Awaitable[tuple[str, dict[str, Any]]]:
+    return app_cypher(settings, lambda d: b2b_uc.buying_center(d, opportunity_id))
+
+
+def influence_cypher(settings: Settings, from_id: str, to_id: str) -> Awaitable[tuple[str, dict[str, Any]]]:
+    return app_cypher(settings, lambda d: b2b_uc.influence_paths(d, from_id, to_id, MAX_HOPS, 10))
+
+
+def introduction_cypher(settings: Settings, to_id: str) -> Awaitable[tuple[str, dict[str, Any]]]:
+    return app_cypher(settings, lambda d: b2b_uc.introduction_paths(d, to_id, MAX_HOPS, 10))
+
+
+def timeline_cypher(settings: Settings, company_id: str, cursor: str | None) -> Awaitable[tuple[str, dict[str, Any]]]:
+    return app_cypher(settings, lambda d: activity_uc.timeline(d, "Company", company_id, page_args(50, cursor)))
+
+
+# ---- measurement
+
+
+@dataclass
+class Case:
+    name: str
+    target: str
+    samples: list[float] = field(default_factory=list)
+    raw: list[float] = field(default_factory=list)
+    round_trips: set[int] = field(default_factory=set)
+    ok: bool | None = None
+
+    def p(self, q: float, raw: bool = False) -> float | None:
+        data = sorted(self.raw if raw else self.samples)
+        if not data:
+            return None
+        return data[min(len(data) - 1, max(0, round(q * len(data)) - 1))]
+
+    @property
+    def ratio(self) -> float | None:
+        a, b = self.p(0.5), self.p(0.5, raw=True)
+        return a / b if a is not None and b else None
+
+
+class Client:
+    """GraphQL over one persistent HTTP connection."""
+
+    def __init__(self, base: str) -> None:
+        self.http = httpx.AsyncClient(base_url=base, timeout=60.0)
+
+    async def login(self) -> None:
+        body = await self.call(
+            "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }",
+            {"e": ADMIN_EMAIL, "p": ADMIN_PASSWORD},
+        )
+        self.http.headers["authorization"] = f"Bearer {body['data']['login']['token']}"
+
+    async def call(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        response = await self.http.post("/graphql", json={"query": query, "variables": variables or {}})
+        response.raise_for_status()
+        body: dict[str, Any] = response.json()
+        if body.get("errors"):
+            raise RuntimeError(f"GraphQL errors: {body['errors']}")
+        return body
+
+    async def close(self) -> None:
+        await self.http.aclose()
+
+
+class Raw:
+    """The async driver alone, as graph.db.Db.read uses it."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.driver: AsyncDriver = AsyncGraphDatabase.driver(
+            settings.neo4j_uri, auth=settings.neo4j_auth, notifications_min_severity="OFF"
+        )
+        self.database = settings.neo4j_database
+
+    async def read(self, query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        records, _, _ = await self.driver.execute_query(
+            query,
+            params,
+            database_=self.database,
+            routing_=RoutingControl.READ,
+        )
+        return [record.data() for record in records]
+
+    async def close(self) -> None:
+        await self.driver.close()
+
+
+async def timed(work: Callable[[], Awaitable[Any]]) -> tuple[float, Any]:
+    started = time.perf_counter()
+    result = await work()
+    return (time.perf_counter() - started) * 1000, result
+
+
+async def measure(
+    case: Case,
+    gql: Callable[[], Awaitable[dict[str, Any]]],
+    raw: Callable[[], Awaitable[Any]] | None,
+    warmup: int,
+    iterations: int,
+) -> Case:
+    """Warm-up, then `iterations` sequential rounds; GraphQL and raw Cypher alternate to share drift."""
+    for _ in range(warmup):
+        await gql()
+        if raw:
+            await raw()
+    for _ in range(iterations):
+        ms, body = await timed(gql)
+        case.samples.append(ms)
+        trips = body.get("extensions", {}).get("cypherRoundTrips")
+        if trips is not None:
+            case.round_trips.add(int(trips))
+        if raw:
+            ms, _ = await timed(raw)
+            case.raw.append(ms)
+    print(f"  {case.name}: p50 {fmt(case.p(0.5))} ms, p95 {fmt(case.p(0.95))} ms", flush=True)
+    return case
+
+
+def fmt(value: float | None, digits: int = 2) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+# ---- server
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(port: int, log_path: Path) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "CRM_ENV": "bench", "PYTHONPATH": str(ROOT)}
+    log = log_path.open("wb")
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "crm.app:app_from_env",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+
+
+async def wait_ready(base: str, proc: subprocess.Popen[bytes], timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    async with httpx.AsyncClient(base_url=base, timeout=5.0) as http:
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(f"uvicorn exited with {proc.returncode}; see bench/results/uvicorn.log")
+            try:
+                if (await http.get("/readyz")).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.25)
+    raise RuntimeError("uvicorn did not become ready")
+
+
+async def ensure_admin(deps: Deps) -> None:
+    if await deps.db.read_one(user_q.LOGIN, {"email": ADMIN_EMAIL}) is None:
+        await add_user(deps, ADMIN_EMAIL, "Bench Admin", "ADMIN", ADMIN_PASSWORD)
+
+
+@dataclass
+class Ids:
+    group: str
+    opportunity: str
+    person: str
+    path_from: str
+    path_to: str
+    introduction_to: str
+
+
+async def bench_ids(deps: Deps) -> Ids:
+    """The seed's deterministic ids (bench/seed.py); fails when the data set is missing."""
+    group = bench_seed.bid("cmp", 0)
+    if await deps.db.read_one("MATCH (c:Company {id: $id}) RETURN c.id AS id", {"id": group}) is None:
+        raise SystemExit("no bench data set: run `python bench/run.py --seed` (or `python bench/seed.py`) first")
+    staff = [bench_seed.bid("per", n) for n in range(bench_seed.STAFF_PER_COMPANY * 9)]
+    path_from = staff[-1]
+    pair = await deps.db.read_one(bench_seed.PATH_PAIR, {"fromId": path_from})
+    return Ids(
+        group=group,
+        opportunity=bench_seed.bid("opp", 0),
+        person=staff[0],
+        path_from=path_from,
+        path_to=pair["toId"] if pair else staff[0],
+        introduction_to=staff[len(staff) // 2],
+    )
+
+
+# ---- the run
+
+
+async def run(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    deps = Deps.connect(settings)
+    try:
+        if args.seed:
+            await bench_seed.seed(deps)
+        ids = await bench_ids(deps)
+        await ensure_admin(deps)
+    finally:
+        await deps.close()
+
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    port = args.port or free_port()
+    base = f"http://127.0.0.1:{port}"
+    proc = start_server(port, RESULTS / "uvicorn.log")
+    print(f"uvicorn pid {proc.pid} on {base} (CRM_ENV=bench, 1 worker)")
+    client = Client(base)
+    raw = Raw(settings)
+    cases: list[Case] = []
+    try:
+        await wait_ready(base, proc)
+        await client.login()
+        cases = await run_cases(client, raw, settings, ids, args.warmup, args.iterations)
+    finally:
+        await client.close()
+        await raw.close()
+        stop_server(proc)
+        print(f"uvicorn pid {proc.pid} stopped (exit {proc.returncode})")
+    table = render(cases, args, ids)
+    print()
+    print(table)
+    (RESULTS / "latest.md").write_text(table)
+    print(f"written to {RESULTS / 'latest.md'}")
+    return 0 if all(c.ok for c in cases) else 1
+
+
+async def run_cases(client: Client, raw: Raw, settings: Settings, ids: Ids, warmup: int, n: int) -> list[Case]:
+    cases: list[Case] = []
+
+    def gql(query: str, variables: dict[str, Any] | None = None) -> Callable[[], Awaitable[dict[str, Any]]]:
+        return lambda: client.call(query, variables)
+
+    def cypher(built: tuple[str, dict[str, Any]]) -> Callable[[], Awaitable[Any]]:
+        return lambda: raw.read(*built)
+
+    print(f"measuring ({warmup} warm-up, {n} iterations each) ...")
+    c = Case("floor: { __typename } (HTTP + auth + GraphQL, no Cypher)", "info")
+    await measure(c, gql("{ __typename }"), None, warmup, n)
+    c.ok = True
+    cases.append(c)
+
+    c = Case("companies(first: 50) + units + owner", "ratio p50 <= 2.0, 1 trip")
+    await measure(c, gql(COMPANIES_GQL), cypher(await companies_cypher(settings)), warmup, n)
+    c.ok = (c.ratio or 99) <= 2.0 and c.round_trips == {1}
+    cases.append(c)
+
+    c = Case("person(id) + company + unit", "ratio p50 <= 2.0, 1 trip")
+    await measure(c, gql(PERSON_GQL, {"id": ids.person}), cypher(await person_cypher(settings, ids.person)), warmup, n)
+    c.ok = (c.ratio or 99) <= 2.0 and c.round_trips == {1}
+    cases.append(c)
+
+    c = Case("buyingCenter (30 members)", "ratio p50 <= 1.5, 1 trip")
+    bc = await buying_center_cypher(settings, ids.opportunity)
+    await measure(c, gql(BUYING_CENTER_GQL, {"id": ids.opportunity}), cypher(bc), warmup, n)
+    c.ok = (c.ratio or 99) <= 1.5 and c.round_trips == {1}
+    cases.append(c)
+
+    c = Case("influencePaths maxHops 4", "p95 <= 50 ms")
+    variables = {"from": ids.path_from, "to": ids.path_to}
+    found = await client.call(INFLUENCE_GQL, variables)
+    c.name += f" ({len(found['data']['influencePaths'])} paths)"
+    await measure(
+        c,
+        gql(INFLUENCE_GQL, variables),
+        cypher(await influence_cypher(settings, ids.path_from, ids.path_to)),
+        warmup,
+        n,
+    )
+    c.ok = (c.p(0.95) or 1e9) <= 50.0
+    cases.append(c)
+
+    c = Case("introductionPaths maxHops 4", "p95 <= 50 ms")
+    found = await client.call(INTRODUCTION_GQL, {"to": ids.introduction_to})
+    c.name += f" ({len(found['data']['introductionPaths'])} paths)"
+    intro = cypher(await introduction_cypher(settings, ids.introduction_to))
+    await measure(c, gql(INTRODUCTION_GQL, {"to": ids.introduction_to}), intro, warmup, n)
+    c.ok = (c.p(0.95) or 1e9) <= 50.0
+    cases.append(c)
+
+    # Page 50: follow endCursor 49 times, then time fetching page 50 with that cursor.
+    cursor: str | None = None
+    for _ in range(TIMELINE_PAGE - 1):
+        body = await client.call(TIMELINE_GQL, {"id": ids.group, "after": cursor})
+        page = body["data"]["company"]["timeline"]
+        cursor = page["pageInfo"]["endCursor"]
+        if not page["pageInfo"]["hasNextPage"]:
+            raise RuntimeError("the designated group has fewer than 50 timeline pages; reseed")
+    assert cursor is not None
+
+    first = Case("Company.timeline page 1 (group, 10k acts)", "p95 <= 30 ms")
+    await measure(
+        first, gql(TIMELINE_GQL, {"id": ids.group}), cypher(await timeline_cypher(settings, ids.group, None)), warmup, n
+    )
+    first.ok = (first.p(0.95) or 1e9) <= 30.0
+    cases.append(first)
+    last = Case(f"Company.timeline page {TIMELINE_PAGE}", "p95 <= 30 ms, p50 <= 1.2x page 1")
+    variables = {"id": ids.group, "after": cursor}
+    await measure(
+        last, gql(TIMELINE_GQL, variables), cypher(await timeline_cypher(settings, ids.group, cursor)), warmup, n
+    )
+    slower = (last.p(0.5) or 1e9) / (first.p(0.5) or 1e-9)
+    last.target += f" (is {slower:.2f}x)"
+    last.ok = (last.p(0.95) or 1e9) <= 30.0 and slower <= 1.2
+    cases.append(last)
+    return cases
+
+
+def verdict(case: Case) -> str:
+    if case.target == "info":
+        return "-"
+    return "PASS" if case.ok else "FAIL"
+
+
+def render(cases: list[Case], args: argparse.Namespace, ids: Ids) -> str:
+    head = "| case | p50 ms | p95 ms | raw p50 | raw p95 | ratio | round trips | target | result |"
+    lines = [
+        f"# Graph CRM read benchmark ({datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')})",
+        "",
+        f"{args.iterations} sequential requests per case after {args.warmup} warm-up, one uvicorn worker "
+        "(CRM_ENV=bench), persistent httpx client; raw = the same Cypher through the async driver. "
+        "ratio = GraphQL p50 / raw p50.",
+        "",
+        head,
+        "|" + "---|" * 9,
+    ]
+    for c in cases:
+        trips = ",".join(str(t) for t in sorted(c.round_trips)) or "-"
+        lines.append(
+            f"| {c.name} | {fmt(c.p(0.5))} | {fmt(c.p(0.95))} | {fmt(c.p(0.5, True))} | {fmt(c.p(0.95, True))} "
+            f"| {fmt(c.ratio)} | {trips} | {c.target} | {verdict(c)} |"
+        )
+    lines += [
+        "",
+        f"ids: group {ids.group}, opportunity {ids.opportunity}, person {ids.person}, "
+        f"paths {ids.path_from} -> {ids.path_to}, introductions to {ids.introduction_to}",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="Graph CRM read benchmark")
+    parser.add_argument("--seed", action="store_true", help="seed the bench data set first (idempotent)")
+    parser.add_argument("--iterations", "-n", type=int, default=200)
+    parser.add_argument("--warmup", type=int, default=20)
+    parser.add_argument("--port", type=int, default=0, help="uvicorn port (default: a free one)")
+    return asyncio.run(run(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
