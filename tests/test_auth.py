@@ -108,6 +108,6 @@ async def test_home_base_is_hidden_from_other_sales_users(
 async def test_too_many_aliases_or_too_deep_queries_are_refused(gql: Gql, admin_token: str) -> None:
     aliases = "{ " + " ".join(f"a{i}: me {{ id }}" for i in range(51)) + " }"
     assert error_code(await gql(aliases, token=admin_token)) == "BAD_USER_INPUT"
-    deep = "{ companies { edges { node { parent { parent { parent { parent { parent { parent { parent { parent { parent { name } } } } } } } } } } } } }"
+    deep = "{ companies { edges { node { " + "parent { " * 12 + "name" + " }" * 12 + " } } } }"
     assert error_code(await gql(deep, token=admin_token)) == "BAD_USER_INPUT"
     assert data(await gql("{ a: me { id } b: me { id } }", token=admin_token))["a"]["id"].startswith("usr_")
