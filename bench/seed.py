@@ -258,6 +258,7 @@ CALL (a, row) {
   MATCH (c:Company {id: cid})
   CREATE (a)-[:ABOUT {implicit: true}]->(c)
 }
+SET a.companyIds = [(a)-[:ABOUT]->(c:Company) | c.id]
 """
 )
 LAST_ACTIVITY = """

@@ -16,7 +16,7 @@ ABOUT = (
     "ELSE {label: [l IN labels(n) WHERE l <> 'Entity'][0], node: {id: n.id}} END AS subject ORDER BY n.id }"
 )
 BASE = (
-    ".id, .type, .subject, .body, .outcome, .occurredAt, .durationMinutes, "
+    ".id, .type, .subject, .body, .outcome, occurredAt: a.occurredAt.epochMillis, .durationMinutes, "
     f"by: [(a)-[:BY]->(u:User) | {USER}][0], " + ABOUT
 )
 
@@ -43,6 +43,9 @@ CALL (a, subjects) {
   WITH a, n WHERE n:Opportunity AND (n.lastActivityAt IS NULL OR n.lastActivityAt < a.occurredAt)
   SET n.lastActivityAt = a.occurredAt
 }
+// The companies an activity is filed under, as ids on the node: the timeline's index walk
+// filters on them without expanding relationships.
+SET a.companyIds = [(a)-[:ABOUT]->(c:Company) | c.id]
 RETURN a.id AS id
 """
 
@@ -101,13 +104,13 @@ CALL (companies, walk, before) {
   WITH a ORDER BY a.occurredAt DESC, a.id DESC LIMIT $limit
   RETURN a
   UNION
-  WITH companies, before WHERE walk
+  WITH [c IN companies | c.id] AS companyIds, before WHERE walk
   MATCH (a:Activity) USING INDEX a:Activity(occurredAt)
   WHERE a.occurredAt <= coalesce(before, datetime('+999999999-12-31T23:59:59.999999999Z'))
     AND """
     + AFTER
     + """
-    AND EXISTS { MATCH (a)-[:ABOUT]->(c:Company) WHERE c IN companies }
+    AND any(x IN a.companyIds WHERE x IN companyIds)
   WITH a ORDER BY a.occurredAt DESC, a.id DESC LIMIT $limit
   RETURN a
 }

@@ -99,7 +99,7 @@ CALL (o, root) {
     person: """
     + PERSON
     + """,
-    roles: m.roles, attitude: m.attitude, lastInteractionAt: last,
+    roles: m.roles, attitude: m.attitude, lastInteractionAt: last.epochMillis,
     neglected: last IS NULL OR last < datetime() - duration({days: $neglectDays}),
     external: root IS NULL OR NOT EXISTS {
       (p)-[:WORKS_AT]->(:Company)-[:SUBSIDIARY_OF*0..]->(root)

@@ -6,7 +6,7 @@ from graph.common import EXTERNAL_IDS, point_of, to_point
 from graph.users import USER
 
 BASE = (
-    ".id, .name, .domain, .industry, .city, .country, .createdAt, .updatedAt, "
+    ".id, .name, .domain, .industry, .city, .country, createdAt: c.createdAt.epochMillis, updatedAt: c.updatedAt.epochMillis, "
     "isReference: coalesce(c.isReference, false), "
     f"location: {point_of('c', 'location')}"
 )

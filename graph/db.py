@@ -98,6 +98,13 @@ class Db:
         )
         return [record.data() for record in records]
 
+    async def autocommit(self, query: str, params: Mapping[str, Any] | None = None) -> None:
+        """For `CALL { ... } IN TRANSACTIONS`, which needs an implicit transaction."""
+        _count()
+        async with self.driver.session(database=self.database) as session:
+            result = await session.run(query, dict(params or {}))
+            await result.consume()
+
     async def transaction(self, work: Callable[[Tx], Awaitable[T]]) -> T:
         """Runs `work` in one write transaction; an exception it raises rolls everything back.
 

@@ -44,8 +44,18 @@ STATEMENTS: tuple[str, ...] = (
 )
 
 
+# Data migrations: idempotent, batched, run after the schema ones.
+DATA: tuple[str, ...] = (
+    # Activities carry the ids of the companies they are filed under (timeline index walk).
+    "MATCH (a:Activity) WHERE a.companyIds IS NULL "
+    "CALL (a) { SET a.companyIds = [(a)-[:ABOUT]->(c:Company) | c.id] } IN TRANSACTIONS OF 10000 ROWS",
+)
+
+
 async def migrate(db: Db) -> int:
     for statement in STATEMENTS:
         await db.write(statement)
     await db.write("CALL db.awaitIndexes(300)")
-    return len(STATEMENTS)
+    for statement in DATA:
+        await db.autocommit(statement)
+    return len(STATEMENTS) + len(DATA)

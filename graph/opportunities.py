@@ -6,15 +6,19 @@ from graph.companies import BASE as COMPANY_BASE
 from graph.users import USER
 
 BASE = (
-    ".id, .name, .amount, .currency, .stage, .probability, .expectedCloseDate, .nextStep, "
-    ".nextStepDue, .lastActivityAt, .createdAt, .updatedAt"
+    ".id, .name, .amount, .currency, .stage, .probability, .nextStep, "
+    "expectedCloseDate: toString(o.expectedCloseDate), nextStepDue: toString(o.nextStepDue), "
+    "lastActivityAt: o.lastActivityAt.epochMillis, createdAt: o.createdAt.epochMillis, "
+    "updatedAt: o.updatedAt.epochMillis"
 )
 FRAGMENTS = {
     "company": "company: [(o)-[:FOR]->(c:Company) | c {" + COMPANY_BASE + "}][0]",
     "owner": f"owner: [(o)-[:OWNED_BY]->(u:User) | {USER}][0]",
     "stageHistory": (
         "stageHistory: COLLECT { MATCH (o)<-[:OF]-(s:StageChange) "
-        "RETURN s {.from, .to, .at, by: [(s)-[:BY]->(u:User) | " + USER + "][0]} ORDER BY s.at, s.seq }"
+        "RETURN s {.from, .to, at: s.at.epochMillis, by: [(s)-[:BY]->(u:User) | "
+        + USER
+        + "][0]} ORDER BY s.at, s.seq }"
     ),
 }
 

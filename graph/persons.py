@@ -8,7 +8,7 @@ from graph.users import USER
 
 BASE = (
     ".id, .firstName, .lastName, .fullName, .email, .jobTitle, .city, .country, .source, "
-    ".createdAt, .updatedAt, phones: coalesce(p.phones, []), tags: coalesce(p.tags, []), "
+    "createdAt: p.createdAt.epochMillis, updatedAt: p.updatedAt.epochMillis, phones: coalesce(p.phones, []), tags: coalesce(p.tags, []), "
     f"location: {point_of('p', 'location')}"
 )
 FRAGMENTS = {
@@ -24,7 +24,7 @@ FRAGMENTS = {
         "employmentHistory: COLLECT { MATCH (p)-[w:WORKS_AT|WORKED_AT]->(c:Company) "
         "RETURN {company: c {"
         + COMPANY_BASE
-        + "}, jobTitle: CASE WHEN type(w) = 'WORKS_AT' THEN p.jobTitle ELSE w.jobTitle END, since: w.since, until: w.until, "
+        + "}, jobTitle: CASE WHEN type(w) = 'WORKS_AT' THEN p.jobTitle ELSE w.jobTitle END, since: w.since.epochMillis, until: w.until.epochMillis, "
         "current: type(w) = 'WORKS_AT'} ORDER BY w.since DESC }"
     ),
 }

@@ -56,7 +56,11 @@ SET k.lastUsedAt = CASE WHEN k.lastUsedAt IS NULL OR k.lastUsedAt < datetime() -
 RETURN {USER} AS user, k.id AS keyId, k.role AS keyRole
 """
 
-API_KEY = "k {.id, .name, .role, .createdAt, .lastUsedAt, createdBy: [(k)-[:CREATED_BY]->(u:User) | " + USER + "][0]}"
+API_KEY = (
+    "k {.id, .name, .role, createdAt: k.createdAt.epochMillis, lastUsedAt: k.lastUsedAt.epochMillis, createdBy: [(k)-[:CREATED_BY]->(u:User) | "
+    + USER
+    + "][0]}"
+)
 CREATE_API_KEY = f"""
 MATCH (u:User {{id: $userId}})
 CREATE (k:ApiKey:Entity {{id: $id, name: $name, role: $role, keyHash: $hash, createdAt: datetime()}})

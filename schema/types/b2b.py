@@ -7,7 +7,7 @@ from enum import Enum
 
 import strawberry
 
-from schema.types.common import Row
+from schema.types.common import Row, ms
 from schema.types.core import Person, User
 from schema.types.sales import Opportunity
 
@@ -99,7 +99,7 @@ class BuyingCenter:
                     person=people[m["person"]["id"]],
                     roles=[BuyingRole(r) for r in m["roles"] or []],
                     attitude=Attitude(m["attitude"] or "UNKNOWN"),
-                    last_interaction_at=m.get("lastInteractionAt"),
+                    last_interaction_at=ms(m.get("lastInteractionAt")),
                     external=bool(m["external"]),
                 )
                 for m in row["members"]

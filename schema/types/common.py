@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from datetime import UTC, datetime
 from enum import Enum
 from typing import Any, Generic, TypeVar
 
@@ -88,6 +89,15 @@ class Connection(Generic[T]):
             ),
             total=page.total,
         )
+
+
+def ms(value: Any) -> Any:
+    """A time from the graph, sent as epoch milliseconds (hydrating Neo4j temporals is slow), as a UTC datetime."""
+    if value is None or isinstance(value, datetime):
+        return value
+    if isinstance(value, int | float):
+        return datetime.fromtimestamp(value / 1000, UTC)
+    return value.to_native()
 
 
 def external_ids(row: Row) -> list[ExternalId]:

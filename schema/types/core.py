@@ -13,7 +13,7 @@ from domain.pagination import page_args
 from schema.context import Info
 from schema.enums import Role
 from schema.selection import wants_total
-from schema.types.common import Connection, ExternalId, GeoPoint, Node, Row, external_ids
+from schema.types.common import Connection, ExternalId, GeoPoint, Node, Row, external_ids, ms
 
 if TYPE_CHECKING:
     from schema.types.b2b import PersonRelation
@@ -72,8 +72,8 @@ class ApiKey(Node):
             name=row["name"],
             role=DomainRole(row["role"]),
             created_by=User.of(row["createdBy"]),
-            created_at=row["createdAt"],
-            last_used_at=row.get("lastUsedAt"),
+            created_at=ms(row["createdAt"]),
+            last_used_at=ms(row.get("lastUsedAt")),
         )
 
 
@@ -123,8 +123,8 @@ class Company(Node):
             country=row.get("country"),
             location=GeoPoint.of(row.get("location")),
             is_reference=bool(row.get("isReference")),
-            created_at=row["createdAt"],
-            updated_at=row["updatedAt"],
+            created_at=ms(row["createdAt"]),
+            updated_at=ms(row["updatedAt"]),
             row=row,
         )
 
@@ -255,8 +255,8 @@ class Person(Node):
             location=GeoPoint.of(row.get("location")),
             tags=row.get("tags") or [],
             source=row.get("source"),
-            created_at=row["createdAt"],
-            updated_at=row["updatedAt"],
+            created_at=ms(row["createdAt"]),
+            updated_at=ms(row["updatedAt"]),
             row=row,
         )
 
@@ -286,8 +286,8 @@ class Person(Node):
             Employment(
                 company=Company.of(e["company"]),
                 job_title=e.get("jobTitle"),
-                since=e.get("since"),
-                until=e.get("until"),
+                since=ms(e.get("since")),
+                until=ms(e.get("until")),
                 current=bool(e["current"]),
             )
             for e in await _part(info, "Person", self.id, "employmentHistory", self.row) or []

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any, cast
 import strawberry
 
 from schema.context import Info
-from schema.types.common import Connection, Node, Row
+from schema.types.common import Connection, Node, Row, ms
 from schema.types.core import Company, Person, User
 
 if TYPE_CHECKING:
@@ -66,6 +66,8 @@ class OpportunityAlert:
 
 
 def _date(value: Any) -> date | None:
+    if isinstance(value, str):
+        return date.fromisoformat(value)
     return cast(date | None, value.to_native() if hasattr(value, "to_native") else value)
 
 
@@ -97,9 +99,9 @@ class Opportunity(Node):
             expected_close_date=_date(row.get("expectedCloseDate")),
             next_step=row.get("nextStep"),
             next_step_due=_date(row.get("nextStepDue")),
-            last_activity_at=row.get("lastActivityAt"),
-            created_at=row["createdAt"],
-            updated_at=row["updatedAt"],
+            last_activity_at=ms(row.get("lastActivityAt")),
+            created_at=ms(row["createdAt"]),
+            updated_at=ms(row["updatedAt"]),
             row=row,
         )
 
@@ -127,7 +129,7 @@ class Opportunity(Node):
             StageChange(
                 from_=OpportunityStage(s["from"]) if s.get("from") else None,
                 to=OpportunityStage(s["to"]),
-                at=s["at"],
+                at=ms(s["at"]),
                 by=User.maybe(s.get("by")),
             )
             for s in await self._part(info, "stageHistory") or []
@@ -173,7 +175,7 @@ class Activity(Node):
             subject=row["subject"],
             body=row.get("body"),
             outcome=row.get("outcome"),
-            occurred_at=row["occurredAt"],
+            occurred_at=ms(row["occurredAt"]),
             duration_minutes=row.get("durationMinutes"),
             by=User.maybe(row.get("by")),
             row=row,
