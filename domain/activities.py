@@ -12,7 +12,7 @@ from domain.errors import BadInput
 from domain.ids import new_id
 from graph import activities as q
 from graph.db import Row, Tx
-from graph.paging import Page, PageArgs, read_page
+from graph.paging import Page, PageArgs, read_pages
 
 TYPES = ("CALL", "MEETING", "VISIT", "EMAIL", "NOTE", "RESEARCH", "TASK")
 SUBJECT_FIELDS = {
@@ -34,14 +34,19 @@ async def get(deps: Deps, activity_id: str) -> Row | None:
 
 
 async def timeline(deps: Deps, label: str, node_id: str, args: PageArgs) -> Page:
-    params = {"id": node_id, **args.after_params("afterAt", "afterId")}
+    return (await timelines(deps, label, [node_id], args))[node_id]
+
+
+async def timelines(deps: Deps, label: str, ids: list[str], args: PageArgs) -> dict[str, Page]:
+    """One page of history for each person, company or opportunity, in one round trip."""
+    params = args.after_params("afterAt", "afterId")
     query = TIMELINES[label]
     if label == "Company":
         total = args.with_total
         query = query.replace("{total}", q.COMPANY_TIMELINE_TOTAL if total else "").replace(
             "{total_value}", "total" if total else "null"
         )
-    return await read_page(deps.db, query, params, args)
+    return await read_pages(deps.db, query, ids, params, args)
 
 
 def _when(value: datetime | None) -> str:

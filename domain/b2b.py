@@ -8,7 +8,7 @@ from domain.deps import Deps
 from domain.errors import BadInput
 from graph import b2b as q
 from graph.db import Row, Tx
-from graph.paging import Page, PageArgs, read_page
+from graph.paging import Page, PageArgs, read_pages
 
 RELATION_TYPES = ("REPORTS_TO", "INFLUENCES", "KNOWS")
 BUYING_ROLES = (
@@ -79,8 +79,9 @@ async def acquaint(deps: Deps, who: Principal, user_id: str, person_id: str, str
     return True
 
 
-async def relations(deps: Deps, person_id: str, args: PageArgs) -> Page:
-    return await read_page(deps.db, q.RELATIONS_PAGE, {"id": person_id, "after": args.after}, args)
+async def relations_many(deps: Deps, ids: list[str], args: PageArgs) -> dict[str, Page]:
+    """One page of relations for each person, in one round trip."""
+    return await read_pages(deps.db, q.RELATIONS_PAGES, ids, {"after": args.after}, args)
 
 
 async def set_role(
@@ -115,15 +116,16 @@ async def remove_member(deps: Deps, who: Principal, opportunity_id: str, person_
 
 async def buying_center(deps: Deps, opportunity_id: str) -> Row | None:
     """Members, relations among them, missing roles and neglected members, in one round trip."""
-    row = await deps.db.read_one(
-        q.BUYING_CENTER, {"opportunityId": opportunity_id, "neglectDays": deps.settings.neglect_days}
-    )
-    if row is None:
-        return None
-    held = {role for member in row["members"] for role in member["roles"] or []}
-    row["missingRoles"] = [r for r in deps.settings.required_buying_roles if r not in held]
-    row["neglected"] = [m["person"] for m in row["members"] if m["neglected"]]
-    return row
+    return (await buying_centers(deps, [opportunity_id])).get(opportunity_id)
+
+
+async def buying_centers(deps: Deps, ids: list[str]) -> dict[str, Row]:
+    rows = await deps.db.read(q.BUYING_CENTER, {"ids": ids, "neglectDays": deps.settings.neglect_days})
+    for row in rows:
+        held = {role for member in row["members"] for role in member["roles"] or []}
+        row["missingRoles"] = [r for r in deps.settings.required_buying_roles if r not in held]
+        row["neglected"] = [m["person"] for m in row["members"] if m["neglected"]]
+    return {row["key"]: row for row in rows}
 
 
 async def influence_paths(deps: Deps, from_id: str, to_id: str, max_hops: int, first: int | None) -> list[Row]:

@@ -14,7 +14,7 @@ from domain.errors import BadInput, NotFound
 from domain.ids import new_id
 from graph import opportunities as q
 from graph.db import Row, Tx
-from graph.paging import Page, PageArgs, read_page
+from graph.paging import Page, PageArgs, read_page, read_pages
 from graph.projection import project
 
 PARTS = frozenset(q.FRAGMENTS)
@@ -55,6 +55,12 @@ async def page(deps: Deps, args: PageArgs, flt: dict[str, Any] | None, include: 
         **args.after_params("afterAt", "afterId"),
     }
     return await read_page(deps.db, q.PAGE.format(projection=projection(include)), params, args)
+
+
+async def company_pages(deps: Deps, ids: list[str], args: PageArgs, include: Iterable[str] = ()) -> dict[str, Page]:
+    """One page of opportunities for each company, newest first, in one round trip."""
+    query = q.COMPANY_PAGES.format(projection=projection(include))
+    return await read_pages(deps.db, query, ids, args.after_params("afterAt", "afterId"), args)
 
 
 def _iso(value: Any) -> str | None:

@@ -14,7 +14,7 @@ from graph import common
 from graph import persons as q
 from graph import units as unit_q
 from graph.db import Row, Tx
-from graph.paging import Page, PageArgs, read_page
+from graph.paging import Page, PageArgs, read_page, read_pages
 from graph.projection import project, where
 
 PARTS = frozenset(q.FRAGMENTS)
@@ -78,8 +78,19 @@ async def page(deps: Deps, args: PageArgs, flt: dict[str, Any] | None, include: 
 
 
 async def contacts(deps: Deps, company_id: str, args: PageArgs, include: Iterable[str] = ()) -> Page:
-    query = q.CONTACTS_PAGE.format(after=q.AFTER, projection=projection(include))
-    return await read_page(deps.db, query, {"companyId": company_id, **_after(args)}, args)
+    return (await contacts_many(deps, [company_id], args, include))[company_id]
+
+
+async def contacts_many(deps: Deps, ids: list[str], args: PageArgs, include: Iterable[str] = ()) -> dict[str, Page]:
+    """One page of contacts for each company, in one round trip."""
+    query = q.CONTACTS_PAGES.format(after=q.AFTER, projection=projection(include))
+    return await read_pages(deps.db, query, ids, _after(args), args)
+
+
+async def members_many(deps: Deps, ids: list[str], args: PageArgs, include: Iterable[str] = ()) -> dict[str, Page]:
+    """One page of members for each unit, in one round trip."""
+    query = q.MEMBERS_PAGES.format(after=q.AFTER, projection=projection(include))
+    return await read_pages(deps.db, query, ids, _after(args), args)
 
 
 def _after(args: PageArgs) -> dict[str, str]:

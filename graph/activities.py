@@ -57,8 +57,9 @@ AFTER = "(before IS NULL OR a.occurredAt < before OR (a.occurredAt = before AND 
 
 PERSON_TIMELINE = (
     """
-MATCH (s:Person {id: $id})
-WITH s, """
+UNWIND $ids AS id
+MATCH (s:Person {id: id})
+WITH id, s, """
     + BEFORE
     + """ AS before
 CALL (s, before) {
@@ -70,11 +71,11 @@ CALL (s, before) {
     + BASE
     + """}, key: [toString(a.occurredAt), a.id]}) AS rows
 }
-RETURN rows, CASE WHEN $withTotal THEN COUNT { (s)<-[:ABOUT]-(:Activity) } END AS total
+RETURN id AS key, rows, CASE WHEN $withTotal THEN COUNT { (s)<-[:ABOUT]-(:Activity) } END AS total
 """
 )
 
-OPPORTUNITY_TIMELINE = PERSON_TIMELINE.replace("(s:Person {id: $id})", "(s:Opportunity {id: $id})")
+OPPORTUNITY_TIMELINE = PERSON_TIMELINE.replace("(s:Person {id: id})", "(s:Opportunity {id: id})")
 
 # A company's history covers its whole subtree of subsidiaries. Two plans, chosen per query by
 # the subtree's activity volume (relationship degrees, no reads): a small history is expanded and
@@ -84,13 +85,14 @@ OPPORTUNITY_TIMELINE = PERSON_TIMELINE.replace("(s:Person {id: $id})", "(s:Oppor
 # switch at volume^2 = limit * all.
 COMPANY_TIMELINE = (
     """
-MATCH (g:Company {id: $id})
+UNWIND $ids AS id
+MATCH (g:Company {id: id})
 CALL (g) {
   MATCH (g)<-[:SUBSIDIARY_OF*0..]-(c:Company)
   RETURN collect(c) AS companies, sum(COUNT { (c)<-[:ABOUT]-() }) AS volume
 }
 CALL () { MATCH (x:Activity) RETURN count(x) AS everything }
-WITH g, companies, volume * volume > $limit * everything AS walk, """
+WITH id, g, companies, volume * volume > $limit * everything AS walk, """
     + BEFORE
     + """ AS before
 CALL (companies, walk, before) {
@@ -114,12 +116,12 @@ CALL (companies, walk, before) {
   WITH a ORDER BY a.occurredAt DESC, a.id DESC LIMIT $limit
   RETURN a
 }
-WITH g, companies, a ORDER BY a.occurredAt DESC, a.id DESC
-WITH g, companies, collect({node: a {"""
+WITH id, g, companies, a ORDER BY a.occurredAt DESC, a.id DESC
+WITH id, g, companies, collect({node: a {"""
     + BASE
     + """}, key: [toString(a.occurredAt), a.id]}) AS rows
 {total}
-RETURN rows, {total_value} AS total
+RETURN id AS key, rows, {total_value} AS total
 """
 )
 COMPANY_TIMELINE_TOTAL = """

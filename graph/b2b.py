@@ -41,9 +41,10 @@ SET k.strength = $strength
 RETURN true AS ok
 """
 
-RELATIONS_PAGE = (
+RELATIONS_PAGES = (
     """
-MATCH (s:Person {id: $id})
+UNWIND $ids AS id
+MATCH (s:Person {id: id})
 CALL (s) {
   MATCH (s)-[r:"""
     + REL_TYPES
@@ -59,7 +60,7 @@ CALL (s) {
     + PERSON
     + """][0]}, key: key}) AS rows
 }
-RETURN rows, CASE WHEN $withTotal THEN COUNT { (s)-[:"""
+RETURN id AS key, rows, CASE WHEN $withTotal THEN COUNT { (s)-[:"""
     + REL_TYPES
     + """]-(:Person) } END AS total
 """
@@ -83,10 +84,11 @@ RETURN count(*) AS removed
 # outside the customer's corporate group, plus the relations among members.
 BUYING_CENTER = (
     """
-MATCH (o:Opportunity {id: $opportunityId})
+UNWIND $ids AS id
+MATCH (o:Opportunity {id: id})
 OPTIONAL MATCH (o)-[:FOR]->(:Company)-[:SUBSIDIARY_OF*0..]->(root:Company)
   WHERE NOT (root)-[:SUBSIDIARY_OF]->(:Company)
-WITH o, head(collect(root)) AS root
+WITH id, o, head(collect(root)) AS root
 CALL (o, root) {
   MATCH (p:Person)-[m:IN_BUYING_CENTER]->(o)
   CALL (p) {
@@ -114,7 +116,7 @@ CALL (o) {
   WITH r, a, b ORDER BY type(r), a.id, b.id
   RETURN collect({type: type(r), strength: r.strength, fromId: a.id, toId: b.id}) AS relations
 }
-RETURN o {"""
+RETURN id AS key, o {"""
     + OPPORTUNITY_BASE
     + """} AS opportunity, members, relations
 """

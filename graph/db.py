@@ -50,7 +50,8 @@ class Tx:
     async def run(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         _count()
         result = await self._tx.run(query, dict(params or {}))
-        return [record.data() for record in await result.fetch(1_000_000)]
+        keys = result.keys()
+        return [dict(zip(keys, record, strict=True)) for record in await result.fetch(1_000_000)]
 
 
 class Db:
@@ -76,13 +77,14 @@ class Db:
 
     async def read(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         _count()
-        records, _, _ = await self.driver.execute_query(
+        records, _, keys = await self.driver.execute_query(
             query,
             dict(params or {}),
             database_=self.database,
             routing_=RoutingControl.READ,
         )
-        return [record.data() for record in records]
+        # Records are tuples; pairing them with the keys skips the driver's recursive data() copy.
+        return [dict(zip(keys, record, strict=True)) for record in records]
 
     async def read_one(self, query: str, params: Mapping[str, Any] | None = None) -> Row | None:
         rows = await self.read(query, params)
@@ -90,13 +92,14 @@ class Db:
 
     async def write(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         _count()
-        records, _, _ = await self.driver.execute_query(
+        records, _, keys = await self.driver.execute_query(
             query,
             dict(params or {}),
             database_=self.database,
             routing_=RoutingControl.WRITE,
         )
-        return [record.data() for record in records]
+        # Records are tuples; pairing them with the keys skips the driver's recursive data() copy.
+        return [dict(zip(keys, record, strict=True)) for record in records]
 
     async def autocommit(self, query: str, params: Mapping[str, Any] | None = None) -> None:
         """For `CALL { ... } IN TRANSACTIONS`, which needs an implicit transaction."""

@@ -72,6 +72,18 @@ CALL (o) {
 RETURN o.id AS id
 """
 
+COMPANY_PAGES = """
+UNWIND $ids AS id
+MATCH (c:Company {{id: id}})
+CALL (c) {{
+  MATCH (o:Opportunity)-[:FOR]->(c)
+  WHERE $afterAt IS NULL OR o.createdAt < datetime($afterAt) OR (o.createdAt = datetime($afterAt) AND o.id < $afterId)
+  WITH o ORDER BY o.createdAt DESC, o.id DESC LIMIT $limit
+  RETURN collect({{node: {projection}, key: [toString(o.createdAt), o.id]}}) AS rows
+}}
+RETURN id AS key, rows, CASE WHEN $withTotal THEN COUNT {{ (:Opportunity)-[:FOR]->(c) }} END AS total
+"""
+
 PAGE = """
 CALL () {{
   MATCH (o:Opportunity)

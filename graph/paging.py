@@ -55,3 +55,13 @@ async def read_page(db: Db, query: str, params: dict[str, Any], args: PageArgs) 
     if row is None:
         return Page(rows=[], keys=[], has_next=False, has_previous=args.after is not None, total=0)
     return to_page(row["rows"], args, row.get("total"))
+
+
+async def read_pages(db: Db, query: str, ids: list[str], params: dict[str, Any], args: PageArgs) -> dict[str, Page]:
+    """Runs a query for many parents returning rows {key, rows, total}; parents without rows get empty pages."""
+    found = await db.read(query, {**params, "ids": ids, "limit": args.limit, "withTotal": args.with_total})
+    pages = {r["key"]: to_page(r["rows"], args, r.get("total")) for r in found}
+    empty = Page(
+        rows=[], keys=[], has_next=False, has_previous=args.after is not None, total=0 if args.with_total else None
+    )
+    return {i: pages.get(i, empty) for i in ids}

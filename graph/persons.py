@@ -56,14 +56,27 @@ RETURN rows, {total_value} AS total
 TOTAL = "CALL () {{ MATCH (p:Person) WHERE {where} RETURN count(p) AS total }}"
 
 # Contacts of one company start from the company, not from every person.
-CONTACTS_PAGE = """
-MATCH (c:Company {{id: $companyId}})
+# Nested pages are written for many parents at once, so a list of companies with their contacts
+# is one round trip per level (a DataLoader gathers the parents).
+CONTACTS_PAGES = """
+UNWIND $ids AS id
+MATCH (c:Company {{id: id}})
 CALL (c) {{
   MATCH (p:Person)-[:WORKS_AT]->(c) WHERE true {after}
   WITH p ORDER BY p.sortName, p.id LIMIT $limit
   RETURN collect({{node: {projection}, key: [p.sortName, p.id]}}) AS rows
 }}
-RETURN rows, CASE WHEN $withTotal THEN COUNT {{ (:Person)-[:WORKS_AT]->(c) }} END AS total
+RETURN id AS key, rows, CASE WHEN $withTotal THEN COUNT {{ (:Person)-[:WORKS_AT]->(c) }} END AS total
+"""
+MEMBERS_PAGES = """
+UNWIND $ids AS id
+MATCH (n:Unit {{id: id}})
+CALL (n) {{
+  MATCH (p:Person)-[:MEMBER_OF]->(n) WHERE true {after}
+  WITH p ORDER BY p.sortName, p.id LIMIT $limit
+  RETURN collect({{node: {projection}, key: [p.sortName, p.id]}}) AS rows
+}}
+RETURN id AS key, rows, CASE WHEN $withTotal THEN COUNT {{ (:Person)-[:MEMBER_OF]->(n) }} END AS total
 """
 
 BY_ID = "MATCH (p:Person {{id: $id}}) RETURN {projection} AS node"

@@ -74,14 +74,3 @@ CALL (n, parent) {
 DETACH DELETE n
 RETURN $id AS id
 """
-
-MEMBERS_PAGE = """
-MATCH (n:Unit {id: $unitId})
-CALL (n) {
-  MATCH (p:Person)-[:MEMBER_OF]->(n)
-  WHERE $afterName IS NULL OR p.sortName > $afterName OR (p.sortName = $afterName AND p.id > $afterId)
-  WITH p ORDER BY p.sortName, p.id LIMIT $limit
-  RETURN collect({node: {projection}, key: [p.sortName, p.id]}) AS rows
-}
-RETURN rows, CASE WHEN $withTotal THEN COUNT { (:Person)-[:MEMBER_OF]->(n) } END AS total
-"""

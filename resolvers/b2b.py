@@ -28,12 +28,12 @@ async def person_relations(
     info: Info, person_id: str, first: int | None, after: str | None
 ) -> Connection[PersonRelation]:
     args = page_args(first, after, with_total=wants_total(info))
-    page = await b2b.relations(info.context.deps, person_id, args)
+    page = await info.context.loaders.pages("relations", args).load(person_id)
     return Connection[PersonRelation].of(page, PersonRelation.of)
 
 
 async def buying_center_of(info: Info, opportunity_id: str, opportunity: Opportunity | None = None) -> BuyingCenter:
-    row = await b2b.buying_center(info.context.deps, opportunity_id)
+    row = await info.context.loaders.buying_center.load(opportunity_id)
     if row is None:
         raise NotFound(f"no opportunity {opportunity_id!r}")
     return BuyingCenter.of(opportunity or Opportunity.of(row["opportunity"]), row)

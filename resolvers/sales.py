@@ -36,7 +36,7 @@ async def company_opportunities(
 ) -> Connection[Opportunity]:
     args = page_args(first, after, with_total=wants_total(info))
     include = node_includes(info, opportunities.PARTS)
-    page = await opportunities.page(info.context.deps, args, {"companyId": company_id}, include)
+    page = await info.context.loaders.pages("opportunities", args, include).load(company_id)
     return Connection[Opportunity].of(page, Opportunity.of)
 
 
@@ -47,7 +47,7 @@ async def activity(info: Info, id: strawberry.ID) -> Activity | None:
 
 async def timeline(info: Info, label: str, node_id: str, first: int | None, after: str | None) -> Connection[Activity]:
     args = page_args(first, after, with_total=wants_total(info))
-    page = await activities.timeline(info.context.deps, label, node_id, args)
+    page = await info.context.loaders.pages(f"timeline:{label}", args).load(node_id)
     return Connection[Activity].of(page, Activity.of)
 
 

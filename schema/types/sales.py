@@ -12,7 +12,7 @@ import strawberry
 
 from schema.context import Info
 from schema.types.common import Connection, Node, Row, ms
-from schema.types.core import Company, Person, User
+from schema.types.core import Company, Person, User, _list, part
 
 if TYPE_CHECKING:
     from schema.types.b2b import BuyingCenter
@@ -55,6 +55,15 @@ class StageChange:
     to: OpportunityStage
     at: datetime
     by: User | None
+
+    @classmethod
+    def of(cls, row: Row) -> StageChange:
+        return cls(
+            from_=OpportunityStage(row["from"]) if row.get("from") else None,
+            to=OpportunityStage(row["to"]),
+            at=ms(row["at"]),
+            by=User.maybe(row.get("by")),
+        )
 
 
 @strawberry.type
@@ -109,31 +118,17 @@ class Opportunity(Node):
     def maybe(cls, row: Row | None) -> Opportunity | None:
         return cls.of(row) if row else None
 
-    async def _part(self, info: Info, name: str) -> Any:
-        if name in self.row:
-            return self.row[name]
-        loaded = await info.context.loaders.part("Opportunity", name).load(self.id)
-        return loaded.get(name) if loaded else None
+    @strawberry.field
+    def company(self, info: Info) -> Company | None:
+        return part(info, "Opportunity", self.id, "company", self.row, Company.maybe)  # type: ignore[no-any-return]
 
     @strawberry.field
-    async def company(self, info: Info) -> Company | None:
-        return Company.maybe(await self._part(info, "company"))
+    def owner(self, info: Info) -> User | None:
+        return part(info, "Opportunity", self.id, "owner", self.row, User.maybe)  # type: ignore[no-any-return]
 
     @strawberry.field
-    async def owner(self, info: Info) -> User | None:
-        return User.maybe(await self._part(info, "owner"))
-
-    @strawberry.field
-    async def stage_history(self, info: Info) -> list[StageChange]:
-        return [
-            StageChange(
-                from_=OpportunityStage(s["from"]) if s.get("from") else None,
-                to=OpportunityStage(s["to"]),
-                at=ms(s["at"]),
-                by=User.maybe(s.get("by")),
-            )
-            for s in await self._part(info, "stageHistory") or []
-        ]
+    def stage_history(self, info: Info) -> list[StageChange]:
+        return part(info, "Opportunity", self.id, "stageHistory", self.row, _list(StageChange.of))  # type: ignore[no-any-return]
 
     @strawberry.field(description="Open alerts (acknowledged ones drop out).")
     def alerts(self) -> list[OpportunityAlert]:
