@@ -184,3 +184,22 @@ async def test_delete_company_removes_units_and_detaches_contacts(gql: Gql, admi
         error_code(await gql("mutation($id: ID!) { deleteCompany(id: $id) }", {"id": company}, admin_token))
         == "NOT_FOUND"
     )
+
+
+async def test_nested_connections_cost_one_round_trip_per_level_not_per_company(gql: Gql, admin_token: str) -> None:
+    # given five companies with one contact each
+    for i in range(5):
+        company = await create(gql, admin_token, name=f"Co{i}")
+        await gql(
+            'mutation($c: ID!) { createPerson(input: {lastName: "Staff", companyId: $c}) { id } }',
+            {"c": company},
+            admin_token,
+        )
+    # when listing them with contacts, opportunities and timelines
+    query = "{ companies { edges { node { name contacts(first: 5) { totalCount edges { node { fullName relations { totalCount } } } } opportunities { totalCount } timeline { totalCount } } } } }"
+    result = await gql(query, token=admin_token)
+    # then each nested level is one batched round trip: companies, contacts, relations, opportunities, timelines
+    edges = data(result)["companies"]["edges"]
+    assert [e["node"]["contacts"]["totalCount"] for e in edges] == [1] * 5
+    assert [e["node"]["contacts"]["edges"][0]["node"]["relations"]["totalCount"] for e in edges] == [0] * 5
+    assert result["extensions"]["cypherRoundTrips"] == 5
