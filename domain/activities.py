@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,6 +14,7 @@ from domain.ids import new_id
 from graph import activities as q
 from graph.db import Row, Tx
 from graph.paging import Page, PageArgs, read_pages
+from graph.projection import project
 
 TYPES = ("CALL", "MEETING", "VISIT", "EMAIL", "NOTE", "RESEARCH", "TASK")
 SUBJECT_FIELDS = {
@@ -21,6 +23,7 @@ SUBJECT_FIELDS = {
     "leadId": "Lead",
     "ticketId": "Ticket",
 }
+PARTS = frozenset(q.FRAGMENTS)
 TIMELINES = {
     "Person": q.PERSON_TIMELINE,
     "Company": q.COMPANY_TIMELINE,
@@ -33,14 +36,19 @@ async def get(deps: Deps, activity_id: str) -> Row | None:
     return row["node"] if row else None
 
 
-async def timeline(deps: Deps, label: str, node_id: str, args: PageArgs) -> Page:
-    return (await timelines(deps, label, [node_id], args))[node_id]
+async def timeline(deps: Deps, label: str, node_id: str, args: PageArgs, include: Iterable[str] = ("about",)) -> Page:
+    return (await timelines(deps, label, [node_id], args, include))[node_id]
 
 
-async def timelines(deps: Deps, label: str, ids: list[str], args: PageArgs) -> dict[str, Page]:
-    """One page of history for each person, company or opportunity, in one round trip."""
+async def timelines(
+    deps: Deps, label: str, ids: list[str], args: PageArgs, include: Iterable[str] = ("about",)
+) -> dict[str, Page]:
+    """One page of history for each person, company or opportunity, in one round trip.
+
+    `include` names the nested parts to project (`about`: the subjects, with their scalars).
+    """
     params = args.after_params("afterAt", "afterId")
-    query = TIMELINES[label]
+    query = TIMELINES[label].replace(q.PROJECTION, project("a", q.FIELDS, q.FRAGMENTS, include))
     if label == "Company":
         total = args.with_total
         query = query.replace("{total}", q.COMPANY_TIMELINE_TOTAL if total else "").replace(

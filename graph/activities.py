@@ -15,10 +15,14 @@ ABOUT = (
     "WHEN n:Opportunity THEN {label: 'Opportunity', node: [o IN [n] | o {" + OPPORTUNITY_BASE + "}][0]} "
     "ELSE {label: [l IN labels(n) WHERE l <> 'Entity'][0], node: {id: n.id}} END AS subject ORDER BY n.id }"
 )
-BASE = (
+FIELDS = (
     ".id, .type, .subject, .body, .outcome, occurredAt: a.occurredAt.epochMillis, .durationMinutes, "
-    f"by: [(a)-[:BY]->(u:User) | {USER}][0], " + ABOUT
+    f"by: [(a)-[:BY]->(u:User) | {USER}][0]"
 )
+FRAGMENTS = {"about": ABOUT}
+BASE = FIELDS + ", " + ABOUT
+# Where a page template projects its activities; filled with the fields the client selected.
+PROJECTION = "__activity_projection__"
 
 # Activities about people are also linked to the people's current companies (and those
 # about an opportunity to its company), so a company's history stays whole when people move.
@@ -67,9 +71,9 @@ CALL (s, before) {
     + AFTER
     + """
   WITH a ORDER BY a.occurredAt DESC, a.id DESC LIMIT $limit
-  RETURN collect({node: a {"""
-    + BASE
-    + """}, key: [toString(a.occurredAt), a.id]}) AS rows
+  RETURN collect({node: """
+    + PROJECTION
+    + """, key: [toString(a.occurredAt), a.id]}) AS rows
 }
 RETURN id AS key, rows, CASE WHEN $withTotal THEN COUNT { (s)<-[:ABOUT]-(:Activity) } END AS total
 """
@@ -117,9 +121,9 @@ CALL (companies, walk, before) {
   RETURN a
 }
 WITH id, g, companies, a ORDER BY a.occurredAt DESC, a.id DESC
-WITH id, g, companies, collect({node: a {"""
-    + BASE
-    + """}, key: [toString(a.occurredAt), a.id]}) AS rows
+WITH id, g, companies, collect({node: """
+    + PROJECTION
+    + """, key: [toString(a.occurredAt), a.id]}) AS rows
 {total}
 RETURN id AS key, rows, {total_value} AS total
 """

@@ -20,9 +20,9 @@ PAGERS: dict[str, PageBatch] = {
     "members": lambda deps, ids, args, inc: persons.members_many(deps, ids, args, inc),
     "opportunities": lambda deps, ids, args, inc: opportunities.company_pages(deps, ids, args, inc),
     "relations": lambda deps, ids, args, inc: b2b.relations_many(deps, ids, args),
-    "timeline:Person": lambda deps, ids, args, inc: activities.timelines(deps, "Person", ids, args),
-    "timeline:Company": lambda deps, ids, args, inc: activities.timelines(deps, "Company", ids, args),
-    "timeline:Opportunity": lambda deps, ids, args, inc: activities.timelines(deps, "Opportunity", ids, args),
+    "timeline:Person": lambda deps, ids, args, inc: activities.timelines(deps, "Person", ids, args, inc),
+    "timeline:Company": lambda deps, ids, args, inc: activities.timelines(deps, "Company", ids, args, inc),
+    "timeline:Opportunity": lambda deps, ids, args, inc: activities.timelines(deps, "Opportunity", ids, args, inc),
 }
 
 Batch = Callable[[list[str]], Awaitable[dict[str, Any]]]

@@ -47,7 +47,8 @@ async def activity(info: Info, id: strawberry.ID) -> Activity | None:
 
 async def timeline(info: Info, label: str, node_id: str, first: int | None, after: str | None) -> Connection[Activity]:
     args = page_args(first, after, with_total=wants_total(info))
-    page = await info.context.loaders.pages(f"timeline:{label}", args).load(node_id)
+    include = node_includes(info, activities.PARTS)
+    page = await info.context.loaders.pages(f"timeline:{label}", args, include).load(node_id)
     return Connection[Activity].of(page, Activity.of)
 
 
