@@ -32,6 +32,7 @@ from config.settings import get_settings
 from domain.deps import Deps
 from domain.seed import add_user
 from graph import users as user_q
+from graph.activities import FILE_ON_TIMELINES
 from graph.db import Db, Tx
 from graph.migrations import migrate
 
@@ -258,7 +259,10 @@ CALL (a, row) {
   MATCH (c:Company {id: cid})
   CREATE (a)-[:ABOUT {implicit: true}]->(c)
 }
-SET a.companyIds = [(a)-[:ABOUT]->(c:Company) | c.id]
+WITH a
+CALL (a) {"""
+    + FILE_ON_TIMELINES
+    + """}
 """
 )
 LAST_ACTIVITY = """

@@ -49,11 +49,6 @@ async def timelines(
     """
     params = args.after_params("afterAt", "afterId")
     query = TIMELINES[label].replace(q.PROJECTION, project("a", q.FIELDS, q.FRAGMENTS, include))
-    if label == "Company":
-        total = args.with_total
-        query = query.replace("{total}", q.COMPANY_TIMELINE_TOTAL if total else "").replace(
-            "{total_value}", "total" if total else "null"
-        )
     return await read_pages(deps.db, query, ids, params, args)
 
 

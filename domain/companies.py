@@ -10,6 +10,7 @@ from domain.auth import CRM_DELETERS, CRM_WRITERS, Principal
 from domain.deps import Deps
 from domain.errors import BadInput, Conflict, NotFound
 from domain.ids import new_id
+from graph import activities as activity_q
 from graph import common
 from graph import companies as q
 from graph.db import Row, Tx
@@ -139,6 +140,9 @@ async def update(deps: Deps, who: Principal, company_id: str, data: dict[str, An
                 "ownerId": owner_id,
             },
         )
+        if "parentId" in data:
+            # The subtree's activities now belong to other parent companies' histories.
+            await tx.run(activity_q.REFILE_SUBTREE, {"id": company_id})
 
     try:
         await deps.db.transaction(work)

@@ -24,9 +24,37 @@ BASE = FIELDS + ", " + ABOUT
 # Where a page template projects its activities; filled with the fields the client selected.
 PROJECTION = "__activity_projection__"
 
+# A company's timeline is an index of entries (companyId, at, activityId): one per activity and
+# per company whose history it belongs to -- the companies it is about (explicitly or through a
+# person or opportunity) and all their parent companies. A page is then an index range read in
+# order, as fast for a group with a million activities as for a start-up, and as fast on page 50
+# as on page 1. Entries are rebuilt for a subtree whose corporate group changes.
+FILE_ON_TIMELINES = """
+  MATCH (a)-[:ABOUT]->(:Company)-[:SUBSIDIARY_OF*0..]->(owner:Company)
+  WITH DISTINCT a, owner
+  CREATE (:TimelineEntry {companyId: owner.id, at: a.occurredAt, activityId: a.id})-[:OF]->(a)
+"""
+
+REFILE_SUBTREE = (
+    """
+MATCH (:Company {id: $id})<-[:SUBSIDIARY_OF*0..]-(:Company)<-[:ABOUT]-(a:Activity)
+WITH DISTINCT a
+CALL (a) {
+  MATCH (e:TimelineEntry)-[:OF]->(a)
+  DETACH DELETE e
+}
+CALL (a) {
+"""
+    + FILE_ON_TIMELINES
+    + """
+}
+"""
+)
+
 # Activities about people are also linked to the people's current companies (and those
 # about an opportunity to its company), so a company's history stays whole when people move.
-CREATE = """
+CREATE = (
+    """
 MATCH (by:User {id: $byId})
 CREATE (a:Activity:Entity {id: $id, type: $type, subject: $subject, body: $body, outcome: $outcome,
   occurredAt: datetime($occurredAt), durationMinutes: $durationMinutes, createdAt: datetime()})
@@ -47,11 +75,14 @@ CALL (a, subjects) {
   WITH a, n WHERE n:Opportunity AND (n.lastActivityAt IS NULL OR n.lastActivityAt < a.occurredAt)
   SET n.lastActivityAt = a.occurredAt
 }
-// The companies an activity is filed under, as ids on the node: the timeline's index walk
-// filters on them without expanding relationships.
-SET a.companyIds = [(a)-[:ABOUT]->(c:Company) | c.id]
+CALL (a) {
+"""
+    + FILE_ON_TIMELINES
+    + """
+}
 RETURN a.id AS id
 """
+)
 
 BY_ID = "MATCH (a:Activity {id: $id}) RETURN a {" + BASE + "} AS node"
 
@@ -81,57 +112,26 @@ RETURN id AS key, rows, CASE WHEN $withTotal THEN COUNT { (s)<-[:ABOUT]-(:Activi
 
 OPPORTUNITY_TIMELINE = PERSON_TIMELINE.replace("(s:Person {id: id})", "(s:Opportunity {id: id})")
 
-# A company's history covers its whole subtree of subsidiaries. Two plans, chosen per query by
-# the subtree's activity volume (relationship degrees, no reads): a small history is expanded and
-# sorted; a large one walks the occurredAt index newest first from the cursor and keeps the
-# group's activities, so its cost depends on the page size, not on the history's length or the
-# page's depth. Expanding reads `volume` activities, walking about limit * all / volume, hence the
-# switch at volume^2 = limit * all.
+# A company's history covers its whole subtree of subsidiaries: a range of its timeline entries.
 COMPANY_TIMELINE = (
     """
 UNWIND $ids AS id
 MATCH (g:Company {id: id})
-CALL (g) {
-  MATCH (g)<-[:SUBSIDIARY_OF*0..]-(c:Company)
-  RETURN collect(c) AS companies, sum(COUNT { (c)<-[:ABOUT]-() }) AS volume
-}
-CALL () { MATCH (x:Activity) RETURN count(x) AS everything }
-WITH id, g, companies, volume * volume > $limit * everything AS walk, """
+WITH id, g, """
     + BEFORE
     + """ AS before
-CALL (companies, walk, before) {
-  WITH companies, before WHERE NOT walk
-  UNWIND companies AS c
-  MATCH (c)<-[:ABOUT]-(a:Activity)
-  WITH DISTINCT a, before
-  WHERE """
-    + AFTER
-    + """
-  WITH a ORDER BY a.occurredAt DESC, a.id DESC LIMIT $limit
-  RETURN a
-  UNION
-  WITH [c IN companies | c.id] AS companyIds, before WHERE walk
-  MATCH (a:Activity) USING INDEX a:Activity(occurredAt)
-  WHERE a.occurredAt <= coalesce(before, datetime('+999999999-12-31T23:59:59.999999999Z'))
-    AND """
-    + AFTER
-    + """
-    AND any(x IN a.companyIds WHERE x IN companyIds)
-  WITH a ORDER BY a.occurredAt DESC, a.id DESC LIMIT $limit
-  RETURN a
-}
-WITH id, g, companies, a ORDER BY a.occurredAt DESC, a.id DESC
-WITH id, g, companies, collect({node: """
+CALL (g, before) {
+  MATCH (e:TimelineEntry)
+  WHERE e.companyId = g.id AND e.activityId IS NOT NULL
+    AND e.at <= coalesce(before, datetime('+999999999-12-31T23:59:59.999999999Z'))
+    AND (before IS NULL OR e.at < before OR e.activityId < $afterId)
+  WITH e ORDER BY e.at DESC, e.activityId DESC LIMIT $limit
+  MATCH (e)-[:OF]->(a:Activity)
+  RETURN collect({node: """
     + PROJECTION
     + """, key: [toString(a.occurredAt), a.id]}) AS rows
-{total}
-RETURN id AS key, rows, {total_value} AS total
+}
+RETURN id AS key, rows,
+  CASE WHEN $withTotal THEN COUNT { MATCH (e:TimelineEntry) WHERE e.companyId = g.id AND e.at IS NOT NULL AND e.activityId IS NOT NULL } END AS total
 """
 )
-COMPANY_TIMELINE_TOTAL = """
-CALL (companies) {
-  UNWIND companies AS c
-  MATCH (c)<-[:ABOUT]-(a:Activity)
-  RETURN count(DISTINCT a) AS total
-}
-"""

@@ -90,6 +90,10 @@ HAS_SUBSIDIARIES = "MATCH (c:Company {id: $id}) RETURN EXISTS { (c)<-[:SUBSIDIAR
 
 DELETE = """
 MATCH (c:Company {id: $id})
+CALL (c) {
+  MATCH (e:TimelineEntry) WHERE e.companyId = c.id AND e.at IS NOT NULL AND e.activityId IS NOT NULL
+  DETACH DELETE e
+}
 OPTIONAL MATCH (c)<-[:UNIT_OF]-(u:Unit)
 OPTIONAL MATCH (c)<-[:IDENTIFIES]-(x:ExternalId)
 DETACH DELETE u, x

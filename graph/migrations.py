@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from graph.activities import FILE_ON_TIMELINES
 from graph.db import Db
 
 UNIQUE_IDS = (
@@ -35,6 +36,7 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE INDEX person_tags IF NOT EXISTS FOR (p:Person) ON (p.tags)",
     "CREATE INDEX unit_name IF NOT EXISTS FOR (u:Unit) ON (u.name)",
     "CREATE INDEX activity_occurred IF NOT EXISTS FOR (a:Activity) ON (a.occurredAt)",
+    "CREATE INDEX timeline_entry IF NOT EXISTS FOR (e:TimelineEntry) ON (e.companyId, e.at, e.activityId)",
     "CREATE INDEX opportunity_stage IF NOT EXISTS FOR (o:Opportunity) ON (o.stage)",
     "CREATE POINT INDEX company_location IF NOT EXISTS FOR (c:Company) ON (c.location)",
     "CREATE POINT INDEX person_location IF NOT EXISTS FOR (p:Person) ON (p.location)",
@@ -46,9 +48,9 @@ STATEMENTS: tuple[str, ...] = (
 
 # Data migrations: idempotent, batched, run after the schema ones.
 DATA: tuple[str, ...] = (
-    # Activities carry the ids of the companies they are filed under (timeline index walk).
-    "MATCH (a:Activity) WHERE a.companyIds IS NULL "
-    "CALL (a) { SET a.companyIds = [(a)-[:ABOUT]->(c:Company) | c.id] } IN TRANSACTIONS OF 10000 ROWS",
+    # Every activity is filed on the timelines of its companies and their parents.
+    "MATCH (a:Activity) WHERE NOT EXISTS { (:TimelineEntry)-[:OF]->(a) } "
+    "CALL (a) {" + FILE_ON_TIMELINES + "} IN TRANSACTIONS OF 5000 ROWS",
 )
 
 

@@ -68,3 +68,34 @@ async def test_large_and_small_histories_page_newest_first_without_gaps(gql: Gql
     assert big_subjects[2:] == [f"big {i:02d}" for i in reversed(range(10))]
     assert await _all_pages(gql, admin_token, small) == (["small"], 1)
     assert await _all_pages(gql, admin_token, sub) == (big_subjects[:2], 2)
+
+
+async def test_moving_a_subsidiary_moves_its_history_to_the_new_group(gql: Gql, admin_token: str) -> None:
+    async def company(name: str, parent: str | None = None) -> str:
+        result = await gql(
+            "mutation($n: String!, $p: ID) { createCompany(input: {name: $n, parentId: $p}) { id } }",
+            {"n": name, "p": parent},
+            admin_token,
+        )
+        return str(data(result)["createCompany"]["id"])
+
+    async def subjects(company_id: str) -> list[str]:
+        page = data(await gql(PAGE, {"id": company_id}, admin_token))["company"]["timeline"]
+        return [e["node"]["subject"] for e in page["edges"]]
+
+    # given a subsidiary of group A with history, and group B
+    group_a, group_b = await company("Group A"), await company("Group B")
+    sub = await company("Sub", group_a)
+    await gql(LOG, {"i": {"type": "CALL", "subject": "about sub", "companyId": sub}}, admin_token)
+    assert await subjects(group_a) == ["about sub"]
+    # when the subsidiary moves to group B
+    moved = await gql(
+        "mutation($id: ID!, $p: ID) { updateCompany(id: $id, input: {parentId: $p}) { parent { name } } }",
+        {"id": sub, "p": group_b},
+        admin_token,
+    )
+    assert data(moved)["updateCompany"]["parent"] == {"name": "Group B"}
+    # then its history shows under group B and no longer under group A
+    assert await subjects(group_b) == ["about sub"]
+    assert await subjects(group_a) == []
+    assert await subjects(sub) == ["about sub"]
