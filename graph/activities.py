@@ -125,7 +125,8 @@ CALL (g, before) {
   WHERE e.companyId = g.id AND e.activityId IS NOT NULL
     AND e.at <= coalesce(before, datetime('+999999999-12-31T23:59:59.999999999Z'))
     AND (before IS NULL OR e.at < before OR e.activityId < $afterId)
-  WITH e ORDER BY e.at DESC, e.activityId DESC LIMIT $limit
+  // companyId first, so the order is the index's own and only `limit` entries are read
+  WITH e ORDER BY e.companyId DESC, e.at DESC, e.activityId DESC LIMIT $limit
   MATCH (e)-[:OF]->(a:Activity)
   RETURN collect({node: """
     + PROJECTION
