@@ -114,14 +114,18 @@ def _props(data: dict[str, Any], creating: bool) -> dict[str, Any]:
     return out
 
 
-async def _check_unit(tx: Tx, unit_id: str | None, company_id: str | None) -> None:
+async def _unit_company(tx: Tx, unit_id: str | None) -> str | None:
+    """The company of the unit (None without a unit); NotFound for an unknown unit."""
     if unit_id is None:
-        return
+        return None
     rows = await tx.run(unit_q.COMPANY_OF, {"id": unit_id})
     if not rows:
         raise NotFound(f"unitId: no such unit {unit_id!r}", field="unitId")
-    if rows[0]["companyId"] != company_id:
-        raise BadInput("unitId belongs to another company than the person's", field="unitId")
+    return str(rows[0]["companyId"])
+
+
+def _unit_conflict() -> BadInput:
+    return BadInput("unitId belongs to another company than companyId", field="unitId")
 
 
 async def create(deps: Deps, who: Principal, data: dict[str, Any]) -> str:
@@ -134,14 +138,16 @@ async def create(deps: Deps, who: Principal, data: dict[str, Any]) -> str:
 
     async def work(tx: Tx) -> None:
         await refs.require(tx, {"companyId": ("Company", company_id), "ownerId": ("User", owner_id)})
-        await _check_unit(tx, unit_id, company_id)
+        unit_company = await _unit_company(tx, unit_id)
+        if unit_company is not None and company_id is not None and unit_company != company_id:
+            raise _unit_conflict()
         params: dict[str, Any] = {key: props.get(key) for key in (*TEXT_FIELDS, "email")}
         params.update(
             id=person_id,
             phones=props.get("phones") or [],
             tags=props.get("tags") or [],
             location=location,
-            companyId=company_id,
+            companyId=company_id or unit_company,  # a unit alone places the person in its company
             unitId=unit_id,
             ownerId=owner_id,
         )
@@ -168,7 +174,12 @@ async def update(deps: Deps, who: Principal, person_id: str, data: dict[str, Any
         if "companyId" in data and "unitId" not in data and company_id != current[0]["companyId"]:
             unit_id = None  # a move to another company leaves the old company's unit
         await refs.require(tx, {"companyId": ("Company", company_id), "ownerId": ("User", owner_id)})
-        await _check_unit(tx, unit_id, company_id)
+        unit_company = await _unit_company(tx, unit_id)
+        move = "companyId" in data
+        if unit_company is not None and unit_company != company_id:
+            if "companyId" in data:
+                raise _unit_conflict()
+            company_id, move = unit_company, True  # a unit of another company moves the person there
         await tx.run(
             q.UPDATE,
             {
@@ -176,7 +187,7 @@ async def update(deps: Deps, who: Principal, person_id: str, data: dict[str, Any
                 "props": props,
                 "setLocation": "location" in data,
                 "location": location,
-                "setCompany": "companyId" in data,
+                "setCompany": move,
                 "companyId": company_id,
                 "setUnit": unit_id != current[0]["unitId"],
                 "unitId": unit_id,

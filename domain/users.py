@@ -126,6 +126,14 @@ async def api_keys(deps: Deps, who: Principal) -> list[Row]:
     return [r["apiKey"] for r in rows]
 
 
+async def api_key(deps: Deps, who: Principal, key_id: str) -> Row | None:
+    """A live key, for its creator or an ADMIN (others do not learn that it exists)."""
+    row = await deps.db.read_one(q.API_KEY_BY_ID, {"id": key_id})
+    if row is None or (who.role is not Role.ADMIN and row["apiKey"]["createdBy"]["id"] != who.user_id):
+        return None
+    return cast(Row, row["apiKey"])
+
+
 async def revoke_api_key(deps: Deps, who: Principal, key_id: str) -> str:
     row = await deps.db.read_one(q.API_KEY_OWNER, {"id": key_id})
     if row is None or (who.role is not Role.ADMIN and row["ownerId"] != who.user_id):

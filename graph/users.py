@@ -72,6 +72,7 @@ MATCH (k:ApiKey)-[:CREATED_BY]->(owner:User)
 WHERE k.revokedAt IS NULL AND ($userId IS NULL OR owner.id = $userId)
 RETURN {API_KEY} AS apiKey ORDER BY k.createdAt
 """
+API_KEY_BY_ID = f"MATCH (k:ApiKey {{id: $id}}) WHERE k.revokedAt IS NULL RETURN {API_KEY} AS apiKey"
 API_KEY_OWNER = "MATCH (k:ApiKey {id: $id})-[:CREATED_BY]->(u:User) WHERE k.revokedAt IS NULL RETURN u.id AS ownerId"
 REVOKE_API_KEY = "MATCH (k:ApiKey {id: $id}) SET k.revokedAt = datetime() RETURN k.id AS id"
 

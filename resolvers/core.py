@@ -64,6 +64,9 @@ async def node(info: Info, id: strawberry.ID) -> Node | None:
         return Unit.maybe(await units.get(deps, id))
     if label == "User":
         return User.maybe(await users.get(deps, id))
+    if label == "ApiKey":
+        key = await users.api_key(deps, info.context.who, id)
+        return ApiKey.of(key) if key else None
     if label == "Opportunity":
         from resolvers.sales import opportunity
 

@@ -111,3 +111,16 @@ async def test_too_many_aliases_or_too_deep_queries_are_refused(gql: Gql, admin_
     deep = "{ companies { edges { node { " + "parent { " * 12 + "name" + " }" * 12 + " } } } }"
     assert error_code(await gql(deep, token=admin_token)) == "BAD_USER_INPUT"
     assert data(await gql("{ a: me { id } b: me { id } }", token=admin_token))["a"]["id"].startswith("usr_")
+
+
+async def test_an_api_key_is_a_node_for_its_creator_only(
+    gql: Gql, admin_token: str, make_user: Callable[..., Awaitable[tuple[str, str]]]
+) -> None:
+    created = data(
+        await gql('mutation { createApiKey(name: "Shop", role: INTEGRATION) { apiKey { id } } }', token=admin_token)
+    )
+    key_id = created["createApiKey"]["apiKey"]["id"]
+    query = "query($id: ID!) { node(id: $id) { ... on ApiKey { name role } } }"
+    assert data(await gql(query, {"id": key_id}, admin_token)) == {"node": {"name": "Shop", "role": "INTEGRATION"}}
+    _, rep = await make_user("SALES_REP")
+    assert data(await gql(query, {"id": key_id}, rep)) == {"node": None}

@@ -206,3 +206,26 @@ async def test_person_reads_with_company_and_unit_cost_one_round_trip(gql: Gql, 
     )
     assert data(one)["person"] == {"fullName": "P0", "company": {"name": "ACME"}, "unit": {"name": "IT"}}
     assert one["extensions"]["cypherRoundTrips"] == 1
+
+
+async def test_a_unit_places_the_person_in_its_company(gql: Gql, admin_token: str) -> None:
+    acme = await company(gql, admin_token, "ACME")
+    other = await company(gql, admin_token, "Other")
+    unit = data(
+        await gql(
+            'mutation($c: ID!) { createUnit(input: {companyId: $c, name: "IT"}) { id } }', {"c": acme}, admin_token
+        )
+    )["createUnit"]["id"]
+    # given only a unit, the person works at the unit's company
+    placed = await person(gql, admin_token, lastName="Placed", unitId=unit)
+    assert placed["company"] == {"id": acme} and placed["unit"] == {"id": unit}
+    # a unit of another company than the one given is refused, and nothing is written
+    assert (
+        error_code(await gql(CREATE, {"i": {"lastName": "X", "unitId": unit, "companyId": other}}, admin_token))
+        == "BAD_USER_INPUT"
+    )
+    # an update to a unit of another company moves the person there
+    consumer = await person(gql, admin_token, lastName="Joins")
+    moved = data(await gql(UPDATE, {"id": consumer["id"], "i": {"unitId": unit}}, admin_token))["updatePerson"]
+    assert (moved["company"], moved["unit"]) == ({"name": "ACME"}, {"name": "IT"})
+    assert data(await gql("{ persons { totalCount } }", token=admin_token))["persons"]["totalCount"] == 2
