@@ -122,7 +122,7 @@ def introduction_cypher(settings: Settings, to_id: str) -> Awaitable[tuple[str, 
 
 
 def timeline_cypher(settings: Settings, company_id: str, cursor: str | None) -> Awaitable[tuple[str, dict[str, Any]]]:
-    return app_cypher(settings, lambda d: activity_uc.timeline(d, "Company", company_id, page_args(50, cursor)))
+    return app_cypher(settings, lambda d: activity_uc.timeline(d, "Company", company_id, page_args(50, cursor), ()))
 
 
 # ---- measurement
