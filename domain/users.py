@@ -9,7 +9,7 @@ from neo4j.exceptions import ConstraintError
 from domain import validate
 from domain.auth import Principal, Role, hash_password, issue_token, new_api_key, verify_password
 from domain.deps import Deps
-from domain.errors import BadInput, Conflict, Forbidden, NotFound, Unauthenticated
+from domain.errors import BadInput, Conflict, Forbidden, NotFound, RateLimited, Unauthenticated
 from domain.ids import new_id
 from graph import users as q
 from graph.db import Row
@@ -23,12 +23,31 @@ LESSER_ROLES = {
 }
 
 
-async def login(deps: Deps, email: str, password: str) -> tuple[str, Row]:
-    row = await deps.db.read_one(q.LOGIN, {"email": email.strip().lower()})
+# Failed logins allowed per account and per client address within the window (guessing passwords).
+LOGIN_FAILURES_PER_ACCOUNT = 10
+LOGIN_FAILURES_PER_CLIENT = 50
+LOGIN_WINDOW_SECONDS = 15 * 60
+
+
+async def login(deps: Deps, email: str, password: str, client: str | None = None) -> tuple[str, Row]:
+    email = email.strip().lower()
+    keys = {f"crm:login:failed:account:{email}": LOGIN_FAILURES_PER_ACCOUNT}
+    if client:
+        keys[f"crm:login:failed:client:{client}"] = LOGIN_FAILURES_PER_CLIENT
+    counts = await deps.redis.mget(list(keys))
+    if any(int(count or 0) >= limit for count, limit in zip(counts, keys.values(), strict=True)):
+        raise RateLimited(f"too many failed logins; try again in {LOGIN_WINDOW_SECONDS // 60} minutes")
+    row = await deps.db.read_one(q.LOGIN, {"email": email})
     if not verify_password(row["hash"] if row else None, password) or row is None:
+        async with deps.redis.pipeline(transaction=False) as pipe:
+            for key in keys:
+                pipe.incr(key)
+                pipe.expire(key, LOGIN_WINDOW_SECONDS, nx=True)
+            await pipe.execute()
         raise Unauthenticated("wrong email or password")
     if not row["user"]["active"]:
         raise Unauthenticated("this user is deactivated")
+    await deps.redis.delete(next(iter(keys)))
     return issue_token(deps.settings, row["user"]["id"]), row["user"]
 
 

@@ -124,3 +124,14 @@ async def test_an_api_key_is_a_node_for_its_creator_only(
     assert data(await gql(query, {"id": key_id}, admin_token)) == {"node": {"name": "Shop", "role": "INTEGRATION"}}
     _, rep = await make_user("SALES_REP")
     assert data(await gql(query, {"id": key_id}, rep)) == {"node": None}
+
+
+async def test_repeated_wrong_passwords_are_rate_limited(gql: Gql, admin: tuple[str, str]) -> None:
+    wrong = 'mutation { login(email: "admin@crm.test", password: "guess") { token } }'
+    codes = [error_code(await gql(wrong)) for _ in range(11)]
+    assert codes == ["UNAUTHENTICATED"] * 10 + ["RATE_LIMITED"]
+    # even the right password waits out the window now
+    right = await gql(
+        'mutation($p: String!) { login(email: "admin@crm.test", password: $p) { token } }', {"p": PASSWORD}
+    )
+    assert error_code(right) == "RATE_LIMITED"
