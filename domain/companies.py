@@ -45,7 +45,7 @@ def filter_params(flt: dict[str, Any] | None) -> dict[str, Any]:
     name = validate.text(flt.get("nameContains"), "filter.nameContains", max_len=200)
     city = validate.text(flt.get("city"), "filter.city", max_len=200)
     return {
-        "nameContains": name.lower() if name else None,
+        "nameContains": validate.sort_key(name) if name else None,
         "industry": flt.get("industry"),
         "city": city.lower() if city else None,
         "ownerId": flt.get("ownerId"),
@@ -96,6 +96,7 @@ async def create(deps: Deps, who: Principal, data: dict[str, Any]) -> str:
             tx, {"parentId": ("Company", data.get("parentId")), "ownerId": ("User", data.get("ownerId"))}
         )
         params = {key: props.get(key) for key in SCALARS}
+        params["sortName"] = validate.sort_key(str(props["name"]))
         await tx.run(
             q.CREATE,
             {
@@ -132,6 +133,7 @@ async def update(deps: Deps, who: Principal, company_id: str, data: dict[str, An
             {
                 "id": company_id,
                 "props": props,
+                "sortName": validate.sort_key(str(props["name"])) if props.get("name") else None,
                 "setLocation": "location" in data,
                 "location": location,
                 "setParent": "parentId" in data,

@@ -53,7 +53,7 @@ def filter_params(flt: dict[str, Any] | None) -> dict[str, Any]:
     city = validate.text(flt.get("city"), "filter.city", max_len=200)
     email = validate.text(flt.get("email"), "filter.email", max_len=254)
     return {
-        "nameContains": name.lower() if name else None,
+        "nameContains": validate.sort_key(name) if name else None,
         "email": email.lower() if email else None,
         "companyId": flt.get("companyId"),
         "unitId": flt.get("unitId"),
@@ -124,6 +124,10 @@ async def _unit_company(tx: Tx, unit_id: str | None) -> str | None:
     return str(rows[0]["companyId"])
 
 
+def _person_sort_key(last: str | None, first: str | None) -> str:
+    return validate.sort_key(f"{last or ''} {first or ''}")
+
+
 def _unit_conflict() -> BadInput:
     return BadInput("unitId belongs to another company than companyId", field="unitId")
 
@@ -143,6 +147,7 @@ async def create(deps: Deps, who: Principal, data: dict[str, Any]) -> str:
             raise _unit_conflict()
         params: dict[str, Any] = {key: props.get(key) for key in (*TEXT_FIELDS, "email")}
         params.update(
+            sortName=_person_sort_key(props.get("lastName"), props.get("firstName")),
             id=person_id,
             phones=props.get("phones") or [],
             tags=props.get("tags") or [],
@@ -185,6 +190,10 @@ async def update(deps: Deps, who: Principal, person_id: str, data: dict[str, Any
             {
                 "id": person_id,
                 "props": props,
+                "sortName": _person_sort_key(
+                    props["lastName"] if "lastName" in props else current[0]["lastName"],
+                    props["firstName"] if "firstName" in props else current[0]["firstName"],
+                ),
                 "setLocation": "location" in data,
                 "location": location,
                 "setCompany": move,

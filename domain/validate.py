@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 from domain.errors import BadInput
@@ -25,6 +26,12 @@ def text(value: str | None, field: str, *, required: bool = False, max_len: int 
     if len(value) > max_len:
         raise BadInput(f"{field} is longer than {max_len} characters", field=field)
     return value
+
+
+def sort_key(value: str) -> str:
+    """How names sort and match: accents folded, case folded ("Ärzte" next to "Arzt", "Straße" = "strasse")."""
+    folded = "".join(ch for ch in unicodedata.normalize("NFKD", value) if not unicodedata.combining(ch))
+    return " ".join(folded.casefold().split())
 
 
 def email(value: str | None, field: str = "email") -> str | None:

@@ -54,7 +54,7 @@ BY_IDS = "UNWIND $ids AS id MATCH (c:Company {{id: id}}) RETURN id AS key, {proj
 CREATE = f"""
 OPTIONAL MATCH (parent:Company {{id: $parentId}})
 OPTIONAL MATCH (owner:User {{id: $ownerId}})
-CREATE (c:Company:Entity {{id: $id, name: $name, sortName: toLower($name), domain: $domain,
+CREATE (c:Company:Entity {{id: $id, name: $name, sortName: $sortName, domain: $domain,
   industry: $industry, city: $city, country: $country, isReference: coalesce($isReference, false),
   location: {to_point("$location")}, createdAt: datetime(), updatedAt: datetime()}})
 FOREACH (p IN CASE WHEN parent IS NULL THEN [] ELSE [parent] END | CREATE (c)-[:SUBSIDIARY_OF]->(p))
@@ -70,7 +70,7 @@ RETURN c = p OR EXISTS { (p)-[:SUBSIDIARY_OF*1..]->(c) } AS cycle
 
 UPDATE = f"""
 MATCH (c:Company {{id: $id}})
-SET c += $props, c.sortName = toLower(coalesce($props.name, c.name)), c.updatedAt = datetime()
+SET c += $props, c.sortName = coalesce($sortName, c.sortName), c.updatedAt = datetime()
 SET c.location = CASE WHEN $setLocation THEN {to_point("$location")} ELSE c.location END
 WITH c
 CALL (c) {{

@@ -42,7 +42,8 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE POINT INDEX person_location IF NOT EXISTS FOR (p:Person) ON (p.location)",
     "CREATE FULLTEXT INDEX search IF NOT EXISTS "
     "FOR (n:Person|Company|Opportunity|Lead|Ticket) "
-    "ON EACH [n.fullName, n.name, n.email, n.domain, n.subject, n.companyName, n.city]",
+    "ON EACH [n.fullName, n.name, n.email, n.domain, n.subject, n.companyName, n.city] "
+    "OPTIONS {indexConfig: {`fulltext.analyzer`: 'standard-folding'}}",
 )
 
 

@@ -88,7 +88,7 @@ OPTIONAL MATCH (n:Unit {{id: $unitId}})
 OPTIONAL MATCH (o:User {{id: $ownerId}})
 CREATE (p:Person:Entity {{id: $id, firstName: $firstName, lastName: $lastName,
   fullName: trim(coalesce($firstName, '') + ' ' + $lastName),
-  sortName: toLower($lastName + ' ' + coalesce($firstName, '')),
+  sortName: $sortName,
   email: $email, emailLower: toLower($email), phones: $phones, jobTitle: $jobTitle,
   city: $city, country: $country, tags: $tags, source: $source,
   location: {to_point("$location")}, createdAt: datetime(), updatedAt: datetime()}})
@@ -99,14 +99,14 @@ FOREACH (x IN CASE WHEN o IS NULL THEN [] ELSE [o] END | CREATE (p)-[:OWNED_BY]-
 RETURN p.id AS id
 """
 
-CURRENT = "MATCH (p:Person {id: $id}) RETURN [(p)-[:WORKS_AT]->(c:Company) | c.id][0] AS companyId, [(p)-[:MEMBER_OF]->(u:Unit) | u.id][0] AS unitId"
+CURRENT = "MATCH (p:Person {id: $id}) RETURN p.firstName AS firstName, p.lastName AS lastName, [(p)-[:WORKS_AT]->(c:Company) | c.id][0] AS companyId, [(p)-[:MEMBER_OF]->(u:Unit) | u.id][0] AS unitId"
 
 # A move to another company closes the current employment into dated history (WORKED_AT).
 UPDATE = f"""
 MATCH (p:Person {{id: $id}})
 SET p += $props, p.updatedAt = datetime(),
     p.fullName = trim(coalesce(p.firstName, '') + ' ' + p.lastName),
-    p.sortName = toLower(p.lastName + ' ' + coalesce(p.firstName, '')),
+    p.sortName = $sortName,
     p.emailLower = toLower(p.email)
 SET p.location = CASE WHEN $setLocation THEN {to_point("$location")} ELSE p.location END
 WITH p

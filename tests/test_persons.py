@@ -229,3 +229,19 @@ async def test_a_unit_places_the_person_in_its_company(gql: Gql, admin_token: st
     moved = data(await gql(UPDATE, {"id": consumer["id"], "i": {"unitId": unit}}, admin_token))["updatePerson"]
     assert (moved["company"], moved["unit"]) == ({"name": "ACME"}, {"name": "IT"})
     assert data(await gql("{ persons { totalCount } }", token=admin_token))["persons"]["totalCount"] == 2
+
+
+async def test_names_sort_and_match_without_accents_or_case(gql: Gql, admin_token: str) -> None:
+    for name in ["Zeppelin", "Ärztekammer", "apfel", "Büro Müller"]:
+        await company(gql, admin_token, name)
+    names = data(await gql("{ companies { edges { node { name } } } }", token=admin_token))["companies"]["edges"]
+    assert [e["node"]["name"] for e in names] == ["apfel", "Ärztekammer", "Büro Müller", "Zeppelin"]
+    found = data(
+        await gql('{ companies(filter: {nameContains: "MULLER"}) { edges { node { name } } } }', token=admin_token)
+    )
+    assert found["companies"]["edges"] == [{"node": {"name": "Büro Müller"}}]
+    await person(gql, admin_token, firstName="Jürgen", lastName="Müller")
+    hits = data(await gql('{ search(text: "jurgen muller") { ... on Person { fullName } } }', token=admin_token))[
+        "search"
+    ]
+    assert hits == [{"fullName": "Jürgen Müller"}]
