@@ -29,6 +29,9 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from config.settings import get_settings
+from domain import activities as activity_uc
+from domain import b2b as b2b_uc
+from domain import opportunities as opportunity_uc
 from domain.deps import Deps
 from domain.seed import add_user
 from graph import users as user_q
@@ -126,28 +129,12 @@ LAST_NAMES = [
 ]
 UNIT_NAMES = (("Executive Board", "Purchasing", "IT"), ("Sales", "Operations", "Finance"))
 TITLES = ("CEO", "CFO", "CIO", "Head of Purchasing", "Buyer", "IT Architect", "Engineer", "Analyst", "Assistant")
-STAGES = ("PROSPECTING", "QUALIFICATION", "PROPOSAL", "NEGOTIATION", "CLOSED_WON", "CLOSED_LOST")
-PROBABILITY = {
-    "PROSPECTING": 0.1,
-    "QUALIFICATION": 0.2,
-    "PROPOSAL": 0.5,
-    "NEGOTIATION": 0.75,
-    "CLOSED_WON": 1.0,
-    "CLOSED_LOST": 0.0,
-}
-ROLES = (
-    "DECISION_MAKER",
-    "ECONOMIC_BUYER",
-    "TECHNICAL_EVALUATOR",
-    "INFLUENCER",
-    "CHAMPION",
-    "USER",
-    "GATEKEEPER",
-    "BLOCKER",
-)
-ATTITUDES = ("SUPPORTER", "NEUTRAL", "SKEPTIC", "OPPONENT", "UNKNOWN")
-ACTIVITY_TYPES = ("CALL", "MEETING", "VISIT", "EMAIL", "NOTE", "RESEARCH", "TASK")
-REL_TYPES = ("REPORTS_TO", "INFLUENCES", "KNOWS")
+STAGES = opportunity_uc.STAGES
+PROBABILITY = opportunity_uc.DEFAULT_PROBABILITY
+ROLES = b2b_uc.BUYING_ROLES
+ATTITUDES = b2b_uc.ATTITUDES
+ACTIVITY_TYPES = activity_uc.TYPES
+REL_TYPES = b2b_uc.RELATION_TYPES
 
 # ---- Cypher (parameterised; one UNWIND per batch)
 

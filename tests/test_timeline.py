@@ -11,6 +11,15 @@ LOG = "mutation($i: LogActivityInput!) { logActivity(input: $i) { id } }"
 PAGE = "query($id: ID!, $a: String) { company(id: $id) { timeline(first: 2, after: $a) { totalCount edges { node { subject about { __typename } } } pageInfo { hasNextPage endCursor } } } }"
 
 
+async def _company(gql: Gql, token: str, name: str, parent: str | None = None) -> str:
+    result = await gql(
+        "mutation($n: String!, $p: ID) { createCompany(input: {name: $n, parentId: $p}) { id } }",
+        {"n": name, "p": parent},
+        token,
+    )
+    return str(data(result)["createCompany"]["id"])
+
+
 async def _all_pages(gql: Gql, token: str, company_id: str) -> tuple[list[str], int]:
     subjects: list[str] = []
     after = None
@@ -25,17 +34,9 @@ async def _all_pages(gql: Gql, token: str, company_id: str) -> tuple[list[str], 
 
 
 async def test_large_and_small_histories_page_newest_first_without_gaps(gql: Gql, admin_token: str) -> None:
-    async def company(name: str, parent: str | None = None) -> str:
-        result = await gql(
-            "mutation($n: String!, $p: ID) { createCompany(input: {name: $n, parentId: $p}) { id } }",
-            {"n": name, "p": parent},
-            admin_token,
-        )
-        return str(data(result)["createCompany"]["id"])
-
     # (volume^2 > limit * all: "Big" walks the index, "Small" and "Big Sub" are expanded)
-    big, small = await company("Big"), await company("Small")
-    sub = await company("Big Sub", big)
+    big, small = await _company(gql, admin_token, "Big"), await _company(gql, admin_token, "Small")
+    sub = await _company(gql, admin_token, "Big Sub", big)
     person = data(
         await gql(
             'mutation($c: ID!) { createPerson(input: {lastName: "Staff", companyId: $c}) { id } }',
@@ -71,21 +72,13 @@ async def test_large_and_small_histories_page_newest_first_without_gaps(gql: Gql
 
 
 async def test_moving_a_subsidiary_moves_its_history_to_the_new_group(gql: Gql, admin_token: str) -> None:
-    async def company(name: str, parent: str | None = None) -> str:
-        result = await gql(
-            "mutation($n: String!, $p: ID) { createCompany(input: {name: $n, parentId: $p}) { id } }",
-            {"n": name, "p": parent},
-            admin_token,
-        )
-        return str(data(result)["createCompany"]["id"])
-
     async def subjects(company_id: str) -> list[str]:
         page = data(await gql(PAGE, {"id": company_id}, admin_token))["company"]["timeline"]
         return [e["node"]["subject"] for e in page["edges"]]
 
     # given a subsidiary of group A with history, and group B
-    group_a, group_b = await company("Group A"), await company("Group B")
-    sub = await company("Sub", group_a)
+    group_a, group_b = await _company(gql, admin_token, "Group A"), await _company(gql, admin_token, "Group B")
+    sub = await _company(gql, admin_token, "Sub", group_a)
     await gql(LOG, {"i": {"type": "CALL", "subject": "about sub", "companyId": sub}}, admin_token)
     assert await subjects(group_a) == ["about sub"]
     # when the subsidiary moves to group B
