@@ -7,8 +7,13 @@ import asyncio
 import getpass
 import os
 import sys
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from config.settings import get_settings
+from domain.deps import Deps
+
+T = TypeVar("T")
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -33,12 +38,10 @@ def _celery(argv: list[str]) -> int:
     return 0
 
 
-async def _with_deps(work: object) -> object:
-    from domain.deps import Deps
-
+async def _with_deps(work: Callable[[Deps], Awaitable[T]]) -> T:
     deps = Deps.connect(get_settings())
     try:
-        return await work(deps)  # type: ignore[operator]
+        return await work(deps)
     finally:
         await deps.close()
 
@@ -46,35 +49,29 @@ async def _with_deps(work: object) -> object:
 def _migrate(args: argparse.Namespace) -> int:
     from graph.migrations import migrate
 
-    async def run(deps: object) -> int:
-        return await migrate(deps.db)  # type: ignore[attr-defined]
-
-    count = asyncio.run(_with_deps(run))
+    count = asyncio.run(_with_deps(lambda deps: migrate(deps.db)))
     print(f"migrations applied: {count} statements")
     return 0
 
 
 def _user_add(args: argparse.Namespace) -> int:
+    from domain.errors import CrmError
     from domain.seed import add_user
 
     password = sys.stdin.readline().strip() if not sys.stdin.isatty() else getpass.getpass("password: ")
-
-    async def run(deps: object) -> object:
-        return await add_user(deps, args.email, args.name, args.role, password)  # type: ignore[arg-type]
-
-    user = asyncio.run(_with_deps(run))
-    print(f"user {user['email']} ({user['role']}) id {user['id']}")  # type: ignore[index]
+    try:
+        user = asyncio.run(_with_deps(lambda deps: add_user(deps, args.email, args.name, args.role, password)))
+    except (CrmError, ValueError) as exc:
+        print(f"crm user add: {exc}", file=sys.stderr)
+        return 2
+    print(f"user {user['email']} ({user['role']}) id {user['id']}")
     return 0
 
 
 def _seed(args: argparse.Namespace) -> int:
     from domain.seed import seed_demo
 
-    async def run(deps: object) -> object:
-        return await seed_demo(deps)  # type: ignore[arg-type]
-
-    summary = asyncio.run(_with_deps(run))
-    print(summary)
+    print(asyncio.run(_with_deps(seed_demo)))
     return 0
 
 

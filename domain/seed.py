@@ -8,10 +8,10 @@ from typing import Any, cast
 
 from neo4j.exceptions import ConstraintError
 
-from domain import activities, b2b, companies, opportunities, persons, units
+from domain import activities, b2b, companies, opportunities, persons, units, validate
 from domain.auth import Principal, Role, hash_password
 from domain.deps import Deps
-from domain.errors import Conflict
+from domain.errors import BadInput, Conflict
 from domain.ids import new_id
 from graph import users as user_q
 from graph.db import Row
@@ -78,6 +78,11 @@ CONSUMERS = [
 
 
 async def add_user(deps: Deps, email: str, name: str, role: str, password: str) -> Row:
+    """A user straight into the graph (CLI, demo data, tests): no caller to authorise."""
+    if len(password) < 8:
+        raise BadInput("password must have at least 8 characters", field="password")
+    if validate.email(email) is None:
+        raise BadInput("email is required", field="email")
     params = {
         "id": new_id("User"),
         "email": email.strip().lower(),
