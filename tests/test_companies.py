@@ -203,3 +203,39 @@ async def test_nested_connections_cost_one_round_trip_per_level_not_per_company(
     assert [e["node"]["contacts"]["totalCount"] for e in edges] == [1] * 5
     assert [e["node"]["contacts"]["edges"][0]["node"]["relations"]["totalCount"] for e in edges] == [0] * 5
     assert result["extensions"]["cypherRoundTrips"] == 5
+
+
+async def test_update_company_sets_and_clears_fields(gql: Gql, admin: tuple[str, str]) -> None:
+    admin_id, token = admin
+    company = await create(
+        gql, token, name="Alt GmbH", city="Bonn", location={"lat": 50.7, "lon": 7.1}, ownerId=admin_id
+    )
+    update = "mutation($id: ID!, $i: UpdateCompanyInput!) { updateCompany(id: $id, input: $i) { name city industry location { lat } owner { id } isReference } }"
+    changed = await gql(
+        update,
+        {
+            "id": company,
+            "i": {
+                "name": "Neu AG",
+                "city": None,
+                "location": None,
+                "ownerId": None,
+                "industry": "Retail",
+                "isReference": True,
+            },
+        },
+        token,
+    )
+    assert data(changed)["updateCompany"] == {
+        "name": "Neu AG",
+        "city": None,
+        "industry": "Retail",
+        "location": None,
+        "owner": None,
+        "isReference": True,
+    }
+    assert error_code(await gql(update, {"id": company, "i": {"name": ""}}, token)) == "BAD_USER_INPUT"
+    assert error_code(await gql(update, {"id": company, "i": {"ownerId": "usr_missing"}}, token)) == "NOT_FOUND"
+    assert error_code(await gql(update, {"id": "cmp_missing", "i": {"name": "x"}}, token)) == "NOT_FOUND"
+    found = data(await gql('{ companies(filter: {nameContains: "neu"}) { edges { node { name } } } }', token=token))
+    assert found["companies"]["edges"] == [{"node": {"name": "Neu AG"}}]
