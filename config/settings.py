@@ -42,6 +42,7 @@ class Settings:
     required_buying_roles: tuple[str, ...] = field(
         default_factory=lambda: _csv("CRM_REQUIRED_BUYING_ROLES", "DECISION_MAKER,ECONOMIC_BUYER,CHAMPION")
     )
+    stale_days: int = field(default_factory=lambda: int(os.environ.get("CRM_STALE_DAYS", "30")))
     neglect_days: int = field(default_factory=lambda: int(os.environ.get("CRM_NEGLECT_DAYS", "30")))
     reauth_seconds: float = field(
         default_factory=lambda: float(os.environ.get("CRM_SUBSCRIPTION_REAUTH_SECONDS", "30"))

@@ -52,6 +52,7 @@ async def page(deps: Deps, args: PageArgs, flt: dict[str, Any] | None, include: 
         "open": flt.get("open"),
         "closingFrom": _iso(flt.get("closingFrom")),
         "closingTo": _iso(flt.get("closingTo")),
+        "hasAlert": flt.get("hasAlert"),
         **args.after_params("afterAt", "afterId"),
     }
     return await read_page(deps.db, q.PAGE.format(projection=projection(include)), params, args)

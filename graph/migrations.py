@@ -38,6 +38,7 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE INDEX activity_occurred IF NOT EXISTS FOR (a:Activity) ON (a.occurredAt)",
     "CREATE INDEX timeline_entry IF NOT EXISTS FOR (e:TimelineEntry) ON (e.companyId, e.at, e.activityId)",
     "CREATE INDEX opportunity_stage IF NOT EXISTS FOR (o:Opportunity) ON (o.stage)",
+    "CREATE CONSTRAINT alert_id IF NOT EXISTS FOR (a:OpportunityAlert) REQUIRE a.id IS UNIQUE",
     "CREATE POINT INDEX company_location IF NOT EXISTS FOR (c:Company) ON (c.location)",
     "CREATE POINT INDEX person_location IF NOT EXISTS FOR (p:Person) ON (p.location)",
     "CREATE FULLTEXT INDEX search IF NOT EXISTS "

@@ -14,6 +14,11 @@ BASE = (
 FRAGMENTS = {
     "company": "company: [(o)-[:FOR]->(c:Company) | c {" + COMPANY_BASE + "}][0]",
     "owner": f"owner: [(o)-[:OWNED_BY]->(u:User) | {USER}][0]",
+    "alerts": (
+        "alerts: COLLECT { MATCH (o)<-[:ON]-(x:OpportunityAlert) "
+        "WHERE x.resolvedAt IS NULL AND x.acknowledgedAt IS NULL "
+        "RETURN x {.id, .kind, .message, raisedAt: x.raisedAt.epochMillis} ORDER BY x.raisedAt, x.kind }"
+    ),
     "stageHistory": (
         "stageHistory: COLLECT { MATCH (o)<-[:OF]-(s:StageChange) "
         "RETURN s {.from, .to, at: s.at.epochMillis, by: [(s)-[:BY]->(u:User) | "
@@ -93,6 +98,8 @@ CALL () {{
     AND ($open IS NULL OR $open = (NOT o.stage IN ['CLOSED_WON', 'CLOSED_LOST']))
     AND ($closingFrom IS NULL OR o.expectedCloseDate >= date($closingFrom))
     AND ($closingTo IS NULL OR o.expectedCloseDate <= date($closingTo))
+    AND ($hasAlert IS NULL OR EXISTS {{ (o)<-[:ON]-(x:OpportunityAlert {{kind: $hasAlert}})
+      WHERE x.resolvedAt IS NULL AND x.acknowledgedAt IS NULL }})
     AND ($afterAt IS NULL OR o.createdAt < datetime($afterAt) OR (o.createdAt = datetime($afterAt) AND o.id < $afterId))
   WITH o ORDER BY o.createdAt DESC, o.id DESC LIMIT $limit
   RETURN collect({{node: {projection}, key: [toString(o.createdAt), o.id]}}) AS rows
@@ -106,6 +113,8 @@ CALL () {{
     AND ($open IS NULL OR $open = (NOT o.stage IN ['CLOSED_WON', 'CLOSED_LOST']))
     AND ($closingFrom IS NULL OR o.expectedCloseDate >= date($closingFrom))
     AND ($closingTo IS NULL OR o.expectedCloseDate <= date($closingTo))
+    AND ($hasAlert IS NULL OR EXISTS {{ (o)<-[:ON]-(x:OpportunityAlert {{kind: $hasAlert}})
+      WHERE x.resolvedAt IS NULL AND x.acknowledgedAt IS NULL }})
   RETURN count(o) AS total
 }}
 RETURN rows, total

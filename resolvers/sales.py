@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from domain import activities, opportunities
+from domain import activities, monitor, opportunities
 from domain.errors import NotFound
 from domain.pagination import page_args
 from schema.context import Info
@@ -65,6 +65,14 @@ async def create_opportunity(info: Info, input: CreateOpportunityInput) -> Oppor
 
 async def update_opportunity(info: Info, id: strawberry.ID, input: UpdateOpportunityInput) -> Opportunity:
     return await _opportunity(info, await opportunities.update(info.context.deps, info.context.who, id, plain(input)))
+
+
+async def run_opportunity_monitor(info: Info) -> int:
+    return await monitor.run_as(info.context.deps, info.context.who)
+
+
+async def acknowledge_alert(info: Info, alert_id: strawberry.ID) -> Opportunity:
+    return await _opportunity(info, await monitor.acknowledge(info.context.deps, info.context.who, alert_id))
 
 
 async def log_activity(info: Info, input: LogActivityInput) -> Activity:

@@ -112,6 +112,11 @@ class Mutation:
     create_opportunity = m(sales.create_opportunity)
     update_opportunity = m(sales.update_opportunity)
     log_activity = m(sales.log_activity)
+    run_opportunity_monitor = m(
+        sales.run_opportunity_monitor,
+        "Runs opportunity monitoring now (it also runs on a schedule); returns the number of new alerts.",
+    )
+    acknowledge_alert = m(sales.acknowledge_alert)
 
 
 @strawberry.type

@@ -22,5 +22,6 @@ app.conf.update(
     broker_connection_retry_on_startup=True,
     beat_schedule={
         "heartbeat": {"task": "crm.system.heartbeat", "schedule": 30.0},
+        "opportunity-monitor": {"task": "crm.opportunities.monitor", "schedule": 3600.0},
     },
 )

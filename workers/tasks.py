@@ -2,15 +2,50 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import redis
+from neo4j.exceptions import ServiceUnavailable, SessionExpired, TransientError
 
 from config.settings import get_settings
+from domain import monitor
+from domain.deps import Deps
 from workers.app import app
 
+T = TypeVar("T")
+
 HEARTBEAT_KEY = "crm:worker:heartbeat"
+
+
+def _run(work: Callable[[Deps], Awaitable[T]]) -> T:
+    """Runs a domain use case with process-wide connections made for this call."""
+
+    async def main() -> T:
+        deps = Deps.connect(get_settings())
+        try:
+            return await work(deps)
+        finally:
+            await deps.close()
+
+    return asyncio.run(main())
+
+
+@app.task(
+    name="crm.opportunities.monitor",
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(ServiceUnavailable, SessionExpired, TransientError, redis.exceptions.ConnectionError),
+    retry_backoff=True,
+    retry_backoff_max=300,
+    max_retries=5,
+)
+def monitor_opportunities(self: Any) -> int:
+    """Raises and resolves opportunity alerts; idempotent (an open alert is never raised twice)."""
+    return _run(monitor.run)
 
 
 @app.task(

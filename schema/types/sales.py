@@ -73,6 +73,10 @@ class OpportunityAlert:
     raised_at: datetime
     message: str
 
+    @classmethod
+    def of(cls, row: Row) -> OpportunityAlert:
+        return cls(id=row["id"], kind=AlertKind(row["kind"]), raised_at=ms(row["raisedAt"]), message=row["message"])
+
 
 def _date(value: Any) -> date | None:
     if isinstance(value, str):
@@ -131,8 +135,8 @@ class Opportunity(Node):
         return part(info, "Opportunity", self.id, "stageHistory", self.row, _list(StageChange.of))  # type: ignore[no-any-return]
 
     @strawberry.field(description="Open alerts (acknowledged ones drop out).")
-    def alerts(self) -> list[OpportunityAlert]:
-        return []
+    def alerts(self, info: Info) -> list[OpportunityAlert]:
+        return part(info, "Opportunity", self.id, "alerts", self.row, _list(OpportunityAlert.of))  # type: ignore[no-any-return]
 
     @strawberry.field
     async def buying_center(self, info: Info) -> Annotated[BuyingCenter, strawberry.lazy("schema.types.b2b")]:
