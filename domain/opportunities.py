@@ -78,6 +78,11 @@ def money(value: Any, field: str = "amount") -> str:
     return str(amount.quantize(Decimal("0.01")))
 
 
+def cents(value: Any) -> int:
+    """The amount in cents, for exact sums in Cypher (money() has validated it)."""
+    return int(Decimal(money(value)) * 100)
+
+
 def currency(value: str | None) -> str:
     code = (value or "").strip().upper()
     if len(code) != 3 or not code.isalpha():
@@ -97,6 +102,7 @@ async def create(deps: Deps, who: Principal, data: dict[str, Any]) -> str:
         "id": new_id("Opportunity"),
         "name": validate.text(data.get("name"), "name", required=True, max_len=300),
         "amount": money(data.get("amount")),
+        "amountCents": cents(data.get("amount")),
         "currency": currency(data.get("currency") or "EUR"),
         "stage": stage,
         "probability": DEFAULT_PROBABILITY[stage] if probability is None else probability,
@@ -129,6 +135,7 @@ async def update(deps: Deps, who: Principal, opportunity_id: str, data: dict[str
         if data["amount"] is None:
             raise BadInput("amount cannot be null", field="amount")
         props["amount"] = money(data["amount"])
+        props["amountCents"] = cents(data["amount"])
     if "nextStep" in data:
         props["nextStep"] = validate.text(data["nextStep"], "nextStep", max_len=500)
     if data.get("stage") is not None and data["stage"] not in STAGES:

@@ -39,6 +39,8 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE INDEX timeline_entry IF NOT EXISTS FOR (e:TimelineEntry) ON (e.companyId, e.at, e.activityId)",
     "CREATE INDEX opportunity_stage IF NOT EXISTS FOR (o:Opportunity) ON (o.stage)",
     "CREATE CONSTRAINT alert_id IF NOT EXISTS FOR (a:OpportunityAlert) REQUIRE a.id IS UNIQUE",
+    "CREATE INDEX target_period IF NOT EXISTS FOR (t:Target) ON (t.period, t.currency)",
+    "CREATE INDEX opportunity_close IF NOT EXISTS FOR (o:Opportunity) ON (o.expectedCloseDate)",
     "CREATE POINT INDEX company_location IF NOT EXISTS FOR (c:Company) ON (c.location)",
     "CREATE POINT INDEX person_location IF NOT EXISTS FOR (p:Person) ON (p.location)",
     "CREATE FULLTEXT INDEX search IF NOT EXISTS "
@@ -50,6 +52,9 @@ STATEMENTS: tuple[str, ...] = (
 
 # Data migrations: idempotent, batched, run after the schema ones.
 DATA: tuple[str, ...] = (
+    # Opportunity amounts also as integer cents, for exact sums.
+    "MATCH (o:Opportunity) WHERE o.amountCents IS NULL AND o.amount IS NOT NULL "
+    "CALL (o) { SET o.amountCents = toInteger(round(toFloat(o.amount) * 100)) } IN TRANSACTIONS OF 10000 ROWS",
     # Every activity is filed on the timelines of its companies and their parents.
     "MATCH (a:Activity) WHERE NOT EXISTS { (:TimelineEntry)-[:OF]->(a) } "
     "CALL (a) {" + FILE_ON_TIMELINES + "} IN TRANSACTIONS OF 5000 ROWS",

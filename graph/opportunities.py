@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from graph.companies import BASE as COMPANY_BASE
-from graph.users import USER
+from graph.users import USER, USER_FIELDS
 
 BASE = (
     ".id, .name, .amount, .currency, .stage, .probability, .nextStep, "
@@ -34,7 +34,7 @@ CREATE = """
 OPTIONAL MATCH (c:Company {id: $companyId})
 OPTIONAL MATCH (u:User {id: $ownerId})
 OPTIONAL MATCH (by:User {id: $byId})
-CREATE (o:Opportunity:Entity {id: $id, name: $name, amount: $amount, currency: $currency,
+CREATE (o:Opportunity:Entity {id: $id, name: $name, amount: $amount, amountCents: $amountCents, currency: $currency,
   stage: $stage, probability: $probability, probabilityOverridden: $overridden,
   expectedCloseDate: CASE WHEN $expectedCloseDate IS NULL THEN null ELSE date($expectedCloseDate) END,
   nextStep: $nextStep,
@@ -119,3 +119,80 @@ CALL () {{
 }}
 RETURN rows, total
 """
+
+# One row per stage, in pipeline order; sums over integer cents are exact.
+PIPELINE = """
+UNWIND $stages AS stage
+CALL (stage) {
+  MATCH (o:Opportunity)
+  WHERE o.stage = stage AND o.currency = $currency
+    AND ($ownerId IS NULL OR EXISTS { (o)-[:OWNED_BY]->(:User {id: $ownerId}) })
+  RETURN count(o) AS count, coalesce(sum(o.amountCents), 0) AS cents,
+    coalesce(sum(o.amountCents * o.probability), 0.0) AS weightedCents
+}
+RETURN stage, count, cents, weightedCents
+"""
+
+# Per period [start, end): open amounts by expected close date, won amounts by the day the deal
+# was won (its CLOSED_WON stage change), targets set for the period.
+PERIOD_FIGURES = """
+UNWIND $periods AS period
+CALL (period) {
+  MATCH (o:Opportunity)
+  WHERE o.currency = $currency AND NOT o.stage IN ['CLOSED_WON', 'CLOSED_LOST']
+    AND o.expectedCloseDate >= date(period.start) AND o.expectedCloseDate < date(period.end)
+    AND ($ownerId IS NULL OR EXISTS { (o)-[:OWNED_BY]->(:User {id: $ownerId}) })
+  RETURN coalesce(sum(o.amountCents), 0) AS openCents, coalesce(sum(o.amountCents * o.probability), 0.0) AS weightedCents
+}
+CALL (period) {
+  MATCH (o:Opportunity {stage: 'CLOSED_WON'})<-[:OF]-(s:StageChange {to: 'CLOSED_WON'})
+  WHERE o.currency = $currency
+    AND s.at >= datetime(period.start) AND s.at < datetime(period.end)
+    AND ($ownerId IS NULL OR EXISTS { (o)-[:OWNED_BY]->(:User {id: $ownerId}) })
+  WITH DISTINCT o
+  RETURN coalesce(sum(o.amountCents), 0) AS wonCents
+}
+CALL (period) {
+  MATCH (t:Target {period: period.name, currency: $currency})
+  WHERE $ownerId IS NULL OR t.userId = $ownerId
+  RETURN count(t) AS targets, coalesce(sum(t.amountCents), 0) AS targetCents
+}
+RETURN period.name AS period, openCents, weightedCents, wonCents, targets, targetCents
+"""
+
+SET_TARGET = """
+MATCH (u:User {id: $userId})
+MERGE (t:Target {userId: $userId, period: $period, currency: $currency})
+SET t.amountCents = $amountCents, t.updatedAt = datetime()
+RETURN t.userId AS userId
+"""
+
+TARGET_USERS = """
+MATCH (t:Target {period: $period, currency: $currency})
+WHERE $userId IS NULL OR t.userId = $userId
+RETURN collect(t.userId) AS userIds
+"""
+
+TARGET_STATUS = (
+    """
+UNWIND $userIds AS uid
+MATCH (u:User {id: uid})
+CALL (u) {
+  MATCH (o:Opportunity)-[:OWNED_BY]->(u)
+  WHERE o.currency = $currency AND NOT o.stage IN ['CLOSED_WON', 'CLOSED_LOST']
+    AND o.expectedCloseDate >= date($start) AND o.expectedCloseDate < date($end)
+  RETURN coalesce(sum(o.amountCents * o.probability), 0.0) AS weightedCents
+}
+CALL (u) {
+  MATCH (o:Opportunity {stage: 'CLOSED_WON'})-[:OWNED_BY]->(u)
+  WHERE o.currency = $currency
+    AND EXISTS { (o)<-[:OF]-(s:StageChange {to: 'CLOSED_WON'}) WHERE s.at >= datetime($start) AND s.at < datetime($end) }
+  RETURN coalesce(sum(o.amountCents), 0) AS wonCents
+}
+OPTIONAL MATCH (t:Target {userId: u.id, period: $period, currency: $currency})
+RETURN u {"""
+    + USER_FIELDS
+    + """} AS user, weightedCents, wonCents, coalesce(t.amountCents, 0) AS targetCents
+ORDER BY u.name, u.id
+"""
+)

@@ -18,6 +18,7 @@ from strawberry.extensions import (
 from strawberry.types import ExecutionContext
 
 from resolvers import b2b, core, integrations, sales
+from resolvers import forecast as forecasting
 from schema.errors import ErrorCodes
 from schema.permissions import ADMIN, AUTHED, IsAdminOrIntegration, IsAuthenticated
 
@@ -71,6 +72,15 @@ class Query:
     # [sales]
     opportunity = q(sales.opportunity)
     opportunities = q(sales.opportunities_)
+    pipeline = q(
+        forecasting.pipeline, "Open and closed business per stage in one currency (amounts are never converted)."
+    )
+    forecast = q(
+        forecasting.forecast_,
+        "Per month or quarter: open and weighted amounts by expected close date, won amounts by the day the "
+        "deal was won, targets and attainment.",
+    )
+    target_status = q(forecasting.target_status, "Targets of the period (of one user, or of everyone who has one).")
     # [integrations]
     changes = q(
         integrations.changes_,
@@ -117,6 +127,7 @@ class Mutation:
         "Runs opportunity monitoring now (it also runs on a schedule); returns the number of new alerts.",
     )
     acknowledge_alert = m(sales.acknowledge_alert)
+    set_target = m(forecasting.set_target, "ADMIN and SALES_MANAGER; one target per user, period and currency.")
 
 
 @strawberry.type
