@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from tests.conftest import Gql, data, error_code
 
@@ -19,13 +20,14 @@ async def test_pipeline_forecast_and_targets(
     next_month = f"{today.year + today.month // 12}-{today.month % 12 + 1:02d}"
     month_end = today.replace(day=28).isoformat()
     # given the rep's deals in EUR (one won today) and one in USD
-    for fields in [
+    deals: list[dict[str, Any]] = [
         {"name": "P", "amount": "1000", "stage": "PROSPECTING"},
         {"name": "Q", "amount": "2000.50", "stage": "PROPOSAL", "expectedCloseDate": month_end},
         {"name": "N", "amount": "3000", "stage": "NEGOTIATION", "probability": 0.8},
         {"name": "W", "amount": "4000", "stage": "NEGOTIATION"},
         {"name": "U", "amount": "5000", "stage": "PROPOSAL", "currency": "USD"},
-    ]:
+    ]
+    for fields in deals:
         opportunity = data(await gql(CREATE, {"i": {"ownerId": rep_id, **fields}}, admin_token))["createOpportunity"][
             "id"
         ]
