@@ -12,6 +12,7 @@ PREFIXES = {
     "Person": "per",
     "Opportunity": "opp",
     "Activity": "act",
+    "Lead": "led",
 }
 LABELS = {prefix: label for label, prefix in PREFIXES.items()}
 

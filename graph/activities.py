@@ -7,13 +7,20 @@ from graph.opportunities import BASE as OPPORTUNITY_BASE
 from graph.persons import BASE as PERSON_BASE
 from graph.users import USER
 
+LEAD_BASE = (
+    ".id, .firstName, .lastName, .fullName, .email, .phone, .companyName, .companyDomain, .source, "
+    ".status, .score, .disqualifiedReason, nextAttemptAt: l.nextAttemptAt.epochMillis, "
+    "createdAt: l.createdAt.epochMillis"
+)
+
 # Subjects come with their scalars, so a timeline page with `about` is still one round trip.
 ABOUT = (
     "about: COLLECT { MATCH (a)-[r:ABOUT]->(n) WHERE r.implicit IS NULL RETURN CASE "
     "WHEN n:Person THEN {label: 'Person', node: [p IN [n] | p {" + PERSON_BASE + "}][0]} "
     "WHEN n:Company THEN {label: 'Company', node: [c IN [n] | c {" + COMPANY_BASE + "}][0]} "
     "WHEN n:Opportunity THEN {label: 'Opportunity', node: [o IN [n] | o {" + OPPORTUNITY_BASE + "}][0]} "
-    "ELSE {label: [l IN labels(n) WHERE l <> 'Entity'][0], node: {id: n.id}} END AS subject ORDER BY n.id }"
+    "WHEN n:Lead THEN {label: 'Lead', node: [l IN [n] | l {" + LEAD_BASE + "}][0]} "
+    "ELSE {label: [x IN labels(n) WHERE x <> 'Entity'][0], node: {id: n.id}} END AS subject ORDER BY n.id }"
 )
 FIELDS = (
     ".id, .type, .subject, .body, .outcome, occurredAt: a.occurredAt.epochMillis, .durationMinutes, "

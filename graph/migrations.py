@@ -39,6 +39,8 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE INDEX timeline_entry IF NOT EXISTS FOR (e:TimelineEntry) ON (e.companyId, e.at, e.activityId)",
     "CREATE INDEX opportunity_stage IF NOT EXISTS FOR (o:Opportunity) ON (o.stage)",
     "CREATE CONSTRAINT alert_id IF NOT EXISTS FOR (a:OpportunityAlert) REQUIRE a.id IS UNIQUE",
+    "CREATE CONSTRAINT lead_id IF NOT EXISTS FOR (l:Lead) REQUIRE l.id IS UNIQUE",
+    "CREATE INDEX lead_created IF NOT EXISTS FOR (l:Lead) ON (l.createdAt)",
     "CREATE INDEX target_period IF NOT EXISTS FOR (t:Target) ON (t.period, t.currency)",
     "CREATE INDEX opportunity_close IF NOT EXISTS FOR (o:Opportunity) ON (o.expectedCloseDate)",
     "CREATE POINT INDEX company_location IF NOT EXISTS FOR (c:Company) ON (c.location)",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from graph.activities import LEAD_BASE
 from graph.companies import BASE as COMPANY_BASE
 from graph.persons import BASE as PERSON_BASE
 
@@ -20,6 +21,10 @@ CALL (node) {
     + """} AS hit
   UNION
   WITH node AS o WHERE o:Opportunity RETURN 'Opportunity' AS label, o {.id} AS hit
+  UNION
+  WITH node AS l WHERE l:Lead RETURN 'Lead' AS label, l {"""
+    + LEAD_BASE
+    + """} AS hit
 }
 RETURN label, hit, score ORDER BY score DESC, hit.id
 """

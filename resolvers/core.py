@@ -29,10 +29,10 @@ from schema.inputs import (
 from schema.selection import fields_at, node_includes, wants_total
 from schema.types.common import Connection, Node, plain
 from schema.types.core import ApiKey, ApiKeyPayload, AuthPayload, Company, Person, Unit, User
-from schema.types.sales import Opportunity
+from schema.types.sales import Lead, Opportunity
 
 SearchHit = Annotated[
-    Person | Company | Opportunity,
+    Person | Company | Opportunity | Lead,
     strawberry.union("SearchHit"),
 ]
 
@@ -71,6 +71,10 @@ async def node(info: Info, id: strawberry.ID) -> Node | None:
         from resolvers.sales import opportunity
 
         return await opportunity(info, id)
+    if label == "Lead":
+        from resolvers.leads import lead
+
+        return await lead(info, id)
     if label == "Activity":
         from resolvers.sales import activity
 
@@ -134,6 +138,8 @@ async def search(info: Info, text: str, first: int | None = 20) -> list[SearchHi
             out.append(Person.of(row))
         elif label == "Company":
             out.append(Company.of(row))
+        elif label == "Lead":
+            out.append(Lead.of(row))
         elif label == "Opportunity":
             from resolvers.sales import opportunity
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from strawberry.dataloader import DataLoader
 
-from domain import activities, b2b, companies, opportunities, persons, units, users
+from domain import activities, b2b, companies, leads, opportunities, persons, units, users
 from domain.deps import Deps
 from graph.db import Row
 from graph.paging import Page, PageArgs
@@ -63,7 +63,9 @@ class Loaders:
         """Companies, persons or opportunities by id, with the named nested part ("" for the node alone)."""
         key = (label, name)
         if key not in self._parts:
-            use = {"Company": companies.get_many, "Person": persons.get_many}.get(label, opportunities.get_many)
+            use = {"Company": companies.get_many, "Person": persons.get_many, "Lead": leads.get_many}.get(
+                label, opportunities.get_many
+            )
             include = (name,) if name else ()
 
             async def batch(ids: list[str]) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from strawberry.types import ExecutionContext
 
 from resolvers import b2b, core, integrations, sales
 from resolvers import forecast as forecasting
+from resolvers import leads as leads_r
 from schema.errors import ErrorCodes
 from schema.permissions import ADMIN, AUTHED, IsAdminOrIntegration, IsAuthenticated
 
@@ -72,6 +73,8 @@ class Query:
     # [sales]
     opportunity = q(sales.opportunity)
     opportunities = q(sales.opportunities_)
+    lead = q(leads_r.lead)
+    leads = q(leads_r.leads_)
     pipeline = q(
         forecasting.pipeline, "Open and closed business per stage in one currency (amounts are never converted)."
     )
@@ -127,6 +130,11 @@ class Mutation:
         "Runs opportunity monitoring now (it also runs on a schedule); returns the number of new alerts.",
     )
     acknowledge_alert = m(sales.acknowledge_alert)
+    create_lead = m(leads_r.create_lead)
+    update_lead = m(leads_r.update_lead)
+    log_qualification_attempt = m(leads_r.log_qualification_attempt)
+    disqualify_lead = m(leads_r.disqualify_lead)
+    convert_lead = m(leads_r.convert_lead)
     set_target = m(forecasting.set_target, "ADMIN and SALES_MANAGER; one target per user, period and currency.")
 
 

@@ -151,7 +151,71 @@ class Opportunity(Node):
         return await timeline(info, "Opportunity", self.id, first, after)
 
 
-ActivitySubject = Annotated[Person | Company | Opportunity, strawberry.union("ActivitySubject")]
+@strawberry.enum
+class LeadStatus(Enum):
+    NEW = "NEW"
+    WORKING = "WORKING"
+    QUALIFIED = "QUALIFIED"
+    DISQUALIFIED = "DISQUALIFIED"
+    CONVERTED = "CONVERTED"
+
+
+@strawberry.type
+class Lead(Node):
+    id: strawberry.ID
+    first_name: str | None
+    last_name: str
+    email: str | None
+    phone: str | None
+    company_name: str | None
+    company_domain: str | None
+    source: str | None
+    status: LeadStatus
+    score: int = strawberry.field(
+        description="0..100: email 20, phone 15, company name 10, domain 15, source 5, 10 per attempt (3 at most), "
+        "qualified 25; 0 once disqualified."
+    )
+    next_attempt_at: datetime | None
+    disqualified_reason: str | None
+    created_at: datetime
+    row: strawberry.Private[Row]
+
+    @classmethod
+    def of(cls, row: Row) -> Lead:
+        return cls(
+            id=row["id"],
+            first_name=row.get("firstName"),
+            last_name=row["lastName"],
+            email=row.get("email"),
+            phone=row.get("phone"),
+            company_name=row.get("companyName"),
+            company_domain=row.get("companyDomain"),
+            source=row.get("source"),
+            status=LeadStatus(row["status"]),
+            score=int(row.get("score") or 0),
+            next_attempt_at=ms(row.get("nextAttemptAt")),
+            disqualified_reason=row.get("disqualifiedReason"),
+            created_at=ms(row["createdAt"]),
+            row=row,
+        )
+
+    @strawberry.field
+    def owner(self, info: Info) -> User | None:
+        return part(info, "Lead", self.id, "owner", self.row, User.maybe)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Qualification attempts (calls, research, mails), oldest first.")
+    def attempts(self, info: Info) -> list[Activity]:
+        return part(info, "Lead", self.id, "attempts", self.row, _list(Activity.of))  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Set once converted.")
+    async def converted_person(self, info: Info) -> Person | None:
+        person_id = await part(info, "Lead", self.id, "convertedPerson", self.row, lambda v: v)
+        if not person_id:
+            return None
+        return Person.maybe(await info.context.loaders.part("Person", "").load(person_id))
+
+
+ActivitySubject = Annotated[Person | Company | Opportunity | Lead, strawberry.union("ActivitySubject")]
 
 
 @strawberry.type
@@ -186,5 +250,6 @@ class Activity(Node):
             "Person": Person.of,
             "Company": Company.of,
             "Opportunity": Opportunity.of,
+            "Lead": Lead.of,
         }
         return [makers[item["label"]](item["node"]) for item in self.row.get("about") or [] if item["label"] in makers]

@@ -1,0 +1,75 @@
+"""Resolvers for leads."""
+
+from __future__ import annotations
+
+import strawberry
+
+from domain import companies, leads, opportunities, persons
+from domain.errors import NotFound
+from domain.pagination import page_args
+from schema.context import Info
+from schema.selection import fields_at, node_includes, wants_total
+from schema.types.common import Connection, plain
+from schema.types.core import Company, Person
+from schema.types.leads import (
+    ConvertLeadInput,
+    CreateLeadInput,
+    LeadConversion,
+    LeadFilter,
+    QualificationAttemptInput,
+    UpdateLeadInput,
+)
+from schema.types.sales import Lead, Opportunity
+
+
+async def lead(info: Info, id: strawberry.ID) -> Lead | None:
+    row = await leads.get(info.context.deps, id, {n for n in fields_at(info) if n in leads.PARTS})
+    return Lead.of(row) if row else None
+
+
+async def leads_(
+    info: Info, first: int | None = 50, after: str | None = None, filter: LeadFilter | None = None
+) -> Connection[Lead]:
+    args = page_args(first, after, with_total=wants_total(info))
+    include = node_includes(info, leads.PARTS)
+    page = await leads.page(info.context.deps, args, plain(filter) if filter else None, include)
+    return Connection[Lead].of(page, Lead.of)
+
+
+async def _lead(info: Info, lead_id: str) -> Lead:
+    found = await lead(info, strawberry.ID(lead_id))
+    if found is None:
+        raise NotFound(f"no lead {lead_id!r}")
+    return found
+
+
+async def create_lead(info: Info, input: CreateLeadInput) -> Lead:
+    return await _lead(info, await leads.create(info.context.deps, info.context.who, plain(input)))
+
+
+async def update_lead(info: Info, id: strawberry.ID, input: UpdateLeadInput) -> Lead:
+    return await _lead(info, await leads.update(info.context.deps, info.context.who, id, plain(input)))
+
+
+async def log_qualification_attempt(info: Info, lead_id: strawberry.ID, input: QualificationAttemptInput) -> Lead:
+    return await _lead(info, await leads.attempt(info.context.deps, info.context.who, lead_id, plain(input)))
+
+
+async def disqualify_lead(info: Info, lead_id: strawberry.ID, reason: str) -> Lead:
+    return await _lead(info, await leads.disqualify(info.context.deps, info.context.who, lead_id, reason))
+
+
+async def convert_lead(info: Info, lead_id: strawberry.ID, input: ConvertLeadInput | None = None) -> LeadConversion:
+    deps = info.context.deps
+    done = await leads.convert(deps, info.context.who, lead_id, plain(input) if input else {})
+    person = await persons.get(deps, done["personId"])
+    company = await companies.get(deps, done["companyId"]) if done["companyId"] else None
+    opportunity = await opportunities.get(deps, done["opportunityId"]) if done["opportunityId"] else None
+    if person is None:
+        raise NotFound("the converted person vanished")
+    return LeadConversion(
+        lead=await _lead(info, lead_id),
+        person=Person.of(person),
+        company=Company.maybe(company),
+        opportunity=Opportunity.maybe(opportunity),
+    )
