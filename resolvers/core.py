@@ -46,7 +46,7 @@ def _top(info: Info, fragments: frozenset[str]) -> set[str]:
 
 def server_info() -> JSON:
     """What this server serves: version and the contract sections built so far."""
-    return cast(JSON, {"version": "0.1.0", "sections": ["core", "b2b"], "partial": ["sales", "integrations"]})
+    return cast(JSON, {"version": "0.1.0", "sections": ["core", "b2b", "sales"], "partial": ["integrations"]})
 
 
 async def me(info: Info) -> User:
