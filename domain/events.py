@@ -76,6 +76,27 @@ class EventBus:
             return ""
         return entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
 
+    async def publish_many(
+        self, type_: str, changes: Iterable[tuple[str, str, Iterable[str]]], actor_id: str | None
+    ) -> None:
+        """Many events in one pipelined round trip to Redis: (nodeId, op, fields) each."""
+        now = datetime.now(UTC).isoformat()
+        try:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for node_id, op, fields in changes:
+                    entry = {
+                        "type": type_,
+                        "nodeId": node_id,
+                        "op": op,
+                        "at": now,
+                        "fields": json.dumps(sorted(set(fields))),
+                        "actorId": actor_id or "",
+                    }
+                    pipe.xadd(STREAM, entry, maxlen=self.retention, approximate=True)
+                await pipe.execute()
+        except Exception:  # the writes are committed; losing their events must not fail the request
+            log.exception("could not publish change events")
+
     async def read(self, after: str | None, count: int) -> list[ChangeEvent]:
         start = f"({after}" if after else "-"
         entries = await self.redis.xrange(STREAM, min=start, max="+", count=count)

@@ -6,12 +6,13 @@ import asyncio
 import time
 from collections.abc import AsyncGenerator
 
-from domain import changes
+from domain import changes, upserts
 from domain.errors import Unauthenticated
 from schema.context import Info
 from schema.enums import EntityType
-from schema.types.common import PageInfo
+from schema.types.common import PageInfo, plain
 from schema.types.integrations import ChangeEvent, ChangeEventConnection, ChangeEventEdge
+from schema.types.upserts import CompanyUpsertInput, PersonUpsertInput, UpsertResult
 
 
 async def changes_(
@@ -51,3 +52,11 @@ async def entity_changed(info: Info, types: list[EntityType] | None = None) -> A
                 checked = time.monotonic()
             yield ChangeEvent.of(event)
             await asyncio.sleep(0)
+
+
+async def upsert_companies(info: Info, input: list[CompanyUpsertInput]) -> UpsertResult:
+    return UpsertResult.of(await upserts.companies(info.context.deps, info.context.who, [plain(i) for i in input]))
+
+
+async def upsert_persons(info: Info, input: list[PersonUpsertInput]) -> UpsertResult:
+    return UpsertResult.of(await upserts.persons(info.context.deps, info.context.who, [plain(i) for i in input]))

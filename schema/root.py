@@ -135,6 +135,11 @@ class Mutation:
     log_qualification_attempt = m(leads_r.log_qualification_attempt)
     disqualify_lead = m(leads_r.disqualify_lead)
     convert_lead = m(leads_r.convert_lead)
+    upsert_companies = m(integrations.upsert_companies, "At most 1,000 rows a call; idempotent on external id.")
+    upsert_persons = m(
+        integrations.upsert_persons,
+        "At most 1,000 rows a call; idempotent on external id; companyExternalId must name a known company.",
+    )
     set_target = m(forecasting.set_target, "ADMIN and SALES_MANAGER; one target per user, period and currency.")
 
 
