@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.conftest import Gql, data, error_code
 
 COMPANIES = "mutation($i: [CompanyUpsertInput!]!) { upsertCompanies(input: $i) { createdCount updatedCount results { index externalId { system value } id created } } }"
@@ -9,7 +11,9 @@ PERSONS = "mutation($i: [PersonUpsertInput!]!) { upsertPersons(input: $i) { crea
 
 
 async def test_upserting_companies_twice_creates_once_and_updates_after(gql: Gql, admin_token: str) -> None:
-    rows = [{"externalId": {"system": "sap", "value": str(i)}, "name": f"Kunde {i}", "city": "Köln"} for i in range(3)]
+    rows: list[dict[str, Any]] = [
+        {"externalId": {"system": "sap", "value": str(i)}, "name": f"Kunde {i}", "city": "Köln"} for i in range(3)
+    ]
     first = data(await gql(COMPANIES, {"i": rows}, admin_token))["upsertCompanies"]
     assert (first["createdCount"], first["updatedCount"]) == (3, 0)
     assert [(r["index"], r["externalId"]["value"], r["created"]) for r in first["results"]] == [
