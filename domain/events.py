@@ -13,6 +13,7 @@ import json
 import logging
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,6 +32,7 @@ class ChangeEvent:
     at: datetime
     fields: tuple[str, ...] = ()
     actor_id: str | None = None
+    extra: dict[str, str] = dataclass_field(default_factory=dict)
 
     @classmethod
     def from_entry(cls, entry_id: str, data: dict[str, str]) -> ChangeEvent:
@@ -42,6 +44,7 @@ class ChangeEvent:
             at=datetime.fromisoformat(data["at"]),
             fields=tuple(json.loads(data.get("fields", "[]"))),
             actor_id=data.get("actorId") or None,
+            extra=json.loads(data["extra"]) if data.get("extra") else {},
         )
 
 
@@ -52,6 +55,7 @@ class EventBus:
         self._subscribers: set[asyncio.Queue[ChangeEvent]] = set()
         self._reader: asyncio.Task[None] | None = None
         self._last = "$"
+        self._starting = asyncio.Lock()
 
     async def publish(
         self,
@@ -60,6 +64,7 @@ class EventBus:
         op: str,
         fields: Iterable[str] = (),
         actor_id: str | None = None,
+        extra: dict[str, str] | None = None,
     ) -> str:
         entry: dict[str, Any] = {
             "type": type_,
@@ -69,6 +74,8 @@ class EventBus:
             "fields": json.dumps(sorted(set(fields))),
             "actorId": actor_id or "",
         }
+        if extra:
+            entry["extra"] = json.dumps(extra)
         try:
             entry_id = await self.redis.xadd(STREAM, entry, maxlen=self.retention, approximate=True)
         except Exception:  # the write is committed; losing its event must not fail the request
@@ -113,14 +120,15 @@ class EventBus:
     @contextlib.asynccontextmanager
     async def subscribe(self) -> AsyncIterator[asyncio.Queue[ChangeEvent]]:
         queue: asyncio.Queue[ChangeEvent] = asyncio.Queue(maxsize=10_000)
-        if self._reader is None or self._reader.done():
-            # Start from the newest entry now, so nothing published after subscribing is missed.
-            newest = await self.redis.xrevrange(STREAM, count=1)
-            self._last = newest[0][0].decode() if newest else "0-0"
-            self._subscribers.add(queue)
-            self._reader = asyncio.create_task(self._tail())
-        else:
-            self._subscribers.add(queue)
+        async with self._starting:  # two subscribers arriving together must not start two readers
+            if self._reader is None or self._reader.done():
+                # Start from the newest entry now, so nothing published after subscribing is missed.
+                newest = await self.redis.xrevrange(STREAM, count=1)
+                self._last = newest[0][0].decode() if newest else "0-0"
+                self._subscribers.add(queue)
+                self._reader = asyncio.create_task(self._tail())
+            else:
+                self._subscribers.add(queue)
         try:
             yield queue
         finally:

@@ -141,10 +141,13 @@ async def update(deps: Deps, who: Principal, opportunity_id: str, data: dict[str
     if data.get("stage") is not None and data["stage"] not in STAGES:
         raise BadInput("unknown stage", field="stage")
 
+    previous: dict[str, str] = {}
+
     async def work(tx: Tx) -> None:
         current = await tx.run(q.CURRENT, {"id": opportunity_id})
         if not current:
             raise NotFound(f"no opportunity {opportunity_id!r}")
+        previous["previousStage"] = current[0]["stage"]
         await refs.require(tx, {"ownerId": ("User", data.get("ownerId"))})
         if data.get("stage"):
             props["stage"] = data["stage"]
@@ -170,5 +173,5 @@ async def update(deps: Deps, who: Principal, opportunity_id: str, data: dict[str
         )
 
     await deps.db.transaction(work)
-    await deps.bus.publish("OPPORTUNITY", opportunity_id, "UPDATED", data.keys(), who.user_id)
+    await deps.bus.publish("OPPORTUNITY", opportunity_id, "UPDATED", data.keys(), who.user_id, previous)
     return opportunity_id

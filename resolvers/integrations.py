@@ -6,12 +6,16 @@ import asyncio
 import time
 from collections.abc import AsyncGenerator
 
-from domain import changes, upserts
+import strawberry
+
+from domain import changes, leads, opportunities, upserts
 from domain.errors import Unauthenticated
+from domain.events import ChangeEvent as DomainEvent
 from schema.context import Info
-from schema.enums import EntityType
+from schema.enums import ChangeOp, EntityType
 from schema.types.common import PageInfo, plain
-from schema.types.integrations import ChangeEvent, ChangeEventConnection, ChangeEventEdge
+from schema.types.integrations import ChangeEvent, ChangeEventConnection, ChangeEventEdge, OpportunityEvent
+from schema.types.sales import Lead, Opportunity, OpportunityStage
 from schema.types.upserts import CompanyUpsertInput, PersonUpsertInput, UpsertResult
 
 
@@ -32,26 +36,61 @@ async def changes_(
     )
 
 
-async def entity_changed(info: Info, types: list[EntityType] | None = None) -> AsyncGenerator[ChangeEvent, None]:
+async def _follow(info: Info, types: set[str] | None, feed_only: bool) -> AsyncGenerator[DomainEvent, None]:
+    """Change events of the given types; the subscriber is authorised anew every few seconds, so a
+    revoked key or a deactivated user ends the stream."""
     context = info.context
-    changes.require_feed_access(context.who)
-    wanted = {t.value for t in types} if types else None
+    who = context.who
+    if feed_only:
+        changes.require_feed_access(who)
     checked = time.monotonic()
     async with context.deps.bus.subscribe() as queue:
         while True:
             event = await queue.get()
-            if wanted is not None and event.type not in wanted:
+            if types is not None and event.type not in types:
                 continue
             if time.monotonic() - checked >= context.deps.settings.reauth_seconds:
-                # Each event is authorised anew: a revoked key or a deactivated user stops the stream.
                 context.deps.auth.forget()
                 principal = await context.deps.auth.authenticate(context.credential)
                 if principal is None:
                     raise Unauthenticated("credentials are gone")
-                changes.require_feed_access(principal)
+                if feed_only:
+                    changes.require_feed_access(principal)
                 checked = time.monotonic()
-            yield ChangeEvent.of(event)
+            yield event
             await asyncio.sleep(0)
+
+
+async def entity_changed(info: Info, types: list[EntityType] | None = None) -> AsyncGenerator[ChangeEvent, None]:
+    async for event in _follow(info, {t.value for t in types} if types else None, feed_only=True):
+        yield ChangeEvent.of(event)
+
+
+async def opportunity_changed(
+    info: Info, opportunity_id: strawberry.ID | None = None, owner_id: strawberry.ID | None = None
+) -> AsyncGenerator[OpportunityEvent, None]:
+    async for event in _follow(info, {"OPPORTUNITY"}, feed_only=False):
+        if opportunity_id and event.node_id != opportunity_id:
+            continue
+        row = None if event.op == "DELETED" else await opportunities.get(info.context.deps, event.node_id, ("owner",))
+        if owner_id and (row is None or (row.get("owner") or {}).get("id") != owner_id):
+            continue
+        previous = event.extra.get("previousStage")
+        yield OpportunityEvent(
+            op=ChangeOp(event.op),
+            opportunity_id=strawberry.ID(event.node_id),
+            opportunity=Opportunity.maybe(row),
+            previous_stage=OpportunityStage(previous) if previous else None,
+        )
+
+
+async def lead_created(info: Info, campaign_id: strawberry.ID | None = None) -> AsyncGenerator[Lead, None]:
+    async for event in _follow(info, {"LEAD"}, feed_only=False):
+        if event.op != "CREATED" or campaign_id:  # no lead comes from a campaign until campaigns exist
+            continue
+        row = await leads.get(info.context.deps, event.node_id)
+        if row is not None:
+            yield Lead.of(row)
 
 
 async def upsert_companies(info: Info, input: list[CompanyUpsertInput]) -> UpsertResult:

@@ -145,6 +145,12 @@ class Mutation:
 
 @strawberry.type
 class Subscription:
+    opportunity_changed = strawberry.subscription(
+        resolver=integrations.opportunity_changed,
+        permission_classes=[IsAuthenticated],
+        description="Changes of one opportunity or of one owner's (all when both absent); previousStage on a stage change.",
+    )
+    lead_created = strawberry.subscription(resolver=integrations.lead_created, permission_classes=[IsAuthenticated])
     entity_changed = strawberry.subscription(
         resolver=integrations.entity_changed,
         permission_classes=[IsAuthenticated, IsAdminOrIntegration],

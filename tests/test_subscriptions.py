@@ -106,3 +106,53 @@ async def test_a_deactivated_subscriber_stops_receiving_events(
             assert message["payload"]["data"] is None
             assert message["payload"]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
             assert json.loads(await asyncio.wait_for(ws.recv(), 10)) == {"id": "1", "type": "complete"}
+
+
+async def test_opportunity_changes_and_new_leads_reach_their_subscribers(gql: Gql, make_user: Any) -> None:
+    rep_id, rep = await make_user("SALES_REP")
+    created = await gql('mutation { createOpportunity(input: {name: "Deal", amount: "10"}) { id } }', token=rep)
+    deal = data(created)["createOpportunity"]["id"]
+    with api_process() as base:
+        async with websockets.connect(
+            base.replace("http", "ws") + "/graphql", subprotocols=[websockets.Subprotocol("graphql-transport-ws")]
+        ) as ws:
+            await ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {rep}"}}))
+            assert json.loads(await ws.recv())["type"] == "connection_ack"
+            watch = "subscription($o: ID) { opportunityChanged(ownerId: $o) { op opportunityId previousStage opportunity { stage } } }"
+            await ws.send(
+                json.dumps({"id": "o", "type": "subscribe", "payload": {"query": watch, "variables": {"o": rep_id}}})
+            )
+            await ws.send(
+                json.dumps(
+                    {
+                        "id": "l",
+                        "type": "subscribe",
+                        "payload": {"query": "subscription { leadCreated { lastName status } }"},
+                    }
+                )
+            )
+            await asyncio.sleep(0.5)
+            # when the rep's deal moves on and a lead comes in
+            await _post(
+                base,
+                "mutation($id: ID!) { updateOpportunity(id: $id, input: {stage: PROPOSAL}) { id } }",
+                {"id": deal},
+                rep,
+            )
+            await _post(base, 'mutation { createLead(input: {lastName: "Neu"}) { id } }', token=rep)
+            received = {}
+            for _ in range(2):
+                message = json.loads(await asyncio.wait_for(ws.recv(), 10))
+                received[message["id"]] = message["payload"]["data"]
+            # then each subscriber gets its event
+            assert received == {
+                "o": {
+                    "opportunityChanged": {
+                        "op": "UPDATED",
+                        "opportunityId": deal,
+                        "previousStage": "PROSPECTING",
+                        "opportunity": {"stage": "PROPOSAL"},
+                    }
+                },
+                "l": {"leadCreated": {"lastName": "Neu", "status": "NEW"}},
+            }

@@ -9,6 +9,7 @@ import strawberry
 from domain.events import ChangeEvent as DomainEvent
 from schema.enums import ChangeOp, EntityType
 from schema.types.common import PageInfo
+from schema.types.sales import Opportunity, OpportunityStage
 
 
 @strawberry.type
@@ -42,3 +43,11 @@ class ChangeEventEdge:
 class ChangeEventConnection:
     edges: list[ChangeEventEdge]
     page_info: PageInfo
+
+
+@strawberry.type
+class OpportunityEvent:
+    op: ChangeOp
+    opportunity_id: strawberry.ID
+    opportunity: Opportunity | None = strawberry.field(description="null after a delete")
+    previous_stage: OpportunityStage | None
