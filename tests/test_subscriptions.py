@@ -33,7 +33,7 @@ async def test_entity_changed_reaches_a_subscriber_on_another_process(gql: Gql, 
             await ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}))
             assert json.loads(await ws.recv())["type"] == "connection_ack"
             await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIBE}}))
-            await asyncio.sleep(0.5)
+            await asyncio.sleep(1.0)  # let the subscription register before events flow
             # when a company is created and a person too, through the second process
             created = await _post(second, 'mutation { createCompany(input: {name: "Evented"}) { id } }', token=token)
             await _post(second, 'mutation { createPerson(input: {lastName: "Not a company"}) { id } }', token=token)
@@ -91,7 +91,7 @@ async def test_a_deactivated_subscriber_stops_receiving_events(
             )
             assert json.loads(await ws.recv())["type"] == "connection_ack"
             await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIBE}}))
-            await asyncio.sleep(0.5)
+            await asyncio.sleep(1.0)  # let the subscription register before events flow
             # given a first event delivered
             await _post(base, 'mutation { createCompany(input: {name: "Seen"}) { id } }', token=admin_token)
             first = json.loads(await asyncio.wait_for(ws.recv(), 10))
@@ -131,7 +131,7 @@ async def test_opportunity_changes_and_new_leads_reach_their_subscribers(gql: Gq
                     }
                 )
             )
-            await asyncio.sleep(0.5)
+            await asyncio.sleep(1.0)  # let the subscription register before events flow
             # when the rep's deal moves on and a lead comes in
             await _post(
                 base,
