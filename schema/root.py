@@ -17,7 +17,7 @@ from strawberry.extensions import (
 )
 from strawberry.types import ExecutionContext
 
-from resolvers import b2b, core, integrations, sales
+from resolvers import b2b, core, field, integrations, sales
 from resolvers import forecast as forecasting
 from resolvers import leads as leads_r
 from schema.errors import ErrorCodes
@@ -84,6 +84,12 @@ class Query:
         "deal was won, targets and attainment.",
     )
     target_status = q(forecasting.target_status, "Targets of the period (of one user, or of everyone who has one).")
+    # [mobile]
+    nearby = q(field.nearby, "Companies and people within radiusKm (at most 200), nearest first.")
+    plan_route = q(
+        field.plan_route,
+        "At most 25 stops, ordered by nearest neighbour then improved by 2-opt; great-circle distances.",
+    )
     # [integrations]
     changes = q(
         integrations.changes_,
