@@ -39,6 +39,7 @@ from schema.errors import UNAVAILABLE
 from schema.root import build_schema
 
 log = logging.getLogger("crm.api")
+GRAPHQL_RESPONSE = "application/graphql-response+json"
 
 
 class GraphQLApp(GraphQL[Context, None]):
@@ -61,6 +62,10 @@ class GraphQLApp(GraphQL[Context, None]):
             round_trips=start_counting(),
         )
         if isinstance(request, Request):
+            if isinstance(response, Response) and GRAPHQL_RESPONSE in request.headers.get("accept", ""):
+                # GraphQL over HTTP: the client understands application/graphql-response+json.
+                response.headers["content-type"] = GRAPHQL_RESPONSE
+                request.state.graphql_response = response
             await self._authenticate(context, request.headers.get("authorization"))
             context.round_trips = start_counting()  # authentication is not the operation's cost
         return context
@@ -74,6 +79,17 @@ class GraphQLApp(GraphQL[Context, None]):
         except (DriverError, Neo4jError, OSError) as exc:
             log.warning("authentication backend unavailable: %s", exc)
             context.auth_error = Unavailable(UNAVAILABLE)
+
+    def create_response(self, response_data: Any, sub_response: Response) -> Response:
+        media_type = sub_response.headers.get("content-type")
+        if media_type != GRAPHQL_RESPONSE:
+            return super().create_response(response_data, sub_response)
+        del sub_response.headers["content-type"]
+        response = Response(
+            self.encode_json(response_data), status_code=sub_response.status_code or 200, media_type=GRAPHQL_RESPONSE
+        )
+        response.headers.raw.extend(sub_response.headers.raw)
+        return response
 
     def encode_json(self, data: object) -> str:
         # Text, not bytes: graphql-transport-ws clients expect text frames.
@@ -92,6 +108,12 @@ class GraphQLApp(GraphQL[Context, None]):
 
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
         response = await super().process_result(request, result)
+        sub_response = getattr(request.state, "graphql_response", None)
+        request_error = result.data is None and bool(result.errors) and all(e.path is None for e in result.errors or [])
+        if sub_response is not None and request_error:
+            # The request never executed (parse, validation, variables): 400 and no `data` entry.
+            sub_response.status_code = 400
+            response.pop("data", None)
         if self.settings.env != "prod":
             count = current_round_trips()
             if count is not None:

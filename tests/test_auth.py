@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from tests.conftest import PASSWORD, Gql, data, error_code
 
@@ -135,3 +136,20 @@ async def test_repeated_wrong_passwords_are_rate_limited(gql: Gql, admin: tuple[
         'mutation($p: String!) { login(email: "admin@crm.test", password: $p) { token } }', {"p": PASSWORD}
     )
     assert error_code(right) == "RATE_LIMITED"
+
+
+async def test_graphql_response_media_type_is_served_when_accepted(client: Any, admin_token: str) -> None:
+    headers = {
+        "Authorization": f"Bearer {admin_token}",
+        "Accept": "application/graphql-response+json, application/json;q=0.9",
+    }
+    ok = await client.post("/graphql", json={"query": "{ me { role } }"}, headers=headers)
+    assert (ok.status_code, ok.headers["content-type"]) == (200, "application/graphql-response+json")
+    assert ok.json()["data"] == {"me": {"role": "ADMIN"}}
+    broken = await client.post("/graphql", json={"query": "{ me { nope } }"}, headers=headers)
+    assert (broken.status_code, broken.headers["content-type"]) == (400, "application/graphql-response+json")
+    assert "data" not in broken.json() and broken.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    plain = await client.post(
+        "/graphql", json={"query": "{ me { nope } }"}, headers={"Authorization": f"Bearer {admin_token}"}
+    )
+    assert (plain.status_code, plain.headers["content-type"]) == (200, "application/json")
