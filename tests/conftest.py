@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
 import httpx
@@ -20,6 +20,7 @@ from config.settings import Settings
 from crm.app import create_app
 from domain.deps import Deps
 from domain.seed import add_user
+from tests.servers import celery_worker
 
 Gql = Callable[..., Awaitable[dict[str, Any]]]
 PASSWORD = "correct horse battery"
@@ -88,6 +89,12 @@ async def admin(make_user: Callable[..., Awaitable[tuple[str, str]]]) -> tuple[s
 @pytest.fixture
 async def admin_token(admin: tuple[str, str]) -> str:
     return admin[1]
+
+
+@pytest.fixture
+def worker() -> Iterator[None]:
+    with celery_worker():
+        yield
 
 
 def data(result: dict[str, Any]) -> dict[str, Any]:

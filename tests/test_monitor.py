@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from tests.conftest import Gql, data, error_code
-from tests.servers import ROOT
 
 CREATE = "mutation($i: CreateOpportunityInput!) { createOpportunity(input: $i) { id } }"
 UPDATE = "mutation($id: ID!, $i: UpdateOpportunityInput!) { updateOpportunity(id: $id, input: $i) { stage } }"
@@ -107,35 +103,11 @@ async def test_monitor_raises_each_alert_once_and_resolves_it(gql: Gql, admin_to
     )
 
 
-async def test_the_scheduled_task_runs_the_monitor_on_a_real_worker(gql: Gql, admin_token: str) -> None:
+async def test_the_scheduled_task_runs_the_monitor_on_a_real_worker(gql: Gql, admin_token: str, worker: None) -> None:
     from workers.tasks import monitor_opportunities
 
     past = (date.today() - timedelta(days=1)).isoformat()
     late = await _opportunity(gql, admin_token, name="Late", expectedCloseDate=past)
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "workers.app",
-            "worker",
-            "-Q",
-            "crm",
-            "--pool",
-            "solo",
-            "--loglevel",
-            "WARNING",
-        ],
-        cwd=ROOT,
-        env=dict(os.environ),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        assert monitor_opportunities.delay().get(timeout=60) == 1
-    finally:
-        worker.terminate()
-        worker.wait(15)
+    assert monitor_opportunities.delay().get(timeout=60) == 1
     assert [a["kind"] for a in await _alerts(gql, admin_token, late)] == ["CLOSE_DATE_PASSED"]
     assert monitor_opportunities.name == "crm.opportunities.monitor"

@@ -3,44 +3,9 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
 
-import pytest
 import redis
-
-from tests.servers import ROOT
-
-
-@pytest.fixture
-def worker() -> Iterator[None]:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "workers.app",
-            "worker",
-            "-Q",
-            "crm",
-            "--pool",
-            "solo",
-            "--loglevel",
-            "WARNING",
-        ],
-        cwd=ROOT,
-        env=dict(os.environ),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        yield
-    finally:
-        proc.terminate()
-        proc.wait(15)
 
 
 def test_heartbeat_task_runs_on_a_real_worker(worker: None) -> None:
