@@ -15,24 +15,22 @@ from graph import common
 from graph import companies as q
 from graph.db import Row, Tx
 from graph.paging import Page, PageArgs, read_page
-from graph.projection import project, where
+from graph.projection import where
 
 PARTS = frozenset(q.FRAGMENTS)
 SCALARS = ("name", "domain", "industry", "city", "country", "isReference")
 
 
 def projection(include: Iterable[str]) -> str:
-    return project("c", q.BASE, q.FRAGMENTS, include)
+    return q.NODES.projection(include)
 
 
 async def get(deps: Deps, company_id: str, include: Iterable[str] = ()) -> Row | None:
-    row = await deps.db.read_one(q.BY_ID.format(projection=projection(include)), {"id": company_id})
-    return row["node"] if row else None
+    return await q.NODES.get(deps.db, company_id, include)
 
 
 async def get_many(deps: Deps, ids: list[str], include: Iterable[str] = ()) -> dict[str, Row]:
-    rows = await deps.db.read(q.BY_IDS.format(projection=projection(include)), {"ids": ids})
-    return {r["key"]: r["value"] for r in rows}
+    return await q.NODES.get_many(deps.db, ids, include)
 
 
 async def by_external_id(deps: Deps, system: str, value: str, include: Iterable[str] = ()) -> Row | None:

@@ -20,7 +20,6 @@ from graph import opportunities as opportunity_q
 from graph import persons as person_q
 from graph.db import Row, Tx
 from graph.paging import Page, PageArgs, read_page
-from graph.projection import project
 
 PARTS = frozenset(q.FRAGMENTS)
 TEXT = {"firstName": 200, "lastName": 200, "companyName": 300, "source": 200}
@@ -28,17 +27,15 @@ CLOSED = ("DISQUALIFIED", "CONVERTED")
 
 
 def projection(include: Iterable[str]) -> str:
-    return project("l", q.BASE, q.FRAGMENTS, include)
+    return q.NODES.projection(include)
 
 
 async def get(deps: Deps, lead_id: str, include: Iterable[str] = ()) -> Row | None:
-    row = await deps.db.read_one(q.BY_ID.format(projection=projection(include)), {"id": lead_id})
-    return row["node"] if row else None
+    return await q.NODES.get(deps.db, lead_id, include)
 
 
 async def get_many(deps: Deps, ids: list[str], include: Iterable[str] = ()) -> dict[str, Row]:
-    rows = await deps.db.read(q.BY_IDS.format(projection=projection(include)), {"ids": ids})
-    return {r["key"]: r["value"] for r in rows}
+    return await q.NODES.get_many(deps.db, ids, include)
 
 
 async def page(deps: Deps, args: PageArgs, flt: dict[str, Any] | None, include: Iterable[str] = ()) -> Page:

@@ -15,7 +15,6 @@ from domain.ids import new_id
 from graph import opportunities as q
 from graph.db import Row, Tx
 from graph.paging import Page, PageArgs, read_page, read_pages
-from graph.projection import project
 
 PARTS = frozenset(q.FRAGMENTS)
 STAGES = ("PROSPECTING", "QUALIFICATION", "PROPOSAL", "NEGOTIATION", "CLOSED_WON", "CLOSED_LOST")
@@ -30,17 +29,15 @@ DEFAULT_PROBABILITY = {
 
 
 def projection(include: Iterable[str]) -> str:
-    return project("o", q.BASE, q.FRAGMENTS, include)
+    return q.NODES.projection(include)
 
 
 async def get(deps: Deps, opportunity_id: str, include: Iterable[str] = ()) -> Row | None:
-    row = await deps.db.read_one(q.BY_ID.format(projection=projection(include)), {"id": opportunity_id})
-    return row["node"] if row else None
+    return await q.NODES.get(deps.db, opportunity_id, include)
 
 
 async def get_many(deps: Deps, ids: list[str], include: Iterable[str] = ()) -> dict[str, Row]:
-    rows = await deps.db.read(q.BY_IDS.format(projection=projection(include)), {"ids": ids})
-    return {r["key"]: r["value"] for r in rows}
+    return await q.NODES.get_many(deps.db, ids, include)
 
 
 async def page(deps: Deps, args: PageArgs, flt: dict[str, Any] | None, include: Iterable[str] = ()) -> Page:

@@ -15,7 +15,7 @@ from graph import persons as q
 from graph import units as unit_q
 from graph.db import Row, Tx
 from graph.paging import Page, PageArgs, read_page, read_pages
-from graph.projection import project, where
+from graph.projection import where
 
 PARTS = frozenset(q.FRAGMENTS)
 TEXT_FIELDS = {
@@ -29,17 +29,15 @@ TEXT_FIELDS = {
 
 
 def projection(include: Iterable[str]) -> str:
-    return project("p", q.BASE, q.FRAGMENTS, include)
+    return q.NODES.projection(include)
 
 
 async def get(deps: Deps, person_id: str, include: Iterable[str] = ()) -> Row | None:
-    row = await deps.db.read_one(q.BY_ID.format(projection=projection(include)), {"id": person_id})
-    return row["node"] if row else None
+    return await q.NODES.get(deps.db, person_id, include)
 
 
 async def get_many(deps: Deps, ids: list[str], include: Iterable[str] = ()) -> dict[str, Row]:
-    rows = await deps.db.read(q.BY_IDS.format(projection=projection(include)), {"ids": ids})
-    return {r["key"]: r["value"] for r in rows}
+    return await q.NODES.get_many(deps.db, ids, include)
 
 
 async def by_external_id(deps: Deps, system: str, value: str, include: Iterable[str] = ()) -> Row | None:

@@ -19,7 +19,6 @@ OPTIONAL MATCH (n:Entity {id: ref.id})
 RETURN ref.field AS field, ref.id AS id, n IS NOT NULL AND ref.label IN labels(n) AS ok
 """
 
-LABEL_OF = "MATCH (n:Entity {id: $id}) RETURN [l IN labels(n) WHERE l <> 'Entity'][0] AS label"
 
 EXTERNAL_IDS = "externalIds: COLLECT {{ MATCH ({v})<-[:IDENTIFIES]-(x:ExternalId) RETURN x {{.system, .value}} ORDER BY x.system, x.value }}"
 
@@ -37,5 +36,3 @@ RETURN x.system AS system, x.value AS value
 """
 
 BY_EXTERNAL_ID = "MATCH (:ExternalId {key: $key})-[:IDENTIFIES]->(n) RETURN n.id AS id"
-
-DELETE_EXTERNAL_IDS = "MATCH (:Entity {id: $id})<-[:IDENTIFIES]-(x:ExternalId) DETACH DELETE x"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from graph.common import EXTERNAL_IDS, point_of, to_point
+from graph.projection import Nodes
 from graph.users import USER
 
 BASE = (
@@ -101,3 +102,5 @@ WITH DISTINCT c
 DETACH DELETE c
 RETURN $id AS id
 """
+
+NODES = Nodes("c", BASE, FRAGMENTS, BY_ID, BY_IDS)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from graph.activities import FIELDS as ACTIVITY_FIELDS
 from graph.activities import LEAD_BASE
+from graph.projection import Nodes
 from graph.users import USER
 
 BASE = LEAD_BASE
@@ -129,3 +130,5 @@ RETURN rows, total
 
 BY_ID = "MATCH (l:Lead {{id: $id}}) RETURN {projection} AS node"
 BY_IDS = "UNWIND $ids AS id MATCH (l:Lead {{id: id}}) RETURN id AS key, {projection} AS value"
+
+NODES = Nodes("l", BASE, FRAGMENTS, BY_ID, BY_IDS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from graph.companies import BASE as COMPANY_BASE
+from graph.projection import Nodes
 from graph.users import USER, USER_FIELDS
 
 BASE = (
@@ -196,3 +197,5 @@ RETURN u {"""
 ORDER BY u.name, u.id
 """
 )
+
+NODES = Nodes("o", BASE, FRAGMENTS, BY_ID, BY_IDS)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from graph.common import EXTERNAL_IDS, point_of, to_point
 from graph.companies import BASE as COMPANY_BASE
+from graph.projection import Nodes
 from graph.users import USER
 
 BASE = (
@@ -166,3 +167,5 @@ REMOVE p:Person
 SET p:ErasedPerson
 RETURN id
 """
+
+NODES = Nodes("p", BASE, FRAGMENTS, BY_ID, BY_IDS)

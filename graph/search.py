@@ -6,8 +6,6 @@ from graph.activities import LEAD_BASE
 from graph.companies import BASE as COMPANY_BASE
 from graph.persons import BASE as PERSON_BASE
 
-OPPORTUNITY_HIT = ".id, .name"
-
 SEARCH = (
     """
 CALL db.index.fulltext.queryNodes('search', $query, {limit: $limit}) YIELD node, score

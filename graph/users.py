@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from graph.db import Db, Row
 
 USER_FIELDS = (
@@ -80,7 +78,3 @@ REVOKE_API_KEY = "MATCH (k:ApiKey {id: $id}) SET k.revokedAt = datetime() RETURN
 async def by_ids(db: Db, ids: list[str]) -> dict[str, Row]:
     rows = await db.read(USERS_BY_IDS, {"ids": ids})
     return {r["key"]: r["value"] for r in rows}
-
-
-def user_params(data: dict[str, Any]) -> dict[str, Any]:
-    return {key: data.get(key) for key in ("name", "role", "team", "active", "homeBase")}
