@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
+import redis
 from redis.asyncio import Redis
 
 from config.settings import Settings
@@ -271,3 +272,32 @@ async def test_type_streams_are_trimmed_with_the_stream(deps: Deps) -> None:
     for type_ in ("COMPANY", "PERSON"):
         expected = [i for i, e in main if e["type"] == type_]
         assert [i for i, _ in await _stream(deps, type_stream(type_))] == expected
+
+
+def test_the_relay_task_runs_on_a_real_worker(deps: Deps, worker: None) -> None:
+    from workers.app import app
+    from workers.tasks import relay_outbox
+
+    # given a committed create whose event waits in the outbox (a sync test: the API's relay loop is idle)
+    async def lost_publish() -> str:
+        broken = Deps.connect(Settings(redis_url=f"redis://127.0.0.1:{free_port()}/0"))
+        try:
+            user = await add_user(broken, "beat@crm.test", "Beat", "ADMIN", PASSWORD)
+            return await companies.create(broken, Principal(user=user, role=Role.ADMIN), {"name": "Late"})
+        finally:
+            await broken.close()
+
+    company_id = asyncio.run(lost_publish())
+    time.sleep(2.1)  # the relay leaves the writer 2 s to publish its own events
+    # when beat's relay task runs on a worker
+    relayed = relay_outbox.delay().get(timeout=60)
+    # then it published the event
+    assert relayed == 1
+    client = redis.Redis.from_url(deps.settings.redis_url)
+    try:
+        entries: Any = client.xrange(STREAM)
+        assert [fields[b"nodeId"].decode() for _, fields in entries] == [company_id]
+    finally:
+        client.close()
+    assert relay_outbox.name == "crm.outbox.relay"
+    assert app.conf.beat_schedule["outbox-relay"]["task"] == "crm.outbox.relay"
