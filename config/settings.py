@@ -48,6 +48,8 @@ class Settings:
         default_factory=lambda: float(os.environ.get("CRM_SUBSCRIPTION_REAUTH_SECONDS", "30"))
     )
     changes_retention: int = field(default_factory=lambda: int(os.environ.get("CRM_CHANGES_RETENTION", "1000000")))
+    event_dedupe_seconds: int = field(default_factory=lambda: int(os.environ.get("CRM_EVENT_DEDUPE_SECONDS", "86400")))
+    outbox_relay_seconds: float = field(default_factory=lambda: float(os.environ.get("CRM_OUTBOX_RELAY_SECONDS", "1")))
 
     @property
     def dev(self) -> bool:

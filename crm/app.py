@@ -188,7 +188,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 await migrate(deps.db)
             except Exception:  # the API still starts; /readyz tells the story
                 log.exception("migration at start failed")
+        relay = None
+        if settings.outbox_relay_seconds > 0:
+            relay = asyncio.create_task(deps.outbox.run(settings.outbox_relay_seconds))
         yield
+        if relay is not None:
+            relay.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await relay
         await deps.close()
 
     app = Starlette(

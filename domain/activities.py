@@ -10,6 +10,7 @@ from domain import refs, validate
 from domain.auth import CRM_WRITERS, Principal, Role
 from domain.deps import Deps
 from domain.errors import BadInput
+from domain.events import emit
 from domain.ids import new_id
 from graph import activities as q
 from graph.db import Row, Tx
@@ -90,7 +91,7 @@ async def log(deps: Deps, who: Principal, data: dict[str, Any]) -> str:
     async def work(tx: Tx) -> None:
         await refs.require(tx, checks)
         await tx.run(q.CREATE, params)
+        emit(tx, "ACTIVITY", str(params["id"]), "CREATED", data.keys(), who.user_id)
 
     await deps.db.transaction(work)
-    await deps.bus.publish("ACTIVITY", str(params["id"]), "CREATED", data.keys(), who.user_id)
     return str(params["id"])

@@ -6,6 +6,7 @@ from domain import refs, validate
 from domain.auth import CRM_WRITERS, Principal
 from domain.deps import Deps
 from domain.errors import BadInput
+from domain.events import emit
 from graph import b2b as q
 from graph.db import Row, Tx
 from graph.paging import Page, PageArgs, read_pages
@@ -48,21 +49,27 @@ async def relate(deps: Deps, who: Principal, from_id: str, to_id: str, type_: st
 
     async def work(tx: Tx) -> list[Row]:
         await refs.require(tx, {"fromId": ("Person", from_id), "toId": ("Person", to_id)})
-        return await tx.run(q.RELATE, params)
+        rows = await tx.run(q.RELATE, params)
+        emit(tx, "PERSON", from_id, "UPDATED", ("relations",), who.user_id)
+        return rows
 
     rows = await deps.db.transaction(work)
-    await deps.bus.publish("PERSON", from_id, "UPDATED", ("relations",), who.user_id)
     return rows[0]
 
 
 async def unrelate(deps: Deps, who: Principal, from_id: str, to_id: str, type_: str) -> bool:
     who.require(CRM_WRITERS, "unrelate persons")
-    rows = await deps.db.write(q.UNRELATE, {"fromId": from_id, "toId": to_id, "type": type_})
-    deleted = bool(rows and rows[0]["deleted"])
+
+    async def work(tx: Tx) -> bool:
+        rows = await tx.run(q.UNRELATE, {"fromId": from_id, "toId": to_id, "type": type_})
+        if rows and rows[0]["deleted"]:
+            emit(tx, "PERSON", from_id, "UPDATED", ("relations",), who.user_id)
+            return True
+        return False
+
+    deleted = await deps.db.transaction(work)
     if not deleted:
         await refs.require_read(deps.db, {"fromId": ("Person", from_id), "toId": ("Person", to_id)})
-    if deleted:
-        await deps.bus.publish("PERSON", from_id, "UPDATED", ("relations",), who.user_id)
     return deleted
 
 
@@ -73,9 +80,9 @@ async def acquaint(deps: Deps, who: Principal, user_id: str, person_id: str, str
     async def work(tx: Tx) -> None:
         await refs.require(tx, {"userId": ("User", user_id), "personId": ("Person", person_id)})
         await tx.run(q.ACQUAINT, {"userId": user_id, "personId": person_id, "strength": strength})
+        emit(tx, "PERSON", person_id, "UPDATED", ("acquaintances",), who.user_id)
 
     await deps.db.transaction(work)
-    await deps.bus.publish("PERSON", person_id, "UPDATED", ("acquaintances",), who.user_id)
     return True
 
 
@@ -98,9 +105,9 @@ async def set_role(
     async def work(tx: Tx) -> None:
         await refs.require(tx, {"opportunityId": ("Opportunity", opportunity_id), "personId": ("Person", person_id)})
         await tx.run(q.SET_ROLE, params)
+        emit(tx, "OPPORTUNITY", opportunity_id, "UPDATED", ("buyingCenter",), who.user_id)
 
     await deps.db.transaction(work)
-    await deps.bus.publish("OPPORTUNITY", opportunity_id, "UPDATED", ("buyingCenter",), who.user_id)
 
 
 async def remove_member(deps: Deps, who: Principal, opportunity_id: str, person_id: str) -> None:
@@ -109,9 +116,9 @@ async def remove_member(deps: Deps, who: Principal, opportunity_id: str, person_
     async def work(tx: Tx) -> None:
         await refs.require(tx, {"opportunityId": ("Opportunity", opportunity_id), "personId": ("Person", person_id)})
         await tx.run(q.REMOVE_MEMBER, {"opportunityId": opportunity_id, "personId": person_id})
+        emit(tx, "OPPORTUNITY", opportunity_id, "UPDATED", ("buyingCenter",), who.user_id)
 
     await deps.db.transaction(work)
-    await deps.bus.publish("OPPORTUNITY", opportunity_id, "UPDATED", ("buyingCenter",), who.user_id)
 
 
 async def buying_center(deps: Deps, opportunity_id: str) -> Row | None:

@@ -9,6 +9,7 @@ from domain import refs, validate
 from domain.auth import CRM_DELETERS, CRM_WRITERS, Principal
 from domain.deps import Deps
 from domain.errors import BadInput, Conflict, NotFound
+from domain.events import emit
 from domain.ids import new_id
 from graph import activities as activity_q
 from graph import common
@@ -106,9 +107,9 @@ async def create(deps: Deps, who: Principal, data: dict[str, Any]) -> str:
             },
         )
         await refs.add_external_ids(tx, "Company", company_id, ext)
+        emit(tx, "COMPANY", company_id, "CREATED", data.keys(), who.user_id)
 
     await deps.db.transaction(work)
-    await deps.bus.publish("COMPANY", company_id, "CREATED", data.keys(), who.user_id)
     return company_id
 
 
@@ -143,6 +144,7 @@ async def update(deps: Deps, who: Principal, company_id: str, data: dict[str, An
         if "parentId" in data:
             # The subtree's activities now belong to other parent companies' histories.
             await tx.run(activity_q.REFILE_SUBTREE, {"id": company_id})
+        emit(tx, "COMPANY", company_id, "UPDATED", data.keys(), who.user_id)
 
     try:
         await deps.db.transaction(work)
@@ -150,7 +152,6 @@ async def update(deps: Deps, who: Principal, company_id: str, data: dict[str, An
         if exc.details.get("field") == "id":
             raise NotFound(f"no company {company_id!r}") from exc
         raise
-    await deps.bus.publish("COMPANY", company_id, "UPDATED", data.keys(), who.user_id)
     return company_id
 
 
@@ -164,7 +165,7 @@ async def delete(deps: Deps, who: Principal, company_id: str) -> str:
         if rows[0]["has"]:
             raise Conflict("the company has subsidiaries; move or delete them first")
         await tx.run(q.DELETE, {"id": company_id})
+        emit(tx, "COMPANY", company_id, "DELETED", (), who.user_id)
 
     await deps.db.transaction(work)
-    await deps.bus.publish("COMPANY", company_id, "DELETED", (), who.user_id)
     return company_id

@@ -9,6 +9,7 @@ from redis.asyncio import Redis
 from config.settings import Settings
 from domain.auth import Authenticator
 from domain.events import EventBus
+from domain.outbox import Outbox
 from graph.db import Db
 
 
@@ -19,15 +20,23 @@ class Deps:
     redis: Redis
     bus: EventBus
     auth: Authenticator
+    outbox: Outbox
 
     @classmethod
     def connect(cls, settings: Settings) -> Deps:
         db = Db.connect(settings)
         redis = Redis.from_url(settings.redis_url, socket_connect_timeout=3, socket_timeout=10)
-        bus = EventBus(Redis.from_url(settings.redis_url), settings.changes_retention)
-        return cls(settings, db, redis, bus, Authenticator(db, settings))
+        bus = EventBus(
+            Redis.from_url(settings.redis_url, socket_connect_timeout=3),
+            settings.changes_retention,
+            settings.event_dedupe_seconds,
+        )
+        outbox = Outbox(db, bus)
+        db.after_commit = outbox.committed
+        return cls(settings, db, redis, bus, Authenticator(db, settings), outbox)
 
     async def close(self) -> None:
+        await self.outbox.close()
         await self.bus.close()
         await self.redis.aclose()
         await self.db.close()

@@ -1,4 +1,9 @@
-"""Change events: every create/update/delete is appended to a Redis stream.
+"""Change events: every create/update/delete is recorded with its write and appended to a Redis stream.
+
+The event is part of the write: `emit(tx, ...)` records it in the write transaction (an outbox
+node, graph/outbox.py), and domain/outbox.py relays it to the stream after the commit. The stream
+is `crm:changes`; every event is also appended, under the same entry id, to `crm:changes:<TYPE>`
+so a feed filtered by type reads only its types.
 
 A stream rather than plain pub/sub: each API process tails it (so a subscriber on
 any process sees every event), and the retained entries are the `changes` feed
@@ -9,23 +14,72 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
 import json
 import logging
-from collections.abc import AsyncIterator, Iterable
+import time
+from collections.abc import AsyncIterator, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from redis.asyncio import Redis
 
+from graph.db import Row, Tx
+
 STREAM = "crm:changes"
+DEDUPE = "crm:evt:"
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 log = logging.getLogger("crm.events")
+
+# Appends one recorded event once: the first publisher of an event key adds it to the stream and to
+# its type's stream (same entry id), later ones (another relay, a retry) get the first entry id back.
+# KEYS: dedupe key, stream, type stream. ARGV: dedupe seconds, stream length, field/value pairs.
+PUBLISH_ONCE = """
+local seen = redis.call('GET', KEYS[1])
+if seen then return seen end
+local entry = {}
+for i = 3, #ARGV do entry[#entry + 1] = ARGV[i] end
+local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', unpack(entry))
+local oldest = redis.call('XRANGE', KEYS[2], '-', '+', 'COUNT', 1)[1][1]
+redis.pcall('XADD', KEYS[3], 'MINID', oldest, id, unpack(entry))
+redis.call('SET', KEYS[1], id, 'EX', ARGV[1])
+return id
+"""
+
+
+def type_stream(type_: str) -> str:
+    return f"{STREAM}:{type_}"
+
+
+def emit(
+    tx: Tx,
+    type_: str,
+    node_id: str,
+    op: str,
+    fields: Iterable[str] = (),
+    actor_id: str | None = None,
+    extra: dict[str, str] | None = None,
+) -> None:
+    """Records a change event in the write transaction `tx`: it reaches the stream once the
+    transaction commits (at least once, see README "Change events")."""
+    tx.emit(
+        {
+            "type": type_,
+            "nodeId": node_id,
+            "op": op,
+            "at": time.time_ns() // 1000,
+            "fields": sorted(set(fields)),
+            "actorId": actor_id,
+            "extra": json.dumps(extra) if extra else None,
+        }
+    )
 
 
 @dataclass(frozen=True)
 class ChangeEvent:
-    event_id: str
+    event_id: str  # the stream entry id: the cursor
     type: str
     node_id: str
     op: str
@@ -33,6 +87,7 @@ class ChangeEvent:
     fields: tuple[str, ...] = ()
     actor_id: str | None = None
     extra: dict[str, str] = dataclass_field(default_factory=dict)
+    key: str = ""  # the same in every delivery of this change (idempotency key)
 
     @classmethod
     def from_entry(cls, entry_id: str, data: dict[str, str]) -> ChangeEvent:
@@ -45,69 +100,72 @@ class ChangeEvent:
             fields=tuple(json.loads(data.get("fields", "[]"))),
             actor_id=data.get("actorId") or None,
             extra=json.loads(data["extra"]) if data.get("extra") else {},
+            key=data.get("key") or entry_id,
         )
 
 
+def _entry(event: Row) -> list[str]:
+    """Field/value pairs of the stream entry of a recorded event."""
+    at = EPOCH + timedelta(microseconds=int(event["at"]))
+    pairs = [
+        ("key", str(event["id"])),
+        ("type", str(event["type"])),
+        ("nodeId", str(event["nodeId"])),
+        ("op", str(event["op"])),
+        ("at", at.isoformat()),
+        ("fields", json.dumps(list(event.get("fields") or []))),
+        ("actorId", str(event.get("actorId") or "")),
+    ]
+    if event.get("extra"):
+        pairs.append(("extra", str(event["extra"])))
+    return [part for pair in pairs for part in pair]
+
+
+def _order(entry_id: Any) -> tuple[int, int]:
+    text = entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
+    ms, _, seq = text.partition("-")
+    return int(ms), int(seq)
+
+
 class EventBus:
-    def __init__(self, redis: Redis, retention: int = 1_000_000) -> None:
+    def __init__(self, redis: Redis, retention: int = 1_000_000, dedupe_seconds: int = 86_400) -> None:
         self.redis: Any = redis  # redis-py stubs type stream replies loosely
         self.retention = retention
+        self.dedupe_seconds = dedupe_seconds
+        self._publish_once = self.redis.register_script(PUBLISH_ONCE)
         self._subscribers: set[asyncio.Queue[ChangeEvent]] = set()
         self._reader: asyncio.Task[None] | None = None
         self._last = "$"
         self._starting = asyncio.Lock()
 
-    async def publish(
-        self,
-        type_: str,
-        node_id: str,
-        op: str,
-        fields: Iterable[str] = (),
-        actor_id: str | None = None,
-        extra: dict[str, str] | None = None,
-    ) -> str:
-        entry: dict[str, Any] = {
-            "type": type_,
-            "nodeId": node_id,
-            "op": op,
-            "at": datetime.now(UTC).isoformat(),
-            "fields": json.dumps(sorted(set(fields))),
-            "actorId": actor_id or "",
-        }
-        if extra:
-            entry["extra"] = json.dumps(extra)
-        try:
-            entry_id = await self.redis.xadd(STREAM, entry, maxlen=self.retention, approximate=True)
-        except Exception:  # the write is committed; losing its event must not fail the request
-            log.exception("could not publish change event", extra={"nodeId": node_id})
-            return ""
-        return entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
+    async def publish(self, events: Sequence[Row]) -> list[str]:
+        """Appends recorded events (outbox rows), in order, each at most once per dedupe window, in
+        one round trip; returns their entry ids. Raises when Redis fails: the events stay in the
+        outbox for the relay."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for event in events:
+                await self._publish_once(
+                    keys=[DEDUPE + str(event["id"]), STREAM, type_stream(str(event["type"]))],
+                    args=[self.dedupe_seconds, self.retention, *_entry(event)],
+                    client=pipe,
+                )
+            ids = await pipe.execute()
+        return [i.decode() if isinstance(i, bytes) else str(i) for i in ids]
 
-    async def publish_many(
-        self, type_: str, changes: Iterable[tuple[str, str, Iterable[str]]], actor_id: str | None
-    ) -> None:
-        """Many events in one pipelined round trip to Redis: (nodeId, op, fields) each."""
-        now = datetime.now(UTC).isoformat()
-        try:
-            async with self.redis.pipeline(transaction=False) as pipe:
-                for node_id, op, fields in changes:
-                    entry = {
-                        "type": type_,
-                        "nodeId": node_id,
-                        "op": op,
-                        "at": now,
-                        "fields": json.dumps(sorted(set(fields))),
-                        "actorId": actor_id or "",
-                    }
-                    pipe.xadd(STREAM, entry, maxlen=self.retention, approximate=True)
-                await pipe.execute()
-        except Exception:  # the writes are committed; losing their events must not fail the request
-            log.exception("could not publish change events")
-
-    async def read(self, after: str | None, count: int) -> list[ChangeEvent]:
+    async def read(self, after: str | None, count: int, types: Collection[str] | None = None) -> list[ChangeEvent]:
+        """Up to `count` events after the cursor, oldest first. With `types`, reads `count` entries at
+        most from each type's stream (one round trip) and merges them by entry id: the work is
+        bounded by `count`, however rare the types are in the whole stream."""
         start = f"({after}" if after else "-"
-        entries = await self.redis.xrange(STREAM, min=start, max="+", count=count)
-        return [self._decode(entry_id, data) for entry_id, data in entries]
+        if types is None:
+            entries = await self.redis.xrange(STREAM, min=start, max="+", count=count)
+        else:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for type_ in sorted(types):
+                    pipe.xrange(type_stream(type_), min=start, max="+", count=count)
+                per_type = await pipe.execute()
+            entries = heapq.merge(*per_type, key=lambda entry: _order(entry[0]))
+        return [self._decode(entry_id, data) for entry_id, data in list(entries)[:count]]
 
     @staticmethod
     def _decode(entry_id: Any, data: dict[Any, Any]) -> ChangeEvent:

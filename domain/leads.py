@@ -11,6 +11,7 @@ from domain.activities import TYPES as ACTIVITY_TYPES
 from domain.auth import CRM_WRITERS, Principal
 from domain.deps import Deps
 from domain.errors import BadInput, Conflict, NotFound
+from domain.events import emit
 from domain.ids import new_id
 from domain.opportunities import DEFAULT_PROBABILITY, cents, money
 from graph import activities as activity_q
@@ -80,9 +81,9 @@ async def create(deps: Deps, who: Principal, data: dict[str, Any]) -> str:
     async def work(tx: Tx) -> None:
         await refs.require(tx, {"ownerId": ("User", params["ownerId"])})
         await tx.run(q.CREATE, params)
+        emit(tx, "LEAD", lead_id, "CREATED", data.keys(), who.user_id)
 
     await deps.db.transaction(work)
-    await deps.bus.publish("LEAD", lead_id, "CREATED", data.keys(), who.user_id)
     return lead_id
 
 
@@ -102,9 +103,9 @@ async def update(deps: Deps, who: Principal, lead_id: str, data: dict[str, Any])
         await refs.require(tx, {"ownerId": ("User", data.get("ownerId"))})
         params = {"id": lead_id, "props": props, "setOwner": "ownerId" in data, "ownerId": data.get("ownerId")}
         await tx.run(q.UPDATE, params)
+        emit(tx, "LEAD", lead_id, "UPDATED", data.keys(), who.user_id)
 
     await deps.db.transaction(work)
-    await deps.bus.publish("LEAD", lead_id, "UPDATED", data.keys(), who.user_id)
     return lead_id
 
 
@@ -141,9 +142,9 @@ async def attempt(deps: Deps, who: Principal, lead_id: str, data: dict[str, Any]
                 "nextAttemptAt": next_at.isoformat() if isinstance(next_at, datetime) else next_at,
             },
         )
+        emit(tx, "LEAD", lead_id, "UPDATED", ("attempts", "status"), who.user_id)
 
     await deps.db.transaction(work)
-    await deps.bus.publish("LEAD", lead_id, "UPDATED", ("attempts", "status"), who.user_id)
     return lead_id
 
 
@@ -155,9 +156,9 @@ async def disqualify(deps: Deps, who: Principal, lead_id: str, reason: str) -> s
         if (await _state(tx, lead_id))["status"] == "CONVERTED":
             raise Conflict("the lead is converted already")
         await tx.run(q.DISQUALIFY, {"id": lead_id, "reason": text})
+        emit(tx, "LEAD", lead_id, "UPDATED", ("status",), who.user_id)
 
     await deps.db.transaction(work)
-    await deps.bus.publish("LEAD", lead_id, "UPDATED", ("status",), who.user_id)
     return lead_id
 
 
@@ -239,10 +240,10 @@ async def convert(deps: Deps, who: Principal, lead_id: str, data: dict[str, Any]
             )
         await tx.run(q.CONVERT, {"id": lead_id, "personId": result["personId"]})
         result["companyId"] = company_id
+        emit(tx, "LEAD", lead_id, "UPDATED", ("status", "convertedPerson"), who.user_id)
+        emit(tx, "PERSON", result["personId"], "CREATED", ("lead",), who.user_id)
+        if result["opportunityId"]:
+            emit(tx, "OPPORTUNITY", result["opportunityId"], "CREATED", ("lead",), who.user_id)
 
     await deps.db.transaction(work)
-    await deps.bus.publish("LEAD", lead_id, "UPDATED", ("status", "convertedPerson"), who.user_id)
-    await deps.bus.publish("PERSON", result["personId"], "CREATED", ("lead",), who.user_id)
-    if result["opportunityId"]:
-        await deps.bus.publish("OPPORTUNITY", result["opportunityId"], "CREATED", ("lead",), who.user_id)
     return result

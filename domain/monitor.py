@@ -5,7 +5,9 @@ from __future__ import annotations
 from domain.auth import CRM_WRITERS, Principal
 from domain.deps import Deps
 from domain.errors import NotFound
+from domain.events import emit
 from graph import monitor as q
+from graph.db import Tx
 
 STAGE_ORDER = {"PROSPECTING": 0, "QUALIFICATION": 1, "PROPOSAL": 2, "NEGOTIATION": 3, "CLOSED_WON": 4, "CLOSED_LOST": 4}
 
@@ -23,9 +25,13 @@ async def run_as(deps: Deps, who: Principal) -> int:
 
 async def acknowledge(deps: Deps, who: Principal, alert_id: str) -> str:
     who.require(CRM_WRITERS, "acknowledge alerts")
-    rows = await deps.db.write(q.ACKNOWLEDGE, {"id": alert_id, "userId": who.user_id})
-    if not rows:
-        raise NotFound(f"no alert {alert_id!r}")
-    opportunity_id = str(rows[0]["opportunityId"])
-    await deps.bus.publish("OPPORTUNITY", opportunity_id, "UPDATED", ("alerts",), who.user_id)
-    return opportunity_id
+
+    async def work(tx: Tx) -> str:
+        rows = await tx.run(q.ACKNOWLEDGE, {"id": alert_id, "userId": who.user_id})
+        if not rows:
+            raise NotFound(f"no alert {alert_id!r}")
+        opportunity_id = str(rows[0]["opportunityId"])
+        emit(tx, "OPPORTUNITY", opportunity_id, "UPDATED", ("alerts",), who.user_id)
+        return opportunity_id
+
+    return await deps.db.transaction(work)

@@ -11,6 +11,7 @@ from domain import refs, validate
 from domain.auth import CRM_WRITERS, Principal
 from domain.deps import Deps
 from domain.errors import BadInput, NotFound
+from domain.events import emit
 from domain.ids import new_id
 from graph import opportunities as q
 from graph.db import Row, Tx
@@ -117,9 +118,9 @@ async def create(deps: Deps, who: Principal, data: dict[str, Any]) -> str:
     async def work(tx: Tx) -> None:
         await refs.require(tx, {"companyId": ("Company", params["companyId"]), "ownerId": ("User", params["ownerId"])})
         await tx.run(q.CREATE, params)
+        emit(tx, "OPPORTUNITY", params["id"], "CREATED", data.keys(), who.user_id)
 
     await deps.db.transaction(work)
-    await deps.bus.publish("OPPORTUNITY", params["id"], "CREATED", data.keys(), who.user_id)
     return str(params["id"])
 
 
@@ -168,7 +169,7 @@ async def update(deps: Deps, who: Principal, opportunity_id: str, data: dict[str
                 "ownerId": data.get("ownerId"),
             },
         )
+        emit(tx, "OPPORTUNITY", opportunity_id, "UPDATED", data.keys(), who.user_id, previous)
 
     await deps.db.transaction(work)
-    await deps.bus.publish("OPPORTUNITY", opportunity_id, "UPDATED", data.keys(), who.user_id, previous)
     return opportunity_id

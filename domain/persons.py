@@ -9,6 +9,7 @@ from domain import refs, validate
 from domain.auth import CRM_DELETERS, CRM_WRITERS, Principal, Role
 from domain.deps import Deps
 from domain.errors import BadInput, NotFound
+from domain.events import emit
 from domain.ids import new_id
 from graph import common
 from graph import persons as q
@@ -156,9 +157,9 @@ async def create(deps: Deps, who: Principal, data: dict[str, Any]) -> str:
         )
         await tx.run(q.CREATE, params)
         await refs.add_external_ids(tx, "Person", person_id, ext)
+        emit(tx, "PERSON", person_id, "CREATED", data.keys(), who.user_id)
 
     await deps.db.transaction(work)
-    await deps.bus.publish("PERSON", person_id, "CREATED", data.keys(), who.user_id)
     return person_id
 
 
@@ -202,25 +203,31 @@ async def update(deps: Deps, who: Principal, person_id: str, data: dict[str, Any
                 "ownerId": owner_id,
             },
         )
+        emit(tx, "PERSON", person_id, "UPDATED", data.keys(), who.user_id)
 
     await deps.db.transaction(work)
-    await deps.bus.publish("PERSON", person_id, "UPDATED", data.keys(), who.user_id)
     return person_id
 
 
 async def delete(deps: Deps, who: Principal, person_id: str) -> str:
     who.require(CRM_DELETERS, "delete persons")
-    rows = await deps.db.write(q.DELETE, {"id": person_id})
-    if not rows:
-        raise NotFound(f"no person {person_id!r}")
-    await deps.bus.publish("PERSON", person_id, "DELETED", (), who.user_id)
+
+    async def work(tx: Tx) -> None:
+        if not await tx.run(q.DELETE, {"id": person_id}):
+            raise NotFound(f"no person {person_id!r}")
+        emit(tx, "PERSON", person_id, "DELETED", (), who.user_id)
+
+    await deps.db.transaction(work)
     return person_id
 
 
 async def erase(deps: Deps, who: Principal, person_id: str) -> str:
     who.require({Role.ADMIN}, "erase personal data")
-    rows = await deps.db.write(q.ERASE, {"id": person_id})
-    if not rows:
-        raise NotFound(f"no person {person_id!r}")
-    await deps.bus.publish("PERSON", person_id, "DELETED", ("erased",), who.user_id)
+
+    async def work(tx: Tx) -> None:
+        if not await tx.run(q.ERASE, {"id": person_id}):
+            raise NotFound(f"no person {person_id!r}")
+        emit(tx, "PERSON", person_id, "DELETED", ("erased",), who.user_id)
+
+    await deps.db.transaction(work)
     return person_id

@@ -8,6 +8,7 @@ from domain import refs, validate
 from domain.auth import CRM_DELETERS, CRM_WRITERS, Principal
 from domain.deps import Deps
 from domain.errors import BadInput, NotFound
+from domain.events import emit
 from domain.ids import new_id
 from graph import units as q
 from graph.db import Row, Tx
@@ -41,9 +42,9 @@ async def create(deps: Deps, who: Principal, data: dict[str, Any]) -> str:
         if parent_id:
             await _check_parent(tx, None, company_id, parent_id)
         await tx.run(q.CREATE, {"id": unit_id, "name": name, "companyId": company_id, "parentUnitId": parent_id})
+        emit(tx, "UNIT", unit_id, "CREATED", data.keys(), who.user_id)
 
     await deps.db.transaction(work)
-    await deps.bus.publish("UNIT", unit_id, "CREATED", data.keys(), who.user_id)
     return unit_id
 
 
@@ -62,9 +63,9 @@ async def update(deps: Deps, who: Principal, unit_id: str, data: dict[str, Any])
             q.UPDATE,
             {"id": unit_id, "name": name, "setParent": "parentUnitId" in data, "parentUnitId": parent_id},
         )
+        emit(tx, "UNIT", unit_id, "UPDATED", data.keys(), who.user_id)
 
     await deps.db.transaction(work)
-    await deps.bus.publish("UNIT", unit_id, "UPDATED", data.keys(), who.user_id)
     return unit_id
 
 
@@ -75,9 +76,9 @@ async def delete(deps: Deps, who: Principal, unit_id: str) -> str:
         if not await tx.run(q.COMPANY_OF, {"id": unit_id}):
             raise NotFound(f"no unit {unit_id!r}")
         await tx.run(q.DELETE, {"id": unit_id})
+        emit(tx, "UNIT", unit_id, "DELETED", (), who.user_id)
 
     await deps.db.transaction(work)
-    await deps.bus.publish("UNIT", unit_id, "DELETED", (), who.user_id)
     return unit_id
 
 

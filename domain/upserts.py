@@ -10,6 +10,7 @@ from domain import validate
 from domain.auth import CRM_WRITERS, Principal
 from domain.deps import Deps
 from domain.errors import BadInput, Conflict, NotFound
+from domain.events import emit
 from domain.ids import new_id
 from graph import upserts as q
 from graph.db import Row, Tx
@@ -106,21 +107,25 @@ async def _run(
     async def work(tx: Tx) -> list[Row]:
         if check is not None:
             await check(tx)
-        return await tx.run(query, {"rows": rows})
+        results = await tx.run(query, {"rows": rows})
+        by_index = {r["index"]: r for r in results}
+        for r in rows:
+            done = by_index[r["index"]]
+            emit(
+                tx,
+                label.upper(),
+                done["id"],
+                "CREATED" if done["created"] else "UPDATED",
+                r["props"].keys(),
+                who.user_id,
+            )
+        return results
 
     try:
         results = await deps.db.transaction(work)
     except ConstraintError as exc:
         raise Conflict("another synchronisation wrote the same external ids; retry") from exc
     by_index = {r["index"]: r for r in results}
-    await deps.bus.publish_many(
-        label.upper(),
-        (
-            (by_index[r["index"]]["id"], "CREATED" if by_index[r["index"]]["created"] else "UPDATED", r["props"].keys())
-            for r in rows
-        ),
-        who.user_id,
-    )
     return [
         {
             "index": r["index"],

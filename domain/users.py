@@ -10,9 +10,10 @@ from domain import validate
 from domain.auth import Principal, Role, hash_password, issue_token, new_api_key, verify_password
 from domain.deps import Deps
 from domain.errors import BadInput, Conflict, Forbidden, NotFound, RateLimited, Unauthenticated
+from domain.events import emit
 from domain.ids import new_id
 from graph import users as q
-from graph.db import Row
+from graph.db import Row, Tx
 from graph.paging import Page, PageArgs, to_page
 
 ADMIN_ONLY = frozenset({Role.ADMIN})
@@ -73,12 +74,16 @@ async def create(deps: Deps, who: Principal, data: dict[str, Any]) -> Row:
         "homeBase": validate.geo(data.get("homeBase"), "homeBase"),
         "passwordHash": hash_password(_password(data["password"])),
     }
+
+    async def work(tx: Tx) -> Row:
+        rows = await tx.run(q.CREATE_USER, params)
+        emit(tx, "USER", params["id"], "CREATED", data.keys() - {"password"}, who.user_id)
+        return cast(Row, rows[0]["user"])
+
     try:
-        rows = await deps.db.write(q.CREATE_USER, params)
+        return await deps.db.transaction(work)
     except ConstraintError as exc:
         raise Conflict(f"a user with email {email!r} exists", field="email") from exc
-    await deps.bus.publish("USER", params["id"], "CREATED", data.keys() - {"password"}, who.user_id)
-    return cast(Row, rows[0]["user"])
 
 
 async def update(deps: Deps, who: Principal, user_id: str, data: dict[str, Any]) -> Row:
@@ -99,12 +104,17 @@ async def update(deps: Deps, who: Principal, user_id: str, data: dict[str, Any])
         "setHomeBase": "homeBase" in data,
         "homeBase": validate.geo(data.get("homeBase"), "homeBase"),
     }
-    rows = await deps.db.write(q.UPDATE_USER, params)
-    if not rows:
-        raise NotFound(f"no user {user_id!r}")
+
+    async def work(tx: Tx) -> Row:
+        rows = await tx.run(q.UPDATE_USER, params)
+        if not rows:
+            raise NotFound(f"no user {user_id!r}")
+        emit(tx, "USER", user_id, "UPDATED", data.keys(), who.user_id)
+        return cast(Row, rows[0]["user"])
+
+    user = await deps.db.transaction(work)
     deps.auth.forget()
-    await deps.bus.publish("USER", user_id, "UPDATED", data.keys(), who.user_id)
-    return cast(Row, rows[0]["user"])
+    return user
 
 
 async def get(deps: Deps, user_id: str) -> Row | None:

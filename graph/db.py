@@ -6,6 +6,7 @@ variable), so tests can pin how many round trips an operation costs.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from typing import Any, TypeVar
 from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction, RoutingControl
 
 from config.settings import Settings
+from graph import outbox
 
 T = TypeVar("T")
 Row = dict[str, Any]
@@ -42,10 +44,22 @@ def _count() -> None:
 
 
 class Tx:
-    """A managed write transaction; each `run` is a round trip."""
+    """A managed write transaction; each `run` is a round trip.
 
-    def __init__(self, tx: AsyncManagedTransaction) -> None:
+    `emit` records an outbox event: it is written by the same transaction (one statement after the
+    unit of work), so an event exists exactly when its change was committed.
+    """
+
+    def __init__(self, tx: AsyncManagedTransaction, key: str) -> None:
         self._tx = tx
+        self._key = key
+        self.events: list[Row] = []
+
+    def emit(self, event: Mapping[str, Any]) -> None:
+        """Records an event; its id is the transaction's key (made before the first attempt, so a
+        retry of the same unit of work records the same ids) and its place in the transaction."""
+        seq = len(self.events)
+        self.events.append({**event, "id": f"{self._key}-{seq}", "seq": seq})
 
     async def run(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         _count()
@@ -58,6 +72,8 @@ class Db:
     def __init__(self, driver: AsyncDriver, database: str) -> None:
         self.driver = driver
         self.database = database
+        # Told the outbox events of each committed transaction (the fast path to the change stream).
+        self.after_commit: Callable[[list[Row]], Awaitable[None]] | None = None
 
     @classmethod
     def connect(cls, settings: Settings) -> Db:
@@ -111,14 +127,25 @@ class Db:
     async def transaction(self, work: Callable[[Tx], Awaitable[T]]) -> T:
         """Runs `work` in one write transaction; an exception it raises rolls everything back.
 
-        The driver retries transient failures, so `work` must be idempotent.
+        The driver retries transient failures, so `work` must be idempotent. The events `work`
+        emits are written at its end, in the same transaction, and handed to `after_commit`.
         """
+        key = uuid.uuid4().hex
+        committed: list[Row] = []
 
         async def unit(tx: AsyncManagedTransaction) -> T:
-            return await work(Tx(tx))
+            scope = Tx(tx, key)
+            result = await work(scope)
+            if scope.events:
+                await scope.run(outbox.RECORD, {"events": scope.events})
+            committed[:] = scope.events  # the attempt that commits is the last one
+            return result
 
         async with self.driver.session(database=self.database) as session:
-            return await session.execute_write(unit)
+            result = await session.execute_write(unit)
+        if committed and self.after_commit is not None:
+            await self.after_commit(committed)
+        return result
 
     async def ping(self) -> bool:
         try:

@@ -15,6 +15,7 @@ UNIQUE_IDS = (
     "Opportunity",
     "Activity",
     "ExternalId",
+    "OutboxEvent",
 )
 
 STATEMENTS: tuple[str, ...] = (
@@ -43,6 +44,7 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE INDEX lead_created IF NOT EXISTS FOR (l:Lead) ON (l.createdAt)",
     "CREATE INDEX target_period IF NOT EXISTS FOR (t:Target) ON (t.period, t.currency)",
     "CREATE INDEX opportunity_close IF NOT EXISTS FOR (o:Opportunity) ON (o.expectedCloseDate)",
+    "CREATE INDEX outbox_at IF NOT EXISTS FOR (o:OutboxEvent) ON (o.at)",
     "CREATE POINT INDEX company_location IF NOT EXISTS FOR (c:Company) ON (c.location)",
     "CREATE POINT INDEX person_location IF NOT EXISTS FOR (p:Person) ON (p.location)",
     "CREATE FULLTEXT INDEX search IF NOT EXISTS "

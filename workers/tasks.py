@@ -48,6 +48,26 @@ def monitor_opportunities(self: Any) -> int:
     return _run(monitor.run)
 
 
+async def _relay(deps: Deps) -> int:
+    return await deps.outbox.relay()
+
+
+@app.task(
+    name="crm.outbox.relay",
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(ServiceUnavailable, SessionExpired, TransientError, redis.exceptions.ConnectionError),
+    retry_backoff=True,
+    retry_backoff_max=60,
+    max_retries=3,
+)
+def relay_outbox(self: Any) -> int:
+    """Publishes the change events still in the outbox (several relays may run: each event is
+    appended once, deduplicated by its id); returns how many."""
+    return _run(_relay)
+
+
 @app.task(
     name="crm.system.heartbeat",
     bind=True,

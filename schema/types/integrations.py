@@ -20,6 +20,9 @@ class ChangeEvent:
     op: ChangeOp
     at: datetime
     fields: list[str] = strawberry.field(description="names of the fields that changed")
+    idempotency_key: strawberry.ID = strawberry.field(
+        description="The same in every delivery of this change (delivery is at least once): deduplicate on it"
+    )
 
     @classmethod
     def of(cls, event: DomainEvent) -> ChangeEvent:
@@ -30,6 +33,7 @@ class ChangeEvent:
             op=ChangeOp(event.op),
             at=event.at,
             fields=list(event.fields),
+            idempotency_key=strawberry.ID(event.key),
         )
 
 
