@@ -99,6 +99,11 @@ class PeerQuery:
     peer: Callable[[Any], list[Any]] = ids
 
 
+def floor() -> PeerQuery:
+    """HTTP + GraphQL with no Cypher (and, unlike ours, no authentication): not compared."""
+    return PeerQuery("{ __typename }", {})
+
+
 def companies() -> PeerQuery:
     return PeerQuery(PEER_COMPANIES, {})
 

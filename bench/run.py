@@ -425,7 +425,7 @@ async def run_cases(
 
     print(f"measuring ({warmup} warm-up, {n} iterations each) ...")
     c = Case("floor: { __typename } (HTTP + auth + GraphQL, no Cypher)", "info")
-    await measure(c, gql("{ __typename }"), None, warmup, n)
+    await measure(c, gql("{ __typename }"), None, warmup, n, peer.caller(bench_peer.floor()) if peer else None)
     c.ok = True
     cases.append(c)
 
