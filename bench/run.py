@@ -29,6 +29,7 @@ if str(ROOT) not in sys.path:
 import httpx  # noqa: E402
 from neo4j import AsyncDriver, AsyncGraphDatabase, RoutingControl  # noqa: E402
 
+from bench import peer as bench_peer  # noqa: E402
 from bench import seed as bench_seed  # noqa: E402
 from config.settings import Settings, get_settings  # noqa: E402
 from domain import activities as activity_uc  # noqa: E402
@@ -46,6 +47,8 @@ ADMIN_EMAIL = "bench-admin@bench.crm"
 ADMIN_PASSWORD = "bench-admin-password"
 MAX_HOPS = 4
 TIMELINE_PAGE = 50
+CLIENTS = 8  # the concurrency case: clients, each on its own connection, for SECONDS
+SECONDS = 10.0
 
 COMPANIES_GQL = "{ companies(first: 50) { edges { node { id name units { id name } owner { id name } } } } }"
 PERSON_GQL = "query($id: ID!) { person(id: $id) { id fullName company { id name } unit { id name } } }"
@@ -136,9 +139,14 @@ class Case:
     raw: list[float] = field(default_factory=list)
     round_trips: set[int] = field(default_factory=set)
     ok: bool | None = None
+    peer: list[float] = field(default_factory=list)  # the peer's latencies (bench/peer.py)
+    peer_same: bool | None = None  # the equality check before timing; False fails the case
+    peer_note: str = ""
+    rps: float | None = None  # throughput cases: our requests/s and the peer's
+    peer_rps: float | None = None
 
-    def p(self, q: float, raw: bool = False) -> float | None:
-        data = sorted(self.raw if raw else self.samples)
+    def p(self, q: float, raw: bool = False, peer: bool = False) -> float | None:
+        data = sorted(self.peer if peer else self.raw if raw else self.samples)
         if not data:
             return None
         return data[min(len(data) - 1, max(0, round(q * len(data)) - 1))]
@@ -146,6 +154,14 @@ class Case:
     @property
     def ratio(self) -> float | None:
         a, b = self.p(0.5), self.p(0.5, raw=True)
+        return a / b if a is not None and b else None
+
+    @property
+    def vs_peer(self) -> float | None:
+        """Our cost relative to the peer's (< 1: we are faster): p50 ratio, or peer req/s / our req/s."""
+        if self.rps and self.peer_rps:
+            return self.peer_rps / self.rps
+        a, b = self.p(0.5), self.p(0.5, peer=True)
         return a / b if a is not None and b else None
 
 
@@ -208,12 +224,15 @@ async def measure(
     raw: Callable[[], Awaitable[Any]] | None,
     warmup: int,
     iterations: int,
+    peer: Callable[[], Awaitable[Any]] | None = None,
 ) -> Case:
-    """Warm-up, then `iterations` sequential rounds; GraphQL and raw Cypher alternate to share drift."""
+    """Warm-up, then `iterations` sequential rounds; GraphQL, raw Cypher and the peer alternate to share drift."""
     for _ in range(warmup):
         await gql()
         if raw:
             await raw()
+        if peer:
+            await peer()
     for _ in range(iterations):
         ms, body = await timed(gql)
         case.samples.append(ms)
@@ -223,6 +242,9 @@ async def measure(
         if raw:
             ms, _ = await timed(raw)
             case.raw.append(ms)
+        if peer:
+            ms, _ = await timed(peer)
+            case.peer.append(ms)
     print(f"  {case.name}: p50 {fmt(case.p(0.5))} ms, p95 {fmt(case.p(0.95))} ms", flush=True)
     return case
 
@@ -333,7 +355,7 @@ async def run(args: argparse.Namespace) -> int:
     deps = Deps.connect(settings)
     try:
         if args.seed:
-            await bench_seed.seed(deps)
+            await bench_seed.seed(deps, bench_seed.Sizes.scaled(args.scale))
         ids = await bench_ids(deps)
         await ensure_admin(deps)
     finally:
@@ -342,6 +364,9 @@ async def run(args: argparse.Namespace) -> int:
     RESULTS.mkdir(parents=True, exist_ok=True)
     port = args.port or free_port()
     base = f"http://127.0.0.1:{port}"
+    peer = bench_peer.Peer(settings.neo4j_uri, free_port(), RESULTS / "peer.log") if args.peer else None
+    if peer:
+        print(f"peer pid {peer.proc.pid} on {peer.base} (@neo4j/graphql, NODE_ENV=production)")
     proc = start_server(port, RESULTS / "uvicorn.log")
     print(f"uvicorn pid {proc.pid} on {base} (CRM_ENV=bench, 1 worker)")
     client = Client(base)
@@ -349,22 +374,47 @@ async def run(args: argparse.Namespace) -> int:
     cases: list[Case] = []
     try:
         await wait_ready(base, proc)
+        if peer:
+            await peer.wait_ready()
         await client.login()
-        cases = await run_cases(client, raw, settings, ids, args.warmup, args.iterations)
+        cases = await run_cases(client, raw, settings, ids, args.warmup, args.iterations, peer)
     finally:
         await client.close()
         await raw.close()
         stop_server(proc)
         print(f"uvicorn pid {proc.pid} stopped (exit {proc.returncode})")
+        if peer:
+            await peer.stop()
+            print(f"peer pid {peer.proc.pid} stopped (exit {peer.proc.returncode})")
     table = render(cases, args, ids)
     print()
     print(table)
     (RESULTS / "latest.md").write_text(table)
     print(f"written to {RESULTS / 'latest.md'}")
-    return 0 if all(c.ok for c in cases) else 1
+    return 0 if all(c.ok and c.peer_same is not False for c in cases) else 1
 
 
-async def run_cases(client: Client, raw: Raw, settings: Settings, ids: Ids, warmup: int, n: int) -> list[Case]:
+async def peer_check(
+    case: Case, peer: bench_peer.Peer | None, ours: bench_peer.Call, q: bench_peer.PeerQuery
+) -> bench_peer.Call | None:
+    """The peer's request for `measure` once its answer equals ours (None: no peer, or answers differ)."""
+    if peer is None:
+        return None
+    call, case.peer_note = await peer.agree(ours, q)
+    case.peer_same = call is not None
+    print(f"  {case.name}: peer {case.peer_note}", flush=True)
+    return call
+
+
+async def run_cases(
+    client: Client,
+    raw: Raw,
+    settings: Settings,
+    ids: Ids,
+    warmup: int,
+    n: int,
+    peer: bench_peer.Peer | None = None,
+) -> list[Case]:
     cases: list[Case] = []
 
     def gql(query: str, variables: dict[str, Any] | None = None) -> Callable[[], Awaitable[dict[str, Any]]]:
@@ -375,17 +425,21 @@ async def run_cases(client: Client, raw: Raw, settings: Settings, ids: Ids, warm
 
     print(f"measuring ({warmup} warm-up, {n} iterations each) ...")
     c = Case("floor: { __typename } (HTTP + auth + GraphQL, no Cypher)", "info")
-    await measure(c, gql("{ __typename }"), None, warmup, n)
+    await measure(c, gql("{ __typename }"), None, warmup, n, peer.caller(bench_peer.floor()) if peer else None)
     c.ok = True
     cases.append(c)
 
     c = Case("companies(first: 50) + units + owner", "ratio p50 <= 2.0, 1 trip")
-    await measure(c, gql(COMPANIES_GQL), cypher(await companies_cypher(settings)), warmup, n)
+    vs = await peer_check(c, peer, gql(COMPANIES_GQL), bench_peer.companies())
+    await measure(c, gql(COMPANIES_GQL), cypher(await companies_cypher(settings)), warmup, n, vs)
     c.ok = (c.ratio or 99) <= 2.0 and c.round_trips == {1}
     cases.append(c)
 
     c = Case("person(id) + company + unit", "ratio p50 <= 2.0, 1 trip")
-    await measure(c, gql(PERSON_GQL, {"id": ids.person}), cypher(await person_cypher(settings, ids.person)), warmup, n)
+    vs = await peer_check(c, peer, gql(PERSON_GQL, {"id": ids.person}), bench_peer.person(ids.person))
+    await measure(
+        c, gql(PERSON_GQL, {"id": ids.person}), cypher(await person_cypher(settings, ids.person)), warmup, n, vs
+    )
     c.ok = (c.ratio or 99) <= 2.0 and c.round_trips == {1}
     cases.append(c)
 
@@ -393,6 +447,20 @@ async def run_cases(client: Client, raw: Raw, settings: Settings, ids: Ids, warm
     bc = await buying_center_cypher(settings, ids.opportunity)
     await measure(c, gql(BUYING_CENTER_GQL, {"id": ids.opportunity}), cypher(bc), warmup, n)
     c.ok = (c.ratio or 99) <= 1.5 and c.round_trips == {1}
+    cases.append(c)
+
+    # Cases the peer can express (bench/peer.py); informative until issue #7's targets apply.
+    c = Case("buyingCenter (30 members), person/roles/attitude only", "info")
+    small = gql(bench_peer.OURS_BUYING_CENTER_SMALL, {"id": ids.opportunity})
+    vs = await peer_check(c, peer, small, bench_peer.buying_center(ids.opportunity))
+    await measure(c, small, None, warmup, n, vs)
+    c.ok = True
+    cases.append(c)
+
+    c = Case("20 companies > subsidiaries > units > members(first: 10)", "info")
+    vs = await peer_check(c, peer, gql(bench_peer.OURS_DEEP), bench_peer.deep())
+    await measure(c, gql(bench_peer.OURS_DEEP), None, warmup, n, vs)
+    c.ok = True
     cases.append(c)
 
     c = Case("influencePaths maxHops 4", "p95 <= 50 ms")
@@ -442,33 +510,51 @@ async def run_cases(client: Client, raw: Raw, settings: Settings, ids: Ids, warm
     last.target += f" (is {slower:.2f}x)"
     last.ok = (last.p(0.95) or 1e9) <= 30.0 and slower <= 1.2
     cases.append(last)
+
+    c = Case(f"companies(first: 50), {CLIENTS} concurrent clients, {SECONDS:g} s", "info")
+    auth = {"authorization": client.http.headers["authorization"]}
+    c.rps = await bench_peer.throughput(str(client.http.base_url), "/graphql", COMPANIES_GQL, auth, CLIENTS, SECONDS)
+    if peer:  # its answer was checked by the companies case above
+        c.peer_rps = await bench_peer.throughput(
+            peer.base, bench_peer.PATH, bench_peer.PEER_COMPANIES, {}, CLIENTS, SECONDS
+        )
+    print(f"  {c.name}: {fmt(c.rps, 1)} req/s, peer {fmt(c.peer_rps, 1)} req/s", flush=True)
+    c.ok = True
+    cases.append(c)
     return cases
 
 
 def verdict(case: Case) -> str:
+    if case.peer_same is False:
+        return "FAIL (peer answer differs)"
     if case.target == "info":
         return "-"
     return "PASS" if case.ok else "FAIL"
 
 
 def render(cases: list[Case], args: argparse.Namespace, ids: Ids) -> str:
-    head = "| case | p50 ms | p95 ms | raw p50 | raw p95 | ratio | round trips | target | result |"
+    head = "| case | p50 ms | p95 ms | raw p50 | raw p95 | ratio | round trips | peer p50 | vs peer | target | result |"
     lines = [
         f"# Graph CRM read benchmark ({datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')})",
         "",
         f"{args.iterations} sequential requests per case after {args.warmup} warm-up, one uvicorn worker "
         "(CRM_ENV=bench), persistent httpx client; raw = the same Cypher through the async driver. "
-        "ratio = GraphQL p50 / raw p50.",
+        "ratio = GraphQL p50 / raw p50. peer = @neo4j/graphql on Apollo Server (bench/peer/, one Node "
+        "process), its requests alternating with ours after an equality check; vs peer = our p50 / peer p50, "
+        "or for req/s rows peer req/s / our req/s (< 1: we are ahead).",
         "",
         head,
-        "|" + "---|" * 9,
+        "|" + "---|" * 11,
     ]
     for c in cases:
         trips = ",".join(str(t) for t in sorted(c.round_trips)) or "-"
+        p50 = f"{c.rps:.1f} req/s" if c.rps else fmt(c.p(0.5))
+        peer_p50 = f"{c.peer_rps:.1f} req/s" if c.peer_rps else fmt(c.p(0.5, peer=True))
         lines.append(
-            f"| {c.name} | {fmt(c.p(0.5))} | {fmt(c.p(0.95))} | {fmt(c.p(0.5, True))} | {fmt(c.p(0.95, True))} "
-            f"| {fmt(c.ratio)} | {trips} | {c.target} | {verdict(c)} |"
+            f"| {c.name} | {p50} | {fmt(c.p(0.95))} | {fmt(c.p(0.5, True))} | {fmt(c.p(0.95, True))} "
+            f"| {fmt(c.ratio)} | {trips} | {peer_p50} | {fmt(c.vs_peer)} | {c.target} | {verdict(c)} |"
         )
+    lines += ["", *(f"- peer, {c.name}: {c.peer_note}" for c in cases if c.peer_note)]
     lines += [
         "",
         f"ids: group {ids.group}, opportunity {ids.opportunity}, person {ids.person}, "
@@ -484,7 +570,17 @@ def main() -> int:
     parser.add_argument("--iterations", "-n", type=int, default=200)
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--port", type=int, default=0, help="uvicorn port (default: a free one)")
-    return asyncio.run(run(parser.parse_args()))
+    parser.add_argument("--scale", type=float, default=1.0, help="with --seed: divide every total (e.g. 0.02)")
+    parser.add_argument(
+        "--peer",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="also measure @neo4j/graphql (bench/peer/); default: on when node and npm are installed",
+    )
+    args = parser.parse_args()
+    if args.peer is None:
+        args.peer = bench_peer.node_available()
+    return asyncio.run(run(args))
 
 
 if __name__ == "__main__":

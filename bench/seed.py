@@ -1,11 +1,13 @@
 """Seeds the benchmark data set: corporate groups, units, people, relations, opportunities, history.
 
-    NEO4J_URI=bolt://127.0.0.1:7699 .venv/bin/python bench/seed.py
+    NEO4J_URI=bolt://127.0.0.1:7699 .venv/bin/python bench/seed.py [--scale 0.02]
 
 Rows are generated deterministically (fixed random seed, ids like ``cmp_bench00000042``) and
 written with ``UNWIND $rows`` in transactions of 10k rows. Node rows whose id already exists are
 skipped (the node and the relationships written with it come in one transaction), relationship-only
 batches use MERGE, so a second run (or one after an interruption) writes nothing twice.
+``--scale`` divides every total (companies, consumers, relations, opportunities, activities, ...)
+for a quick check; seed each scale into a database of its own.
 
 Properties match what the app's own CREATE statements write (graph/*.py): the :Entity label,
 ``sortName`` lower-cased, ``datetime()`` values and ``point({latitude, longitude})`` locations;
@@ -14,6 +16,7 @@ activities get the implicit ``ABOUT {implicit: true}`` links to their subjects' 
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import random
@@ -54,6 +57,10 @@ OPPORTUNITIES = 20_000
 ACTIVITIES = 500_000
 DESIGNATED_ACTIVITIES = 10_000
 BIG_CENTER = 30
+# A scaled-down data set (--scale) keeps the designated group's timeline deeper than the 50 pages
+# bench/run.py walks, and enough companies for the 9-company designated group.
+MIN_DESIGNATED_ACTIVITIES = 3_000
+MIN_COMPANIES = 20
 
 USER_PASSWORD = "bench-password"
 INDUSTRIES = ("Manufacturing", "Energy", "Software", "Retail", "Logistics", "Finance", "Health", "Chemicals")
@@ -271,6 +278,42 @@ def bid(prefix: str, n: int) -> str:
     return f"{prefix}_bench{n:08d}"
 
 
+@dataclass(frozen=True)
+class Sizes:
+    """The totals the seed generates; `scaled` divides each of them (per-company counts stay)."""
+
+    companies: int = COMPANIES
+    consumers: int = CONSUMERS
+    relations: int = RELATIONS
+    acquainted: int = ACQUAINTED
+    opportunities: int = OPPORTUNITIES
+    activities: int = ACTIVITIES
+    designated_activities: int = DESIGNATED_ACTIVITIES
+    scale: float = 1.0
+
+    @classmethod
+    def scaled(cls, scale: float) -> Sizes:
+        if not 0 < scale <= 1:
+            raise ValueError("scale must be in (0, 1]")
+        if scale == 1:
+            return cls()
+
+        def of(total: int, least: int) -> int:
+            return max(least, round(total * scale))
+
+        designated = of(DESIGNATED_ACTIVITIES, MIN_DESIGNATED_ACTIVITIES)
+        return cls(
+            companies=of(COMPANIES, MIN_COMPANIES),
+            consumers=of(CONSUMERS, 1),
+            relations=of(RELATIONS, 1),
+            acquainted=of(ACQUAINTED, USERS),
+            opportunities=of(OPPORTUNITIES, 1),
+            activities=of(ACTIVITIES, 2 * designated),
+            designated_activities=designated,
+            scale=scale,
+        )
+
+
 @dataclass
 class Plan:
     """Everything the seed writes, plus the ids the benchmark needs (bench/results/dataset.json)."""
@@ -291,6 +334,7 @@ class Plan:
     designated_group: str = ""
     designated_companies: list[str] = field(default_factory=list)
     big_opportunity: str = ""
+    sizes: Sizes = field(default_factory=Sizes)
 
 
 def _city(rng: random.Random) -> tuple[str, float, float]:
@@ -329,18 +373,18 @@ def plan_companies(plan: Plan, rng: random.Random, user_ids: Sequence[str]) -> N
         n += 1
         return str(row["id"])
 
-    while n < COMPANIES:
+    while n < plan.sizes.companies:
         stem = f"{rng.choice(LAST_NAMES)} {rng.choice(INDUSTRIES)} {group}"
         root = add(f"{stem} Holding AG", None, None)
         # Group 0 is the designated group: 4 subsidiaries with one subsidiary each (9 companies).
         direct = 4 if group == 0 else rng.randint(0, 4)
         for i in range(direct):
-            if n >= COMPANIES:
+            if n >= plan.sizes.companies:
                 break
             sub = add(f"{stem} Sub {i} GmbH", root, root)
             deeper = 1 if group == 0 else rng.randint(0, 2)
             for j in range(deeper):
-                if n >= COMPANIES:
+                if n >= plan.sizes.companies:
                     break
                 add(f"{stem} Sub {i}.{j} GmbH", sub, root)
         if group == 0:
@@ -371,7 +415,7 @@ def plan_units_and_people(plan: Plan, rng: random.Random, user_ids: Sequence[str
             plan.company_of[row["id"]] = company["id"]
             person_n += 1
         plan.staff[company["id"]] = staff
-    for _ in range(CONSUMERS):
+    for _ in range(plan.sizes.consumers):
         row = _person(rng, person_n, "mail", None)
         row.update(
             companyId=None,
@@ -423,7 +467,7 @@ def plan_relations(plan: Plan, rng: random.Random) -> None:
     everyone = [p["id"] for p in plan.persons]
     employed = list(plan.company_of)
     count = sum(len(v) for v in out.values())
-    while count < RELATIONS:
+    while count < plan.sizes.relations:
         t = "INFLUENCES" if rng.random() < 0.5 else "KNOWS"
         if rng.random() < 0.5:
             a = rng.choice(employed)
@@ -437,7 +481,7 @@ def plan_relations(plan: Plan, rng: random.Random) -> None:
 def plan_acquaintances(plan: Plan, rng: random.Random, user_ids: Sequence[str]) -> None:
     """Each user knows 100 people (2k pairs), strength 0.1-1.0."""
     employed = list(plan.company_of)
-    per_user = ACQUAINTED // len(user_ids)
+    per_user = plan.sizes.acquainted // len(user_ids)
     for user_id in user_ids:
         for person_id in rng.sample(employed, per_user):
             plan.acquaintances.append(
@@ -452,7 +496,7 @@ def plan_opportunities(plan: Plan, rng: random.Random, user_ids: Sequence[str], 
         group_staff.setdefault(plan.group_of[company_id], []).extend(staff)
     employed = list(plan.company_of)
     company_ids = [c["id"] for c in plan.companies]
-    for n in range(OPPORTUNITIES):
+    for n in range(plan.sizes.opportunities):
         company_id = plan.designated_group if n == 0 else rng.choice(company_ids)
         stage = rng.choice(STAGES)
         created = now - timedelta(days=rng.randint(1, 720))
@@ -506,8 +550,11 @@ def plan_activities(plan: Plan, rng: random.Random, user_ids: Sequence[str], now
     designated_opps = [o for o, c in opportunity_company.items() if c in designated_set]
     everyone = [p["id"] for p in plan.persons]
     opportunity_ids = list(opportunity_company)
-    designated_target = DESIGNATED_ACTIVITIES - round(ACTIVITIES * len(designated_set) / COMPANIES * 0.9)
-    for n in range(ACTIVITIES):
+    sizes = plan.sizes
+    designated_target = sizes.designated_activities - round(
+        sizes.activities * len(designated_set) / sizes.companies * 0.9
+    )
+    for n in range(sizes.activities):
         targeted = n < designated_target
         kind = rng.random()
         about: list[str] = []
@@ -577,13 +624,13 @@ def dataset_path() -> Path:
     return Path(__file__).resolve().parent / "results" / "dataset.json"
 
 
-async def seed(deps: Deps) -> dict[str, Any]:
+async def seed(deps: Deps, sizes: Sizes | None = None) -> dict[str, Any]:
     print("migrations ...")
     await migrate(deps.db)
     user_ids = await bench_users(deps)
     rng = random.Random(RANDOM_SEED)
     now = datetime.now(UTC).replace(microsecond=0)
-    plan = Plan()
+    plan = Plan(sizes=sizes or Sizes())
     started = time.perf_counter()
     plan_companies(plan, rng, user_ids)
     plan_units_and_people(plan, rng, user_ids)
@@ -614,6 +661,7 @@ async def seed(deps: Deps) -> dict[str, Any]:
     counts = await deps.db.read_one(COUNTS) or {}
     dataset = await describe(deps.db, plan)
     dataset["counts"] = counts
+    dataset["scale"] = plan.sizes.scale
     path = dataset_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(dataset, indent=2) + "\n")
@@ -652,11 +700,20 @@ async def describe(db: Db, plan: Plan) -> dict[str, Any]:
     }
 
 
+def parse_scale(argv: Sequence[str] | None = None) -> float:
+    parser = argparse.ArgumentParser(description="Seed the Graph CRM benchmark data set")
+    parser.add_argument(
+        "--scale", type=float, default=1.0, help="divide every total, e.g. 0.02 for a quick check (default 1)"
+    )
+    return float(parser.parse_args(argv).scale)
+
+
 async def main() -> int:
+    sizes = Sizes.scaled(parse_scale())
     deps = Deps.connect(get_settings())
     try:
         started = time.perf_counter()
-        await seed(deps)
+        await seed(deps, sizes)
         print(f"seed done in {time.perf_counter() - started:.1f}s")
     finally:
         await deps.close()
