@@ -1,0 +1,44 @@
+"""Concurrency: parallel requests through the app; the database serialises the writers that race."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from domain.deps import Deps
+from tests.conftest import Gql, data, error_code
+
+PARALLEL = 10
+
+
+async def _count(deps: Deps, query: str, params: dict[str, Any] | None = None) -> int:
+    rows = await deps.db.read(query, params)
+    return int(rows[0]["n"])
+
+
+async def test_a_lead_converts_once_however_many_convert_it_at_once(gql: Gql, deps: Deps, admin_token: str) -> None:
+    # given a qualified lead of a new company
+    lead = data(
+        await gql(
+            'mutation { createLead(input: {lastName: "Race", companyName: "Race Ltd", companyDomain: "race.example"})'
+            " { id } }",
+            token=admin_token,
+        )
+    )["createLead"]["id"]
+
+    # when ten users convert it at the same time
+    convert = "mutation($l: ID!) { convertLead(leadId: $l) { person { id } company { id } opportunity { id } } }"
+    results = await asyncio.gather(*(gql(convert, {"l": lead}, admin_token) for _ in range(PARALLEL)))
+
+    # then one conversion succeeds and the others are told the lead is converted
+    succeeded = [r for r in results if "errors" not in r]
+    assert len(succeeded) == 1
+    assert sorted(error_code(r) for r in results if "errors" in r) == ["CONFLICT"] * (PARALLEL - 1)
+    assert {r["errors"][0]["message"] for r in results if "errors" in r} == {
+        "the lead is converted; it cannot be converted"
+    }
+    # and there is one person, one company and one opportunity
+    assert await _count(deps, "MATCH (p:Person) RETURN count(p) AS n") == 1
+    assert await _count(deps, "MATCH (c:Company) RETURN count(c) AS n") == 1
+    assert await _count(deps, "MATCH (o:Opportunity) RETURN count(o) AS n") == 1
+    assert await _count(deps, "MATCH (:Lead)-[r:CONVERTED_TO]->() RETURN count(r) AS n") == 1
