@@ -16,7 +16,7 @@ WITH o, NOT o.stage IN ['CLOSED_WON', 'CLOSED_LOST'] AS open,
   [(o)<-[:OF]-(s:StageChange) | s] AS changes
 WITH o, open, lastTouch, members, hasDecisionMaker,
   reduce(last = null, s IN changes |
-    CASE WHEN last IS NULL OR [s.at, s.seq] > [last.at, last.seq] THEN s ELSE last END) AS lastChange
+    CASE WHEN last IS NULL OR [s.seq, s.at] > [last.seq, last.at] THEN s ELSE last END) AS lastChange
 WITH o, lastTouch, lastChange, members, [kind IN [
     CASE WHEN open AND lastTouch < datetime() - duration({days: $staleDays}) THEN 'STALE' END,
     CASE WHEN open AND o.expectedCloseDate < date() THEN 'CLOSE_DATE_PASSED' END,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from itertools import pairwise
 from typing import Any
 
 from domain.deps import Deps
@@ -42,3 +43,26 @@ async def test_a_lead_converts_once_however_many_convert_it_at_once(gql: Gql, de
     assert await _count(deps, "MATCH (c:Company) RETURN count(c) AS n") == 1
     assert await _count(deps, "MATCH (o:Opportunity) RETURN count(o) AS n") == 1
     assert await _count(deps, "MATCH (:Lead)-[r:CONVERTED_TO]->() RETURN count(r) AS n") == 1
+
+
+async def test_parallel_stage_changes_leave_a_chained_stage_history(gql: Gql, admin_token: str) -> None:
+    # given a prospect
+    created = await gql(
+        'mutation { createOpportunity(input: {name: "Chain", amount: "100"}) { id } }', token=admin_token
+    )
+    opportunity = data(created)["createOpportunity"]["id"]
+    stages = ["PROPOSAL", "NEGOTIATION", "QUALIFICATION", "PROSPECTING", "PROPOSAL"] * 2
+
+    # when ten users move it to different stages at the same time
+    update = "mutation($id: ID!, $s: OpportunityStage!) { updateOpportunity(id: $id, input: {stage: $s}) { stage } }"
+    results = await asyncio.gather(*(gql(update, {"id": opportunity, "s": s}, admin_token) for s in stages))
+    assert all("errors" not in r for r in results)
+
+    # then the history is one chain from the creation to the stage it is in now
+    history = "query($id: ID!) { opportunity(id: $id) { stage stageHistory { from to } } }"
+    found = data(await gql(history, {"id": opportunity}, admin_token))["opportunity"]
+    changes = found["stageHistory"]
+    assert changes[0] == {"from": None, "to": "PROSPECTING"}
+    assert all(later["from"] == earlier["to"] for earlier, later in pairwise(changes))
+    assert all(change["from"] != change["to"] for change in changes)
+    assert changes[-1]["to"] == found["stage"]
