@@ -39,6 +39,8 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE INDEX timeline_entry IF NOT EXISTS FOR (e:TimelineEntry) ON (e.companyId, e.at, e.activityId)",
     "CREATE INDEX opportunity_stage IF NOT EXISTS FOR (o:Opportunity) ON (o.stage)",
     "CREATE CONSTRAINT alert_id IF NOT EXISTS FOR (a:OpportunityAlert) REQUIRE a.id IS UNIQUE",
+    # One unresolved alert per opportunity and kind (`open` is removed when the alert resolves).
+    "CREATE CONSTRAINT alert_open IF NOT EXISTS FOR (a:OpportunityAlert) REQUIRE (a.opportunityId, a.kind, a.open) IS UNIQUE",
     "CREATE CONSTRAINT lead_id IF NOT EXISTS FOR (l:Lead) REQUIRE l.id IS UNIQUE",
     "CREATE INDEX lead_created IF NOT EXISTS FOR (l:Lead) ON (l.createdAt)",
     "CREATE INDEX target_period IF NOT EXISTS FOR (t:Target) ON (t.period, t.currency)",
@@ -52,6 +54,21 @@ STATEMENTS: tuple[str, ...] = (
 )
 
 
+ALERT_KEYS = """
+MATCH (x:OpportunityAlert)-[:ON]->(o:Opportunity) WHERE x.opportunityId IS NULL
+WITH DISTINCT o, x.kind AS kind
+CALL (o, kind) {
+  MATCH (a:OpportunityAlert {kind: kind})-[:ON]->(o)
+  WITH a ORDER BY a.open IS NULL, a.raisedAt, a.id
+  WITH collect(a) AS alerts
+  WITH alerts, [a IN alerts WHERE a.resolvedAt IS NULL][0] AS keep
+  UNWIND alerts AS a
+  SET a.opportunityId = o.id,
+    a.resolvedAt = CASE WHEN a.resolvedAt IS NULL AND a <> keep THEN datetime() ELSE a.resolvedAt END,
+    a.open = CASE WHEN a = keep THEN true END
+} IN TRANSACTIONS OF 1000 ROWS
+"""
+
 # Data migrations: idempotent, batched, run after the schema ones.
 DATA: tuple[str, ...] = (
     # Opportunity amounts also as integer cents, for exact sums.
@@ -60,6 +77,9 @@ DATA: tuple[str, ...] = (
     # Every activity is filed on the timelines of its companies and their parents.
     "MATCH (a:Activity) WHERE NOT EXISTS { (:TimelineEntry)-[:OF]->(a) } "
     "CALL (a) {" + FILE_ON_TIMELINES + "} IN TRANSACTIONS OF 5000 ROWS",
+    # Alerts raised before `alert_open` get their key; of duplicates an overlapping run raised, the
+    # first stays open and the others are resolved.
+    ALERT_KEYS,
 )
 
 

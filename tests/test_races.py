@@ -66,3 +66,28 @@ async def test_parallel_stage_changes_leave_a_chained_stage_history(gql: Gql, ad
     assert all(later["from"] == earlier["to"] for earlier, later in pairwise(changes))
     assert all(change["from"] != change["to"] for change in changes)
     assert changes[-1]["to"] == found["stage"]
+
+
+async def test_parallel_monitor_runs_raise_each_alert_once(gql: Gql, deps: Deps, admin_token: str) -> None:
+    # given twenty proposals past their dates, with nobody in the buying center (four rules hold for each)
+    create = "mutation($i: CreateOpportunityInput!) { createOpportunity(input: $i) { id } }"
+    late = {"amount": "10", "stage": "PROPOSAL", "expectedCloseDate": "2020-01-01", "nextStepDue": "2020-01-01"}
+    names = [f"Deal {i:02d}" for i in range(20)]
+    for result in await asyncio.gather(*(gql(create, {"i": {**late, "name": n}}, admin_token) for n in names)):
+        data(result)
+
+    # when ten monitor runs overlap (clicks and the hourly task)
+    runs = await asyncio.gather(
+        *(gql("mutation { runOpportunityMonitor }", token=admin_token) for _ in range(PARALLEL))
+    )
+
+    # then every run succeeds, and together they raised each alert once
+    assert sum(data(r)["runOpportunityMonitor"] for r in runs) == 4 * len(names)
+    per_kind = await deps.db.read(
+        "MATCH (x:OpportunityAlert)-[:ON]->(o:Opportunity) RETURN o.name AS name, x.kind AS kind, count(x) AS n "
+        "ORDER BY name, kind"
+    )
+    kinds = ["CLOSE_DATE_PASSED", "NEXT_STEP_OVERDUE", "NO_DECISION_MAKER", "SINGLE_THREADED"]
+    assert per_kind == [{"name": n, "kind": k, "n": 1} for n in names for k in kinds]
+    # and a run after them raises nothing
+    assert data(await gql("mutation { runOpportunityMonitor }", token=admin_token)) == {"runOpportunityMonitor": 0}
