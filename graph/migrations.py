@@ -17,6 +17,19 @@ UNIQUE_IDS = (
     "ExternalId",
 )
 
+# Run before the schema statements, so the constraints can be created on an existing database.
+PREPARE: tuple[str, ...] = (
+    # Parallel setTarget calls made duplicate targets before `target_key`; the latest one stays.
+    """
+MATCH (t:Target)
+WITH t ORDER BY t.updatedAt DESC
+WITH t.userId AS userId, t.period AS period, t.currency AS currency, collect(t) AS targets
+WHERE size(targets) > 1
+UNWIND targets[1..] AS extra
+DETACH DELETE extra
+""",
+)
+
 STATEMENTS: tuple[str, ...] = (
     *(
         f"CREATE CONSTRAINT {label.lower()}_id IF NOT EXISTS FOR (n:{label}) REQUIRE n.id IS UNIQUE"
@@ -44,6 +57,8 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE CONSTRAINT lead_id IF NOT EXISTS FOR (l:Lead) REQUIRE l.id IS UNIQUE",
     "CREATE INDEX lead_created IF NOT EXISTS FOR (l:Lead) ON (l.createdAt)",
     "CREATE INDEX target_period IF NOT EXISTS FOR (t:Target) ON (t.period, t.currency)",
+    # One target per user, period and currency: setTarget MERGEs on this key.
+    "CREATE CONSTRAINT target_key IF NOT EXISTS FOR (t:Target) REQUIRE (t.userId, t.period, t.currency) IS UNIQUE",
     "CREATE INDEX opportunity_close IF NOT EXISTS FOR (o:Opportunity) ON (o.expectedCloseDate)",
     "CREATE POINT INDEX company_location IF NOT EXISTS FOR (c:Company) ON (c.location)",
     "CREATE POINT INDEX person_location IF NOT EXISTS FOR (p:Person) ON (p.location)",
@@ -84,9 +99,11 @@ DATA: tuple[str, ...] = (
 
 
 async def migrate(db: Db) -> int:
+    for statement in PREPARE:
+        await db.write(statement)
     for statement in STATEMENTS:
         await db.write(statement)
     await db.write("CALL db.awaitIndexes(300)")
     for statement in DATA:
         await db.autocommit(statement)
-    return len(STATEMENTS) + len(DATA)
+    return len(PREPARE) + len(STATEMENTS) + len(DATA)

@@ -48,3 +48,23 @@ async def test_alerts_raised_before_the_constraint_get_their_key_and_duplicates_
     assert data(await gql("mutation { runOpportunityMonitor }", token=admin_token)) == {"runOpportunityMonitor": 0}
     alerts = await gql("query($id: ID!) { opportunity(id: $id) { alerts { id } } }", {"id": opportunity}, admin_token)
     assert data(alerts)["opportunity"]["alerts"] == [{"id": "alr_2"}]
+
+
+async def test_duplicate_targets_made_before_the_constraint_collapse_to_the_latest(deps: Deps) -> None:
+    # given a database from before the constraint, with three targets for one user and month
+    await deps.db.write("DROP CONSTRAINT target_key IF EXISTS")
+    for cents, at in ((100, "2031-01-01T00:00:00Z"), (300, "2031-01-03T00:00:00Z"), (200, "2031-01-02T00:00:00Z")):
+        await deps.db.write(
+            "CREATE (:Target {userId: 'usr_1', period: '2031-03', currency: 'EUR', amountCents: $c, updatedAt: datetime($at)})",
+            {"c": cents, "at": at},
+        )
+    await deps.db.write("CREATE (:Target {userId: 'usr_1', period: '2031-04', currency: 'EUR', amountCents: 5})")
+
+    # when the database is migrated
+    await migrate(deps.db)
+
+    # then the latest target of the month stays, other months are untouched, and the key is unique
+    rows = await deps.db.read("MATCH (t:Target) RETURN t.period AS period, t.amountCents AS cents ORDER BY period")
+    assert rows == [{"period": "2031-03", "cents": 300}, {"period": "2031-04", "cents": 5}]
+    names = await deps.db.read("SHOW CONSTRAINTS YIELD name WHERE name = 'target_key' RETURN name")
+    assert names == [{"name": "target_key"}]

@@ -91,3 +91,24 @@ async def test_parallel_monitor_runs_raise_each_alert_once(gql: Gql, deps: Deps,
     assert per_kind == [{"name": n, "kind": k, "n": 1} for n in names for k in kinds]
     # and a run after them raises nothing
     assert data(await gql("mutation { runOpportunityMonitor }", token=admin_token)) == {"runOpportunityMonitor": 0}
+
+
+async def test_parallel_targets_for_one_user_and_period_are_one_target(
+    gql: Gql, deps: Deps, admin: tuple[str, str], make_user: Any
+) -> None:
+    rep_id, _ = await make_user("SALES_REP")
+    _, token = admin
+    # when ten managers set the rep's March target at the same time
+    set_target = 'mutation($u: ID!, $a: Decimal!) { setTarget(userId: $u, period: "2031-03", amount: $a) { target } }'
+    amounts = [f"{1000 * (i + 1)}.00" for i in range(PARALLEL)]
+    results = await asyncio.gather(*(gql(set_target, {"u": rep_id, "a": a}, token) for a in amounts))
+    assert all("errors" not in r for r in results)
+
+    # then there is one target: the rep is listed once and the forecast counts the target once
+    assert await _count(deps, "MATCH (t:Target) RETURN count(t) AS n") == 1
+    status = data(await gql('{ targetStatus(period: "2031-03") { user { id } target } }', token=token))
+    assert [row["user"]["id"] for row in status["targetStatus"]] == [rep_id]
+    target = status["targetStatus"][0]["target"]
+    assert target in amounts
+    forecast = data(await gql('{ forecast(from: "2031-03-01", to: "2031-03-31") { target } }', token=token))
+    assert forecast["forecast"] == [{"target": target}]
