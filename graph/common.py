@@ -13,6 +13,13 @@ def to_point(param: str) -> str:
     return f"CASE WHEN {param} IS NULL THEN null ELSE point({{latitude: {param}.lat, longitude: {param}.lon}}) END"
 
 
+# Write locks, taken first in a transaction whose checks must still hold when it commits: writers
+# that take the same lock run one after another, and each one's checks read what the previous one
+# committed. A lock is a property written and removed again; it is held until the transaction ends.
+LOCK_NAMED = "MERGE (l:Lock {name: $name}) SET l._lock = true REMOVE l._lock"
+# Every change to the corporate groups (a company's parent, a company with subsidiaries deleted).
+CORPORATE_GROUPS = "corporate-groups"
+
 CHECK_REFS = """
 UNWIND $refs AS ref
 OPTIONAL MATCH (n:Entity {id: ref.id})

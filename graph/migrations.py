@@ -37,6 +37,7 @@ STATEMENTS: tuple[str, ...] = (
     ),
     "CREATE CONSTRAINT user_email IF NOT EXISTS FOR (u:User) REQUIRE u.email IS UNIQUE",
     "CREATE CONSTRAINT apikey_hash IF NOT EXISTS FOR (k:ApiKey) REQUIRE k.keyHash IS UNIQUE",
+    "CREATE CONSTRAINT lock_name IF NOT EXISTS FOR (l:Lock) REQUIRE l.name IS UNIQUE",
     "CREATE CONSTRAINT externalid_key IF NOT EXISTS FOR (x:ExternalId) REQUIRE x.key IS UNIQUE",
     "CREATE INDEX company_sort IF NOT EXISTS FOR (c:Company) ON (c.sortName, c.id)",
     "CREATE INDEX company_sortname IF NOT EXISTS FOR (c:Company) ON (c.sortName)",

@@ -112,3 +112,46 @@ async def test_parallel_targets_for_one_user_and_period_are_one_target(
     assert target in amounts
     forecast = data(await gql('{ forecast(from: "2031-03-01", to: "2031-03-31") { target } }', token=token))
     assert forecast["forecast"] == [{"target": target}]
+
+
+async def test_parallel_unit_moves_never_make_a_cycle(gql: Gql, deps: Deps, admin_token: str) -> None:
+    company = data(await gql('mutation { createCompany(input: {name: "Units"}) { id } }', token=admin_token))
+    company_id = company["createCompany"]["id"]
+    create = "mutation($c: ID!, $n: String!) { createUnit(input: {companyId: $c, name: $n}) { id } }"
+    move = "mutation($id: ID!, $p: ID!) { updateUnit(id: $id, input: {parentUnitId: $p}) { id } }"
+    for attempt in range(PARALLEL):
+        # given two top units
+        a, b = [
+            data(await gql(create, {"c": company_id, "n": f"{name}{attempt}"}, admin_token))["createUnit"]["id"]
+            for name in ("A", "B")
+        ]
+        # when one user puts A under B while another puts B under A
+        results = await asyncio.gather(
+            gql(move, {"id": a, "p": b}, admin_token), gql(move, {"id": b, "p": a}, admin_token)
+        )
+        # then one move succeeds and the other is refused, and one of them is still a top unit
+        assert sorted("errors" in r for r in results) == [False, True]
+        assert [error_code(r) for r in results if "errors" in r] == ["BAD_USER_INPUT"]
+        assert await _count(deps, "MATCH (u:Unit)-[:PART_OF*1..]->(u) RETURN count(u) AS n") == 0
+    units = data(await gql("query($c: ID!) { company(id: $c) { units { id } } }", {"c": company_id}, admin_token))
+    assert len(units["company"]["units"]) == PARALLEL
+
+
+async def test_parallel_company_moves_never_make_a_cycle(gql: Gql, deps: Deps, admin_token: str) -> None:
+    create = "mutation($n: String!) { createCompany(input: {name: $n}) { id } }"
+    move = "mutation($id: ID!, $p: ID!) { updateCompany(id: $id, input: {parentId: $p}) { id } }"
+    for attempt in range(PARALLEL):
+        # given three companies in a chain C <- B and a separate A
+        a, b, c = [
+            data(await gql(create, {"n": f"{name}{attempt}"}, admin_token))["createCompany"]["id"]
+            for name in ("A", "B", "C")
+        ]
+        data(await gql(move, {"id": b, "p": c}, admin_token))
+        # when one user puts A under B while another puts C under A
+        results = await asyncio.gather(
+            gql(move, {"id": a, "p": b}, admin_token), gql(move, {"id": c, "p": a}, admin_token)
+        )
+        # then one move succeeds, the other is refused, and no company is its own ancestor
+        assert sorted("errors" in r for r in results) == [False, True]
+        assert [error_code(r) for r in results if "errors" in r] == ["BAD_USER_INPUT"]
+        assert await _count(deps, "MATCH (c:Company)-[:SUBSIDIARY_OF*1..]->(c) RETURN count(c) AS n") == 0
