@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from neo4j.exceptions import ConstraintError
+
 from domain.errors import Conflict, NotFound
 from graph import common
 from graph.db import Db, Tx
@@ -35,16 +37,19 @@ async def require_read(db: Db, refs: dict[str, tuple[str, str | None]]) -> None:
 async def add_external_ids(tx: Tx, label: str, node_id: str, ids: list[dict[str, str]]) -> None:
     if not ids:
         return
-    keys = [f"{label}|{x['system']}|{x['value']}" for x in ids]
-    taken = await tx.run(common.EXISTING_EXTERNAL_IDS, {"keys": keys})
+    taken = await tx.run(common.EXISTING_EXTERNAL_IDS, {"label": label, "externalIds": ids})
     if taken:
-        pair = taken[0]
-        raise Conflict(
-            f"external id {pair['system']}:{pair['value']} already belongs to another {label.lower()}",
-            field="externalIds",
-        )
-    await tx.run(common.ADD_EXTERNAL_IDS, {"id": node_id, "label": label, "externalIds": ids})
+        raise _taken(label, taken[0])
+    try:
+        await tx.run(common.ADD_EXTERNAL_IDS, {"id": node_id, "label": label, "externalIds": ids})
+    except ConstraintError as exc:  # a parallel writer took one of the ids after the check
+        raise _taken(label, ids[0] if len(ids) == 1 else None) from exc
+
+
+def _taken(label: str, pair: dict[str, Any] | None) -> Conflict:
+    which = f" {pair['system']}:{pair['value']}" if pair else ""
+    return Conflict(f"external id{which} already belongs to another {label.lower()}", field="externalIds")
 
 
 def external_key(label: str, system: str, value: str) -> dict[str, Any]:
-    return {"key": f"{label}|{system}|{value}"}
+    return {"label": label, "system": system, "value": value}

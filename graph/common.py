@@ -29,17 +29,21 @@ RETURN ref.field AS field, ref.id AS id, n IS NOT NULL AND ref.label IN labels(n
 
 EXTERNAL_IDS = "externalIds: COLLECT {{ MATCH ({v})<-[:IDENTIFIES]-(x:ExternalId) RETURN x {{.system, .value}} ORDER BY x.system, x.value }}"
 
+# An external id is an :ExternalId node keyed on (label, system, value) by the composite constraint
+# `externalid_system_value`: no string joining, so ("erp|X", "42") and ("erp", "X|42") are two ids.
 ADD_EXTERNAL_IDS = """
 MATCH (n:Entity {id: $id})
 UNWIND $externalIds AS ext
-CREATE (x:ExternalId {key: $label + '|' + ext.system + '|' + ext.value, system: ext.system, value: ext.value})
+CREATE (x:ExternalId {label: $label, system: ext.system, value: ext.value})
 CREATE (x)-[:IDENTIFIES]->(n)
 """
 
 EXISTING_EXTERNAL_IDS = """
-UNWIND $keys AS key
-MATCH (x:ExternalId {key: key})
+UNWIND $externalIds AS ext
+MATCH (x:ExternalId {label: $label, system: ext.system, value: ext.value})
 RETURN x.system AS system, x.value AS value
 """
 
-BY_EXTERNAL_ID = "MATCH (:ExternalId {key: $key})-[:IDENTIFIES]->(n) RETURN n.id AS id"
+BY_EXTERNAL_ID = (
+    "MATCH (:ExternalId {label: $label, system: $system, value: $value})-[:IDENTIFIES]->(n) RETURN n.id AS id"
+)

@@ -38,7 +38,10 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE CONSTRAINT user_email IF NOT EXISTS FOR (u:User) REQUIRE u.email IS UNIQUE",
     "CREATE CONSTRAINT apikey_hash IF NOT EXISTS FOR (k:ApiKey) REQUIRE k.keyHash IS UNIQUE",
     "CREATE CONSTRAINT lock_name IF NOT EXISTS FOR (l:Lock) REQUIRE l.name IS UNIQUE",
-    "CREATE CONSTRAINT externalid_key IF NOT EXISTS FOR (x:ExternalId) REQUIRE x.key IS UNIQUE",
+    # External ids were keyed 'label|system|value' (colliding for values with '|'); now the triple.
+    "DROP CONSTRAINT externalid_key IF EXISTS",
+    "CREATE CONSTRAINT externalid_system_value IF NOT EXISTS "
+    "FOR (x:ExternalId) REQUIRE (x.label, x.system, x.value) IS UNIQUE",
     "CREATE INDEX company_sort IF NOT EXISTS FOR (c:Company) ON (c.sortName, c.id)",
     "CREATE INDEX company_sortname IF NOT EXISTS FOR (c:Company) ON (c.sortName)",
     "CREATE INDEX company_industry IF NOT EXISTS FOR (c:Company) ON (c.industry)",
@@ -96,6 +99,11 @@ DATA: tuple[str, ...] = (
     # Alerts raised before `alert_open` get their key; of duplicates an overlapping run raised, the
     # first stays open and the others are resolved.
     ALERT_KEYS,
+    # External ids of the old shape get their label (from the old key, else from what they identify).
+    "MATCH (x:ExternalId) WHERE x.label IS NULL OR x.key IS NOT NULL "
+    "CALL (x) { SET x.label = coalesce(x.label, split(x.key, '|')[0], "
+    "[(x)-[:IDENTIFIES]->(n) | [l IN labels(n) WHERE l <> 'Entity'][0]][0]) REMOVE x.key } "
+    "IN TRANSACTIONS OF 10000 ROWS",
 )
 
 
