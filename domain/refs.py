@@ -29,6 +29,14 @@ async def require(tx: Tx, refs: dict[str, tuple[str, str | None]]) -> None:
         _raise_missing(await tx.run(common.CHECK_REFS, {"refs": rows}))
 
 
+async def require_locked(tx: Tx, refs: dict[str, tuple[str, str | None]]) -> None:
+    """Like `require`, after taking the nodes' write locks: they stay as checked until the transaction
+    ends (no erasure or delete in between links the write to a node that is gone)."""
+    if rows := _rows(refs):
+        found = {row["field"]: row for row in await tx.run(common.LOCK_REFS, {"refs": rows})}
+        _raise_missing([found[row["field"]] for row in rows])
+
+
 async def require_read(db: Db, refs: dict[str, tuple[str, str | None]]) -> None:
     if rows := _rows(refs):
         _raise_missing(await db.read(common.CHECK_REFS, {"refs": rows}))

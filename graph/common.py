@@ -26,6 +26,19 @@ OPTIONAL MATCH (n:Entity {id: ref.id})
 RETURN ref.field AS field, ref.id AS id, n IS NOT NULL AND ref.label IN labels(n) AS ok
 """
 
+# The same check after taking each node's write lock (in id order, so writers do not deadlock):
+# a node deleted or erased meanwhile fails the check, and it cannot be until this transaction ends.
+LOCK_REFS = """
+UNWIND $refs AS ref
+WITH ref ORDER BY ref.id
+OPTIONAL MATCH (n:Entity {id: ref.id})
+CALL (n) {
+  WITH n WHERE n IS NOT NULL
+  SET n._lock = true REMOVE n._lock
+}
+RETURN ref.field AS field, ref.id AS id, n IS NOT NULL AND ref.label IN labels(n) AS ok
+"""
+
 
 EXTERNAL_IDS = "externalIds: COLLECT {{ MATCH ({v})<-[:IDENTIFIES]-(x:ExternalId) RETURN x {{.system, .value}} ORDER BY x.system, x.value }}"
 
