@@ -79,7 +79,10 @@ CALL (a, subjects) {
 }
 CALL (a, subjects) {
   UNWIND subjects AS n
-  WITH a, n WHERE n:Opportunity AND (n.lastActivityAt IS NULL OR n.lastActivityAt < a.occurredAt)
+  WITH a, n WHERE n:Opportunity
+  // compared under the opportunity's write lock, so a parallel older activity cannot win
+  SET n._lock = true REMOVE n._lock
+  WITH a, n WHERE n.lastActivityAt IS NULL OR n.lastActivityAt < a.occurredAt
   SET n.lastActivityAt = a.occurredAt
 }
 CALL (a) {

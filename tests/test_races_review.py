@@ -130,3 +130,24 @@ async def test_erasure_leaves_nothing_personal_however_writers_interleave(
             "MATCH (p:ErasedPerson {id: $id}) RETURN keys(p) AS keys, COUNT { (p)--() } AS relations", {"id": person}
         )
         assert [(sorted(r["keys"]), r["relations"]) for r in rows] == [(["createdAt", "erasedAt", "id"], 0)]
+
+
+async def test_parallel_activities_leave_the_latest_as_an_opportunitys_last_activity(
+    gql: Gql, deps: Deps, admin_token: str
+) -> None:
+    created = await gql('mutation { createOpportunity(input: {name: "Busy", amount: "1"}) { id } }', token=admin_token)
+    opportunity = data(created)["createOpportunity"]["id"]
+    log = (
+        "mutation($o: ID!, $t: DateTime!) "
+        '{ logActivity(input: {type: CALL, subject: "Call", opportunityId: $o, occurredAt: $t}) { id } }'
+    )
+    for attempt in range(3):
+        # when calls of different days are logged at once
+        days = [f"2030-0{attempt + 1}-{day:02d}T10:00:00+00:00" for day in range(1, PARALLEL + 1)]
+        results = await asyncio.gather(*(gql(log, {"o": opportunity, "t": day}, admin_token) for day in days))
+        assert all("errors" not in r for r in results)
+        # then the opportunity's last activity is the latest of them
+        rows = await deps.db.read(
+            "MATCH (o:Opportunity {id: $id}) RETURN toString(o.lastActivityAt) AS at", {"id": opportunity}
+        )
+        assert rows == [{"at": days[-1].replace("+00:00", "Z")}]
