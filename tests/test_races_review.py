@@ -151,3 +151,30 @@ async def test_parallel_activities_leave_the_latest_as_an_opportunitys_last_acti
             "MATCH (o:Opportunity {id: $id}) RETURN toString(o.lastActivityAt) AS at", {"id": opportunity}
         )
         assert rows == [{"at": days[-1].replace("+00:00", "Z")}]
+
+
+async def test_activities_logged_while_a_subsidiary_moves_land_in_the_new_groups_history(
+    gql: Gql, admin_token: str
+) -> None:
+    create = "mutation($n: String!, $p: ID) { createCompany(input: {name: $n, parentId: $p}) { id } }"
+    move = "mutation($id: ID!, $p: ID!) { updateCompany(id: $id, input: {parentId: $p}) { id } }"
+    log = 'mutation($c: ID!) { logActivity(input: {type: CALL, subject: "Call", companyId: $c}) { id } }'
+    history = "query($id: ID!) { company(id: $id) { timeline { totalCount } } }"
+    for attempt in range(3):
+        # given a division Y of X in the group of P1, and another group P2
+        p1 = data(await gql(create, {"n": f"P1 {attempt}"}, admin_token))["createCompany"]["id"]
+        p2 = data(await gql(create, {"n": f"P2 {attempt}"}, admin_token))["createCompany"]["id"]
+        x = data(await gql(create, {"n": f"X {attempt}", "p": p1}, admin_token))["createCompany"]["id"]
+        y = data(await gql(create, {"n": f"Y {attempt}", "p": x}, admin_token))["createCompany"]["id"]
+        # when X moves to P2 while calls with Y are logged
+        results = await asyncio.gather(
+            *(gql(log, {"c": y}, admin_token) for _ in range(PARALLEL // 2)),
+            gql(move, {"id": x, "p": p2}, admin_token),
+            *(gql(log, {"c": y}, admin_token) for _ in range(PARALLEL // 2)),
+        )
+        assert all("errors" not in r for r in results)
+        # then every call is in the history of P2 and none in the history of P1
+        totals = [
+            data(await gql(history, {"id": c}, admin_token))["company"]["timeline"]["totalCount"] for c in (p1, p2)
+        ]
+        assert totals == [0, PARALLEL]
