@@ -19,6 +19,8 @@ def to_point(param: str) -> str:
 LOCK_NAMED = "MERGE (l:Lock {name: $name}) SET l._lock = true REMOVE l._lock"
 # Every change to the corporate groups (a company's parent, a company with subsidiaries deleted).
 CORPORATE_GROUPS = "corporate-groups"
+# Lead conversions that look a company up by domain and create it when there is none.
+COMPANY_BY_DOMAIN = "company-by-domain"
 
 CHECK_REFS = """
 UNWIND $refs AS ref

@@ -155,3 +155,17 @@ async def test_parallel_company_moves_never_make_a_cycle(gql: Gql, deps: Deps, a
         assert sorted("errors" in r for r in results) == [False, True]
         assert [error_code(r) for r in results if "errors" in r] == ["BAD_USER_INPUT"]
         assert await _count(deps, "MATCH (c:Company)-[:SUBSIDIARY_OF*1..]->(c) RETURN count(c) AS n") == 0
+
+
+async def test_parallel_conversions_of_leads_with_one_new_domain_make_one_company(
+    gql: Gql, deps: Deps, admin_token: str
+) -> None:
+    # given five leads from the same new company
+    create = 'mutation($n: String!) { createLead(input: {lastName: $n, companyName: "New Co", companyDomain: "new.example"}) { id } }'
+    leads = [data(await gql(create, {"n": f"Lead {i}"}, admin_token))["createLead"]["id"] for i in range(5)]
+    # when they are converted at the same time
+    convert = "mutation($l: ID!) { convertLead(leadId: $l) { company { id } } }"
+    results = await asyncio.gather(*(gql(convert, {"l": lead}, admin_token) for lead in leads))
+    # then the first conversion creates the company and the others reuse it
+    assert len({data(r)["convertLead"]["company"]["id"] for r in results}) == 1
+    assert await _count(deps, "MATCH (c:Company) RETURN count(c) AS n") == 1
