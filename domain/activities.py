@@ -89,7 +89,9 @@ async def log(deps: Deps, who: Principal, data: dict[str, Any]) -> str:
     }
 
     async def work(tx: Tx) -> None:
-        await refs.require(tx, checks)
+        # People are locked, so an erasure cannot run between the check and the link.
+        await refs.require(tx, {field: ref for field, ref in checks.items() if ref[0] != "Person"})
+        await refs.require_locked(tx, {field: ref for field, ref in checks.items() if ref[0] == "Person"})
         await tx.run(q.CREATE, params)
         emit(tx, "ACTIVITY", str(params["id"]), "CREATED", data.keys(), who.user_id)
 

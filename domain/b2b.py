@@ -48,7 +48,7 @@ async def relate(deps: Deps, who: Principal, from_id: str, to_id: str, type_: st
     params = {"fromId": from_id, "toId": to_id, "type": type_, "strength": strength}
 
     async def work(tx: Tx) -> list[Row]:
-        await refs.require(tx, {"fromId": ("Person", from_id), "toId": ("Person", to_id)})
+        await refs.require_locked(tx, {"fromId": ("Person", from_id), "toId": ("Person", to_id)})
         rows = await tx.run(q.RELATE, params)
         emit(tx, "PERSON", from_id, "UPDATED", ("relations",), who.user_id)
         return rows
@@ -78,7 +78,7 @@ async def acquaint(deps: Deps, who: Principal, user_id: str, person_id: str, str
     validate.unit_interval(strength, "strength")
 
     async def work(tx: Tx) -> None:
-        await refs.require(tx, {"userId": ("User", user_id), "personId": ("Person", person_id)})
+        await refs.require_locked(tx, {"userId": ("User", user_id), "personId": ("Person", person_id)})
         await tx.run(q.ACQUAINT, {"userId": user_id, "personId": person_id, "strength": strength})
         emit(tx, "PERSON", person_id, "UPDATED", ("acquaintances",), who.user_id)
 
@@ -103,7 +103,9 @@ async def set_role(
     params = {"opportunityId": opportunity_id, "personId": person_id, "roles": roles, "attitude": attitude}
 
     async def work(tx: Tx) -> None:
-        await refs.require(tx, {"opportunityId": ("Opportunity", opportunity_id), "personId": ("Person", person_id)})
+        await refs.require_locked(
+            tx, {"opportunityId": ("Opportunity", opportunity_id), "personId": ("Person", person_id)}
+        )
         await tx.run(q.SET_ROLE, params)
         emit(tx, "OPPORTUNITY", opportunity_id, "UPDATED", ("buyingCenter",), who.user_id)
 

@@ -91,6 +91,8 @@ async def create(deps: Deps, who: Principal, data: dict[str, Any]) -> str:
     company_id = new_id("Company")
 
     async def work(tx: Tx) -> None:
+        if data.get("parentId"):
+            await tx.run(common.LOCK_NAMED, {"name": common.CORPORATE_GROUPS})
         await refs.require(
             tx, {"parentId": ("Company", data.get("parentId")), "ownerId": ("User", data.get("ownerId"))}
         )
@@ -121,6 +123,9 @@ async def update(deps: Deps, who: Principal, company_id: str, data: dict[str, An
     owner_id = data.get("ownerId")
 
     async def work(tx: Tx) -> None:
+        if "parentId" in data:
+            # Moves run one after another, so the cycle check sees every move committed before it.
+            await tx.run(common.LOCK_NAMED, {"name": common.CORPORATE_GROUPS})
         await refs.require(tx, {"id": ("Company", company_id)})
         await refs.require(tx, {"parentId": ("Company", parent_id), "ownerId": ("User", owner_id)})
         if parent_id:
@@ -159,6 +164,8 @@ async def delete(deps: Deps, who: Principal, company_id: str) -> str:
     who.require(CRM_DELETERS, "delete companies")
 
     async def work(tx: Tx) -> None:
+        # No subsidiary may be moved under the company between the check and the delete.
+        await tx.run(common.LOCK_NAMED, {"name": common.CORPORATE_GROUPS})
         rows = await tx.run(q.HAS_SUBSIDIARIES, {"id": company_id})
         if not rows:
             raise NotFound(f"no company {company_id!r}")

@@ -15,6 +15,7 @@ from domain.events import emit
 from domain.ids import new_id
 from domain.opportunities import DEFAULT_PROBABILITY, cents, money
 from graph import activities as activity_q
+from graph import common
 from graph import companies as company_q
 from graph import leads as q
 from graph import opportunities as opportunity_q
@@ -177,6 +178,8 @@ async def convert(deps: Deps, who: Principal, lead_id: str, data: dict[str, Any]
         owner_id = owner[0]["id"] if owner else None
         company_id = None
         if lead.get("companyDomain"):
+            # Parallel conversions from one new company create it once: the lookup runs under a lock.
+            await tx.run(common.LOCK_NAMED, {"name": common.COMPANY_BY_DOMAIN})
             found = await tx.run(q.COMPANY_BY_DOMAIN, {"domain": lead["companyDomain"]})
             company_id = found[0]["id"] if found else None
         if company_id is None and lead.get("companyName"):

@@ -113,11 +113,13 @@ def _props(data: dict[str, Any], creating: bool) -> dict[str, Any]:
     return out
 
 
-async def _unit_company(tx: Tx, unit_id: str | None) -> str | None:
-    """The company of the unit (None without a unit); NotFound for an unknown unit."""
+async def _unit_company(tx: Tx, unit_id: str | None, joining: bool = True) -> str | None:
+    """The company of the unit (None without a unit); NotFound for an unknown unit.
+
+    A unit the person joins is read under its company's lock, which unit deletes take too."""
     if unit_id is None:
         return None
-    rows = await tx.run(unit_q.COMPANY_OF, {"id": unit_id})
+    rows = await tx.run(unit_q.LOCK_COMPANY_OF if joining else unit_q.COMPANY_OF, {"id": unit_id})
     if not rows:
         raise NotFound(f"unitId: no such unit {unit_id!r}", field="unitId")
     return str(rows[0]["companyId"])
@@ -178,7 +180,7 @@ async def update(deps: Deps, who: Principal, person_id: str, data: dict[str, Any
         if "companyId" in data and "unitId" not in data and company_id != current[0]["companyId"]:
             unit_id = None  # a move to another company leaves the old company's unit
         await refs.require(tx, {"companyId": ("Company", company_id), "ownerId": ("User", owner_id)})
-        unit_company = await _unit_company(tx, unit_id)
+        unit_company = await _unit_company(tx, unit_id, joining=unit_id != current[0]["unitId"])
         move = "companyId" in data
         if unit_company is not None and unit_company != company_id:
             if "companyId" in data:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from neo4j.exceptions import ConstraintError
+
 from domain.errors import Conflict, NotFound
 from graph import common
 from graph.db import Db, Tx
@@ -27,6 +29,14 @@ async def require(tx: Tx, refs: dict[str, tuple[str, str | None]]) -> None:
         _raise_missing(await tx.run(common.CHECK_REFS, {"refs": rows}))
 
 
+async def require_locked(tx: Tx, refs: dict[str, tuple[str, str | None]]) -> None:
+    """Like `require`, after taking the nodes' write locks: they stay as checked until the transaction
+    ends (no erasure or delete in between links the write to a node that is gone)."""
+    if rows := _rows(refs):
+        found = {row["field"]: row for row in await tx.run(common.LOCK_REFS, {"refs": rows})}
+        _raise_missing([found[row["field"]] for row in rows])
+
+
 async def require_read(db: Db, refs: dict[str, tuple[str, str | None]]) -> None:
     if rows := _rows(refs):
         _raise_missing(await db.read(common.CHECK_REFS, {"refs": rows}))
@@ -35,16 +45,19 @@ async def require_read(db: Db, refs: dict[str, tuple[str, str | None]]) -> None:
 async def add_external_ids(tx: Tx, label: str, node_id: str, ids: list[dict[str, str]]) -> None:
     if not ids:
         return
-    keys = [f"{label}|{x['system']}|{x['value']}" for x in ids]
-    taken = await tx.run(common.EXISTING_EXTERNAL_IDS, {"keys": keys})
+    taken = await tx.run(common.EXISTING_EXTERNAL_IDS, {"label": label, "externalIds": ids})
     if taken:
-        pair = taken[0]
-        raise Conflict(
-            f"external id {pair['system']}:{pair['value']} already belongs to another {label.lower()}",
-            field="externalIds",
-        )
-    await tx.run(common.ADD_EXTERNAL_IDS, {"id": node_id, "label": label, "externalIds": ids})
+        raise _taken(label, taken[0])
+    try:
+        await tx.run(common.ADD_EXTERNAL_IDS, {"id": node_id, "label": label, "externalIds": ids})
+    except ConstraintError as exc:  # a parallel writer took one of the ids after the check
+        raise _taken(label, ids[0] if len(ids) == 1 else None) from exc
+
+
+def _taken(label: str, pair: dict[str, Any] | None) -> Conflict:
+    which = f" {pair['system']}:{pair['value']}" if pair else ""
+    return Conflict(f"external id{which} already belongs to another {label.lower()}", field="externalIds")
 
 
 def external_key(label: str, system: str, value: str) -> dict[str, Any]:
-    return {"key": f"{label}|{system}|{value}"}
+    return {"label": label, "system": system, "value": value}

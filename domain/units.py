@@ -39,6 +39,7 @@ async def create(deps: Deps, who: Principal, data: dict[str, Any]) -> str:
 
     async def work(tx: Tx) -> None:
         await refs.require(tx, {"companyId": ("Company", company_id)})
+        await tx.run(q.LOCK_COMPANY, {"companyId": company_id})
         if parent_id:
             await _check_parent(tx, None, company_id, parent_id)
         await tx.run(q.CREATE, {"id": unit_id, "name": name, "companyId": company_id, "parentUnitId": parent_id})
@@ -54,7 +55,7 @@ async def update(deps: Deps, who: Principal, unit_id: str, data: dict[str, Any])
     parent_id = data.get("parentUnitId")
 
     async def work(tx: Tx) -> None:
-        rows = await tx.run(q.COMPANY_OF, {"id": unit_id})
+        rows = await tx.run(q.LOCK_COMPANY_OF, {"id": unit_id})
         if not rows:
             raise NotFound(f"no unit {unit_id!r}")
         if parent_id:
@@ -73,7 +74,7 @@ async def delete(deps: Deps, who: Principal, unit_id: str) -> str:
     who.require(CRM_DELETERS, "delete units")
 
     async def work(tx: Tx) -> None:
-        if not await tx.run(q.COMPANY_OF, {"id": unit_id}):
+        if not await tx.run(q.LOCK_COMPANY_OF, {"id": unit_id}):
             raise NotFound(f"no unit {unit_id!r}")
         await tx.run(q.DELETE, {"id": unit_id})
         emit(tx, "UNIT", unit_id, "DELETED", (), who.user_id)

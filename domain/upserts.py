@@ -20,10 +20,10 @@ COMPANY_FIELDS = ("domain", "industry", "city", "country")
 PERSON_FIELDS = ("firstName", "email", "city", "country")
 
 
-def _key(label: str, ext: dict[str, Any], where: str) -> tuple[str, str, str]:
+def _key(ext: dict[str, Any], where: str) -> tuple[str, str]:
     system = validate.text(ext.get("system"), f"{where}.system", required=True, max_len=100)
     value = validate.text(ext.get("value"), f"{where}.value", required=True, max_len=200)
-    return f"{label}|{system}|{value}", str(system), str(value)
+    return str(system), str(value)
 
 
 def _check_batch(rows: list[dict[str, Any]]) -> None:
@@ -37,7 +37,7 @@ def _row_error(index: int, exc: BadInput) -> BadInput:
 
 def _company_row(index: int, data: dict[str, Any]) -> dict[str, Any]:
     try:
-        key, system, value = _key("Company", data["externalId"], "externalId")
+        system, value = _key(data["externalId"], "externalId")
         name = str(validate.text(data.get("name"), "name", required=True, max_len=300))
         props: dict[str, Any] = {"name": name}
         for field in COMPANY_FIELDS:
@@ -49,7 +49,6 @@ def _company_row(index: int, data: dict[str, Any]) -> dict[str, Any]:
         raise _row_error(index, exc) from exc
     return {
         "index": index,
-        "key": key,
         "system": system,
         "value": value,
         "newId": new_id("Company"),
@@ -60,7 +59,7 @@ def _company_row(index: int, data: dict[str, Any]) -> dict[str, Any]:
 
 def _person_row(index: int, data: dict[str, Any]) -> dict[str, Any]:
     try:
-        key, system, value = _key("Person", data["externalId"], "externalId")
+        system, value = _key(data["externalId"], "externalId")
         last = str(validate.text(data.get("lastName"), "lastName", required=True, max_len=200))
         props: dict[str, Any] = {"lastName": last}
         for field in PERSON_FIELDS:
@@ -70,32 +69,33 @@ def _person_row(index: int, data: dict[str, Any]) -> dict[str, Any]:
                 )
         if "phones" in data:
             props["phones"] = validate.phones(data["phones"]) or []
-        company_key = None
+        company = None
         if data.get("companyExternalId"):
-            company_key = _key("Company", data["companyExternalId"], "companyExternalId")[0]
+            company_system, company_value = _key(data["companyExternalId"], "companyExternalId")
+            company = {"system": company_system, "value": company_value}
     except BadInput as exc:
         raise _row_error(index, exc) from exc
     first = props.get("firstName") or ""
     return {
         "index": index,
-        "key": key,
         "system": system,
         "value": value,
         "newId": new_id("Person"),
         "props": props,
         "sortName": validate.sort_key(f"{last} {first}"),
         "source": "integration",
-        "companyKey": company_key,
+        "company": company,
         "setCompany": "companyExternalId" in data,
     }
 
 
 def _unique(rows: list[dict[str, Any]]) -> None:
-    seen: dict[str, int] = {}
+    seen: dict[tuple[str, str], int] = {}
     for row in rows:
-        if row["key"] in seen:
-            raise BadInput(f"rows {seen[row['key']]} and {row['index']} have the same external id", row=row["index"])
-        seen[row["key"]] = row["index"]
+        key = (row["system"], row["value"])
+        if key in seen:
+            raise BadInput(f"rows {seen[key]} and {row['index']} have the same external id", row=row["index"])
+        seen[key] = row["index"]
 
 
 async def _run(
@@ -146,13 +146,14 @@ async def companies(deps: Deps, who: Principal, data: list[dict[str, Any]]) -> l
 async def persons(deps: Deps, who: Principal, data: list[dict[str, Any]]) -> list[Row]:
     _check_batch(data)
     rows = [_person_row(i, d) for i, d in enumerate(data)]
-    keys = sorted({r["companyKey"] for r in rows if r["companyKey"]})
+    companies = sorted({(r["company"]["system"], r["company"]["value"]) for r in rows if r["company"]})
 
     async def check(tx: Tx) -> None:
-        if keys:
-            missing = (await tx.run(q.MISSING_COMPANIES, {"keys": keys}))[0]["missing"]
+        if companies:
+            params = {"companies": [{"system": system, "value": value} for system, value in companies]}
+            missing = (await tx.run(q.MISSING_COMPANIES, params))[0]["missing"]
             if missing:
-                system, value = missing[0].split("|", 2)[1:]
+                system, value = missing[0]["system"], missing[0]["value"]
                 raise NotFound(f"companyExternalId {system}:{value}: no such company", field="companyExternalId")
 
     return await _run(deps, who, "Person", q.UPSERT_PERSONS, rows, check)

@@ -42,9 +42,23 @@ FILE_ON_TIMELINES = """
   CREATE (:TimelineEntry {companyId: owner.id, at: a.occurredAt, activityId: a.id})-[:OF]->(a)
 """
 
+# Filing reads the corporate group, refiling reads the activities: both take the write locks of the
+# companies concerned first (an activity those it is about, a move its whole subtree), so an activity
+# logged during a move is either refiled by it or filed after it, never under the old parents.
+LOCK_ABOUT_COMPANIES = """
+CALL (a) {
+  MATCH (a)-[:ABOUT]->(c:Company)
+  SET c._lock = true REMOVE c._lock
+}
+"""
+
 REFILE_SUBTREE = (
     """
-MATCH (:Company {id: $id})<-[:SUBSIDIARY_OF*0..]-(:Company)<-[:ABOUT]-(a:Activity)
+MATCH (:Company {id: $id})<-[:SUBSIDIARY_OF*0..]-(s:Company)
+SET s._lock = true REMOVE s._lock
+WITH collect(s) AS subtree
+UNWIND subtree AS s
+MATCH (s)<-[:ABOUT]-(a:Activity)
 WITH DISTINCT a
 CALL (a) {
   MATCH (e:TimelineEntry)-[:OF]->(a)
@@ -79,9 +93,15 @@ CALL (a, subjects) {
 }
 CALL (a, subjects) {
   UNWIND subjects AS n
-  WITH a, n WHERE n:Opportunity AND (n.lastActivityAt IS NULL OR n.lastActivityAt < a.occurredAt)
+  WITH a, n WHERE n:Opportunity
+  // compared under the opportunity's write lock, so a parallel older activity cannot win
+  SET n._lock = true REMOVE n._lock
+  WITH a, n WHERE n.lastActivityAt IS NULL OR n.lastActivityAt < a.occurredAt
   SET n.lastActivityAt = a.occurredAt
 }
+"""
+    + LOCK_ABOUT_COMPANIES
+    + """
 CALL (a) {
 """
     + FILE_ON_TIMELINES

@@ -44,7 +44,12 @@ RETURN l.id AS id
 """
 )
 
-STATE = "MATCH (l:Lead {id: $id}) RETURN l {.*, createdAt: null, updatedAt: null, nextAttemptAt: null} AS lead"
+# Read for a change: the write lock comes first, so writers of one lead run one after another and each
+# sees the status the previous one committed (a lead converts once; a closed lead takes no attempts).
+STATE = (
+    "MATCH (l:Lead {id: $id}) SET l._lock = true REMOVE l._lock "
+    "RETURN l {.*, createdAt: null, updatedAt: null, nextAttemptAt: null} AS lead"
+)
 
 UPDATE = (
     """

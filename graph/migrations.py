@@ -18,6 +18,19 @@ UNIQUE_IDS = (
     "OutboxEvent",
 )
 
+# Run before the schema statements, so the constraints can be created on an existing database.
+PREPARE: tuple[str, ...] = (
+    # Parallel setTarget calls made duplicate targets before `target_key`; the latest one stays.
+    """
+MATCH (t:Target)
+WITH t ORDER BY t.updatedAt DESC
+WITH t.userId AS userId, t.period AS period, t.currency AS currency, collect(t) AS targets
+WHERE size(targets) > 1
+UNWIND targets[1..] AS extra
+DETACH DELETE extra
+""",
+)
+
 STATEMENTS: tuple[str, ...] = (
     *(
         f"CREATE CONSTRAINT {label.lower()}_id IF NOT EXISTS FOR (n:{label}) REQUIRE n.id IS UNIQUE"
@@ -25,7 +38,11 @@ STATEMENTS: tuple[str, ...] = (
     ),
     "CREATE CONSTRAINT user_email IF NOT EXISTS FOR (u:User) REQUIRE u.email IS UNIQUE",
     "CREATE CONSTRAINT apikey_hash IF NOT EXISTS FOR (k:ApiKey) REQUIRE k.keyHash IS UNIQUE",
-    "CREATE CONSTRAINT externalid_key IF NOT EXISTS FOR (x:ExternalId) REQUIRE x.key IS UNIQUE",
+    "CREATE CONSTRAINT lock_name IF NOT EXISTS FOR (l:Lock) REQUIRE l.name IS UNIQUE",
+    # External ids were keyed 'label|system|value' (colliding for values with '|'); now the triple.
+    "DROP CONSTRAINT externalid_key IF EXISTS",
+    "CREATE CONSTRAINT externalid_system_value IF NOT EXISTS "
+    "FOR (x:ExternalId) REQUIRE (x.label, x.system, x.value) IS UNIQUE",
     "CREATE INDEX company_sort IF NOT EXISTS FOR (c:Company) ON (c.sortName, c.id)",
     "CREATE INDEX company_sortname IF NOT EXISTS FOR (c:Company) ON (c.sortName)",
     "CREATE INDEX company_industry IF NOT EXISTS FOR (c:Company) ON (c.industry)",
@@ -40,9 +57,13 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE INDEX timeline_entry IF NOT EXISTS FOR (e:TimelineEntry) ON (e.companyId, e.at, e.activityId)",
     "CREATE INDEX opportunity_stage IF NOT EXISTS FOR (o:Opportunity) ON (o.stage)",
     "CREATE CONSTRAINT alert_id IF NOT EXISTS FOR (a:OpportunityAlert) REQUIRE a.id IS UNIQUE",
+    # One unresolved alert per opportunity and kind (`open` is removed when the alert resolves).
+    "CREATE CONSTRAINT alert_open IF NOT EXISTS FOR (a:OpportunityAlert) REQUIRE (a.opportunityId, a.kind, a.open) IS UNIQUE",
     "CREATE CONSTRAINT lead_id IF NOT EXISTS FOR (l:Lead) REQUIRE l.id IS UNIQUE",
     "CREATE INDEX lead_created IF NOT EXISTS FOR (l:Lead) ON (l.createdAt)",
     "CREATE INDEX target_period IF NOT EXISTS FOR (t:Target) ON (t.period, t.currency)",
+    # One target per user, period and currency: setTarget MERGEs on this key.
+    "CREATE CONSTRAINT target_key IF NOT EXISTS FOR (t:Target) REQUIRE (t.userId, t.period, t.currency) IS UNIQUE",
     "CREATE INDEX opportunity_close IF NOT EXISTS FOR (o:Opportunity) ON (o.expectedCloseDate)",
     "CREATE INDEX outbox_at IF NOT EXISTS FOR (o:OutboxEvent) ON (o.at)",
     "CREATE POINT INDEX company_location IF NOT EXISTS FOR (c:Company) ON (c.location)",
@@ -54,6 +75,21 @@ STATEMENTS: tuple[str, ...] = (
 )
 
 
+ALERT_KEYS = """
+MATCH (x:OpportunityAlert)-[:ON]->(o:Opportunity) WHERE x.opportunityId IS NULL
+WITH DISTINCT o, x.kind AS kind
+CALL (o, kind) {
+  MATCH (a:OpportunityAlert {kind: kind})-[:ON]->(o)
+  WITH a ORDER BY a.open IS NULL, a.raisedAt, a.id
+  WITH collect(a) AS alerts
+  WITH alerts, [a IN alerts WHERE a.resolvedAt IS NULL][0] AS keep
+  UNWIND alerts AS a
+  SET a.opportunityId = o.id,
+    a.resolvedAt = CASE WHEN a.resolvedAt IS NULL AND a <> keep THEN datetime() ELSE a.resolvedAt END,
+    a.open = CASE WHEN a = keep THEN true END
+} IN TRANSACTIONS OF 1000 ROWS
+"""
+
 # Data migrations: idempotent, batched, run after the schema ones.
 DATA: tuple[str, ...] = (
     # Opportunity amounts also as integer cents, for exact sums.
@@ -62,13 +98,23 @@ DATA: tuple[str, ...] = (
     # Every activity is filed on the timelines of its companies and their parents.
     "MATCH (a:Activity) WHERE NOT EXISTS { (:TimelineEntry)-[:OF]->(a) } "
     "CALL (a) {" + FILE_ON_TIMELINES + "} IN TRANSACTIONS OF 5000 ROWS",
+    # Alerts raised before `alert_open` get their key; of duplicates an overlapping run raised, the
+    # first stays open and the others are resolved.
+    ALERT_KEYS,
+    # External ids of the old shape get their label (from the old key, else from what they identify).
+    "MATCH (x:ExternalId) WHERE x.label IS NULL OR x.key IS NOT NULL "
+    "CALL (x) { SET x.label = coalesce(x.label, split(x.key, '|')[0], "
+    "[(x)-[:IDENTIFIES]->(n) | [l IN labels(n) WHERE l <> 'Entity'][0]][0]) REMOVE x.key } "
+    "IN TRANSACTIONS OF 10000 ROWS",
 )
 
 
 async def migrate(db: Db) -> int:
+    for statement in PREPARE:
+        await db.write(statement)
     for statement in STATEMENTS:
         await db.write(statement)
     await db.write("CALL db.awaitIndexes(300)")
     for statement in DATA:
         await db.autocommit(statement)
-    return len(STATEMENTS) + len(DATA)
+    return len(PREPARE) + len(STATEMENTS) + len(DATA)

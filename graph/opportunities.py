@@ -24,7 +24,7 @@ FRAGMENTS = {
         "stageHistory: COLLECT { MATCH (o)<-[:OF]-(s:StageChange) "
         "RETURN s {.from, .to, at: s.at.epochMillis, by: [(s)-[:BY]->(u:User) | "
         + USER
-        + "][0]} ORDER BY s.at, s.seq }"
+        + "][0]} ORDER BY s.seq, s.at }"
     ),
 }
 
@@ -48,8 +48,11 @@ FOREACH (x IN CASE WHEN u IS NULL THEN [] ELSE [u] END | CREATE (o)-[:OWNED_BY]-
 RETURN o.id AS id
 """
 
+# Read for a change: the write lock comes first, so parallel updates of one opportunity run one after
+# another and each stage change starts where the previous one ended (the history stays a chain).
 CURRENT = (
-    "MATCH (o:Opportunity {id: $id}) RETURN o.stage AS stage, coalesce(o.probabilityOverridden, false) AS overridden"
+    "MATCH (o:Opportunity {id: $id}) SET o._lock = true REMOVE o._lock "
+    "RETURN o.stage AS stage, coalesce(o.probabilityOverridden, false) AS overridden"
 )
 
 UPDATE = """

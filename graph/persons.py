@@ -100,7 +100,9 @@ FOREACH (x IN CASE WHEN o IS NULL THEN [] ELSE [o] END | CREATE (p)-[:OWNED_BY]-
 RETURN p.id AS id
 """
 
-CURRENT = "MATCH (p:Person {id: $id}) RETURN p.firstName AS firstName, p.lastName AS lastName, [(p)-[:WORKS_AT]->(c:Company) | c.id][0] AS companyId, [(p)-[:MEMBER_OF]->(u:Unit) | u.id][0] AS unitId"
+# Read for a change, after the person's write lock: parallel changes (moves, erasure) run one after
+# another, and a person erased meanwhile is no longer found.
+CURRENT = "MATCH (p:Person {id: $id}) SET p._lock = true REMOVE p._lock WITH p WHERE p:Person RETURN p.firstName AS firstName, p.lastName AS lastName, [(p)-[:WORKS_AT]->(c:Company) | c.id][0] AS companyId, [(p)-[:MEMBER_OF]->(u:Unit) | u.id][0] AS unitId"
 
 # A move to another company closes the current employment into dated history (WORKED_AT).
 UPDATE = f"""
@@ -138,6 +140,8 @@ RETURN p.id AS id
 
 DELETE = """
 MATCH (p:Person {id: $id})
+SET p._lock = true REMOVE p._lock
+WITH p
 OPTIONAL MATCH (p)<-[:IDENTIFIES]-(x:ExternalId)
 DETACH DELETE x
 WITH DISTINCT p
@@ -149,6 +153,8 @@ RETURN $id AS id
 # aggregates); every personal property, relation, consent and external id goes.
 ERASE = """
 MATCH (p:Person {id: $id})
+SET p._lock = true REMOVE p._lock
+WITH p
 OPTIONAL MATCH (p)<-[:IDENTIFIES]-(x:ExternalId)
 DETACH DELETE x
 WITH DISTINCT p

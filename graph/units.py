@@ -57,6 +57,14 @@ RETURN n.id AS id
 
 COMPANY_OF = "MATCH (n:Unit {id: $id})-[:UNIT_OF]->(c:Company) RETURN c.id AS companyId"
 
+# The unit tree of a company changes under the company's write lock, so the cycle check of one
+# move sees every move committed before it (see graph.common).
+LOCK_COMPANY = "MATCH (c:Company {id: $companyId}) SET c._lock = true REMOVE c._lock RETURN c.id AS companyId"
+LOCK_COMPANY_OF = (
+    "MATCH (n:Unit {id: $id})-[:UNIT_OF]->(c:Company) SET c._lock = true REMOVE c._lock "
+    "WITH n, c WHERE n:Unit RETURN c.id AS companyId"
+)
+
 # Deleting a unit lifts its sub-units and members to its parent unit (or the company level).
 DELETE = """
 MATCH (n:Unit {id: $id})

@@ -1,18 +1,23 @@
-"""Cypher for ERP/shop synchronisation: batches idempotent on external ids (UNWIND $rows, MERGE keys)."""
+"""Cypher for ERP/shop synchronisation: batches idempotent on external ids (UNWIND $rows, MERGE keys).
+
+The external id is MERGEd on its constrained key (label, system, value): parallel batches that
+deliver the same new record wait for each other, and the later one updates what the earlier created.
+"""
 
 from __future__ import annotations
 
 UPSERT_COMPANIES = """
 UNWIND $rows AS row
-OPTIONAL MATCH (:ExternalId {key: row.key})-[:IDENTIFIES]->(existing:Company)
-CALL (row, existing) {
-  WITH row, existing WHERE existing IS NULL
+MERGE (x:ExternalId {label: 'Company', system: row.system, value: row.value})
+WITH row, x, [(x)-[:IDENTIFIES]->(c:Company) | c][0] AS existing
+CALL (row, x, existing) {
+  WITH row, x, existing WHERE existing IS NULL
   CREATE (c:Company:Entity {id: row.newId, isReference: false, createdAt: datetime()})
   SET c += row.props, c.sortName = row.sortName, c.updatedAt = datetime()
-  CREATE (:ExternalId {key: row.key, system: row.system, value: row.value})-[:IDENTIFIES]->(c)
+  CREATE (x)-[:IDENTIFIES]->(c)
   RETURN c, true AS created
   UNION
-  WITH row, existing WHERE existing IS NOT NULL
+  WITH row, x, existing WHERE existing IS NOT NULL
   SET existing += row.props, existing.sortName = row.sortName, existing.updatedAt = datetime()
   RETURN existing AS c, false AS created
 }
@@ -21,24 +26,26 @@ RETURN row.index AS index, c.id AS id, created
 
 # Companies named by external id must exist (in this call's batch or before).
 MISSING_COMPANIES = """
-UNWIND $keys AS key
-OPTIONAL MATCH (:ExternalId {key: key})-[:IDENTIFIES]->(c:Company)
-WITH key, c WHERE c IS NULL
-RETURN collect(key) AS missing
+UNWIND $companies AS ext
+OPTIONAL MATCH (:ExternalId {label: 'Company', system: ext.system, value: ext.value})-[:IDENTIFIES]->(c:Company)
+WITH ext, c WHERE c IS NULL
+RETURN collect(ext) AS missing
 """
 
 UPSERT_PERSONS = """
 UNWIND $rows AS row
-OPTIONAL MATCH (:ExternalId {key: row.key})-[:IDENTIFIES]->(existing:Person)
-OPTIONAL MATCH (:ExternalId {key: row.companyKey})-[:IDENTIFIES]->(company:Company)
-CALL (row, existing) {
-  WITH row, existing WHERE existing IS NULL
+MERGE (x:ExternalId {label: 'Person', system: row.system, value: row.value})
+WITH row, x, [(x)-[:IDENTIFIES]->(p:Person) | p][0] AS existing
+OPTIONAL MATCH (:ExternalId {label: 'Company', system: row.company.system, value: row.company.value})
+  -[:IDENTIFIES]->(company:Company)
+CALL (row, x, existing) {
+  WITH row, x, existing WHERE existing IS NULL
   CREATE (p:Person:Entity {id: row.newId, phones: [], tags: [], source: row.source, createdAt: datetime()})
   SET p += row.props, p.updatedAt = datetime()
-  CREATE (:ExternalId {key: row.key, system: row.system, value: row.value})-[:IDENTIFIES]->(p)
+  CREATE (x)-[:IDENTIFIES]->(p)
   RETURN p, true AS created
   UNION
-  WITH row, existing WHERE existing IS NOT NULL
+  WITH row, x, existing WHERE existing IS NOT NULL
   SET existing += row.props, existing.updatedAt = datetime()
   RETURN existing AS p, false AS created
 }
