@@ -48,6 +48,14 @@ class Settings:
         default_factory=lambda: float(os.environ.get("CRM_SUBSCRIPTION_REAUTH_SECONDS", "30"))
     )
     changes_retention: int = field(default_factory=lambda: int(os.environ.get("CRM_CHANGES_RETENTION", "1000000")))
+    # Proxies whose X-Forwarded-For is believed (IPs or CIDRs); none by default, so the peer address counts.
+    trusted_proxies: tuple[str, ...] = field(default_factory=lambda: _csv("CRM_TRUSTED_PROXIES", ""))
+    login_failures_per_account: int = field(
+        default_factory=lambda: int(os.environ.get("CRM_LOGIN_LIMIT_PER_ACCOUNT", "10"))
+    )
+    login_failures_per_client: int = field(
+        default_factory=lambda: int(os.environ.get("CRM_LOGIN_LIMIT_PER_CLIENT", "50"))
+    )
 
     @property
     def dev(self) -> bool:

@@ -27,6 +27,8 @@ def _serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         log_config=None,
         ws="websockets-sansio",
+        # The app reads X-Forwarded-For itself, and only from CRM_TRUSTED_PROXIES (uvicorn would trust any local peer).
+        proxy_headers=False,
     )
     return 0
 

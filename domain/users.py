@@ -23,32 +23,49 @@ LESSER_ROLES = {
 }
 
 
-# Failed logins allowed per account and per client address within the window (guessing passwords).
-LOGIN_FAILURES_PER_ACCOUNT = 10
-LOGIN_FAILURES_PER_CLIENT = 50
+# Failed logins are counted per account and per client address within this window (guessing passwords);
+# the limits are settings (CRM_LOGIN_LIMIT_PER_ACCOUNT, CRM_LOGIN_LIMIT_PER_CLIENT).
 LOGIN_WINDOW_SECONDS = 15 * 60
 
 
 async def login(deps: Deps, email: str, password: str, client: str | None = None) -> tuple[str, Row]:
     email = email.strip().lower()
-    keys = {f"crm:login:failed:account:{email}": LOGIN_FAILURES_PER_ACCOUNT}
+    account_key = f"crm:login:failed:account:{email}"
+    keys = {account_key: deps.settings.login_failures_per_account}
     if client:
-        keys[f"crm:login:failed:client:{client}"] = LOGIN_FAILURES_PER_CLIENT
-    counts = await deps.redis.mget(list(keys))
-    if any(int(count or 0) >= limit for count, limit in zip(counts, keys.values(), strict=True)):
+        keys[f"crm:login:failed:client:{client}"] = deps.settings.login_failures_per_client
+    # Count first, then decide: every attempt takes a slot atomically (INCR), so parallel guesses cannot all pass
+    # a check made before any of them is counted. A failure keeps its slot; a success gives it back.
+    async with deps.redis.pipeline(transaction=True) as pipe:
+        for key in keys:
+            pipe.incr(key)
+            pipe.expire(key, LOGIN_WINDOW_SECONDS, nx=True)
+        replies = await pipe.execute()
+    if any(int(count) > limit for count, limit in zip(replies[0::2], keys.values(), strict=True)):
         raise RateLimited(f"too many failed logins; try again in {LOGIN_WINDOW_SECONDS // 60} minutes")
-    row = await deps.db.read_one(q.LOGIN, {"email": email})
-    if not verify_password(row["hash"] if row else None, password) or row is None:
-        async with deps.redis.pipeline(transaction=False) as pipe:
-            for key in keys:
-                pipe.incr(key)
-                pipe.expire(key, LOGIN_WINDOW_SECONDS, nx=True)
-            await pipe.execute()
+    try:
+        row = await deps.db.read_one(q.LOGIN, {"email": email})
+        valid = verify_password(row["hash"] if row else None, password) and row is not None
+    except BaseException:
+        await _give_back(deps, keys, reset_account=False)
+        raise
+    if not valid or row is None:
         raise Unauthenticated("wrong email or password")
+    await _give_back(deps, keys, reset_account=True)
     if not row["user"]["active"]:
         raise Unauthenticated("this user is deactivated")
-    await deps.redis.delete(next(iter(keys)))
     return issue_token(deps.settings, row["user"]["id"]), row["user"]
+
+
+async def _give_back(deps: Deps, keys: dict[str, int], reset_account: bool) -> None:
+    """Returns the slots of an attempt that was no wrong guess; the right password also clears the account's count."""
+    async with deps.redis.pipeline(transaction=False) as pipe:
+        for index, key in enumerate(keys):
+            if index == 0 and reset_account:
+                pipe.delete(key)
+            else:
+                pipe.decr(key)
+        await pipe.execute()
 
 
 def _password(value: str) -> str:

@@ -153,8 +153,7 @@ async def search(info: Info, text: str, first: int | None = 20) -> list[SearchHi
 
 
 async def login(info: Info, email: str, password: str) -> AuthPayload:
-    client = info.context.request.client
-    token, user = await users.login(info.context.deps, email, password, client.host if client else None)
+    token, user = await users.login(info.context.deps, email, password, info.context.client)
     return AuthPayload(token=token, user=User.of(user))
 
 

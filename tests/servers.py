@@ -23,21 +23,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def api_process(env: dict[str, str] | None = None) -> Iterator[str]:
-    """Starts `uvicorn crm.app:app_from_env` on a free port; yields its base URL."""
+def api_process(env: dict[str, str] | None = None, cli: bool = False) -> Iterator[str]:
+    """Starts `uvicorn crm.app:app_from_env` (or `crm serve` with cli=True) on a free port; yields its base URL."""
     port = free_port()
+    uvicorn = ["-m", "uvicorn", "crm.app:app_from_env", "--factory", "--host", "127.0.0.1", "--port", str(port)]
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "crm.app:app_from_env",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
+        [sys.executable, *(["-m", "crm.cli", "serve", "--port", str(port)] if cli else uvicorn)],
         cwd=ROOT,
         env={**os.environ, "CRM_MIGRATE_ON_START": "0", **(env or {})},
         stdout=subprocess.DEVNULL,
