@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import os
 import secrets
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -63,15 +66,26 @@ class Principal:
             raise Forbidden(f"role {self.role.value} may not {action}")
 
 
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+# Argon2 takes tens of milliseconds of CPU on purpose: it runs on these threads (it releases the GIL), never on the
+# event loop, and at most this many at once (CRM_HASH_THREADS); further logins queue for a thread.
+_HASH_POOL = ThreadPoolExecutor(
+    max_workers=int(os.environ.get("CRM_HASH_THREADS") or min(4, os.cpu_count() or 1)), thread_name_prefix="argon2"
+)
 
 
-def verify_password(stored: str | None, password: str) -> bool:
+async def hash_password(password: str) -> str:
+    return await asyncio.get_running_loop().run_in_executor(_HASH_POOL, _hasher.hash, password)
+
+
+def _verify(stored: str | None, password: str) -> bool:
     try:
         return _hasher.verify(stored or _DUMMY_HASH, password) and stored is not None
     except (VerificationError, InvalidHashError):
         return False
+
+
+async def verify_password(stored: str | None, password: str) -> bool:
+    return await asyncio.get_running_loop().run_in_executor(_HASH_POOL, _verify, stored, password)
 
 
 def issue_token(settings: Settings, user_id: str) -> str:

@@ -45,7 +45,7 @@ async def login(deps: Deps, email: str, password: str, client: str | None = None
         raise RateLimited(f"too many failed logins; try again in {LOGIN_WINDOW_SECONDS // 60} minutes")
     try:
         row = await deps.db.read_one(q.LOGIN, {"email": email})
-        valid = verify_password(row["hash"] if row else None, password) and row is not None
+        valid = await verify_password(row["hash"] if row else None, password) and row is not None
     except BaseException:
         await _give_back(deps, keys, reset_account=False)
         raise
@@ -88,7 +88,7 @@ async def create(deps: Deps, who: Principal, data: dict[str, Any]) -> Row:
         "role": Role(data["role"]).value,
         "team": validate.text(data.get("team"), "team", max_len=200),
         "homeBase": validate.geo(data.get("homeBase"), "homeBase"),
-        "passwordHash": hash_password(_password(data["password"])),
+        "passwordHash": await hash_password(_password(data["password"])),
     }
     try:
         rows = await deps.db.write(q.CREATE_USER, params)
