@@ -49,20 +49,56 @@ CRM_WRITERS = frozenset(
     }
 )
 CRM_DELETERS = frozenset({Role.ADMIN, Role.SALES_MANAGER, Role.INTEGRATION})
+ADMIN_ONLY = frozenset({Role.ADMIN})
+ACTIVITY_LOGGERS = CRM_WRITERS | {Role.TECHNICIAN}
+TARGET_SETTERS = frozenset({Role.ADMIN, Role.SALES_MANAGER})
+FEED_ROLES = frozenset({Role.ADMIN, Role.INTEGRATION})
+HOME_BASE_READERS = frozenset({Role.ADMIN, Role.SERVICE_AGENT})
+# Every set of roles a permission check uses: a role's permissions are the sets it belongs to.
+ROLE_SETS = (CRM_WRITERS, CRM_DELETERS, ADMIN_ONLY, ACTIVITY_LOGGERS, TARGET_SETTERS, FEED_ROLES, HOME_BASE_READERS)
+# Tie-break among roles with no permission the other lacks (SALES_REP and MARKETING have the same ones).
+PRIVILEGE_ORDER = (
+    Role.ADMIN,
+    Role.SALES_MANAGER,
+    Role.INTEGRATION,
+    Role.SERVICE_AGENT,
+    Role.SALES_REP,
+    Role.MARKETING,
+    Role.TECHNICIAN,
+)
+
+
+def lesser_role(key_role: Role, user_role: Role) -> Role:
+    """The role an API key acts with: the greatest role none of whose permissions the key's role or its creator's
+    current role lacks. The key's role when the creator may still do all it may, the creator's when it may do more,
+    else the best role within both (an INTEGRATION key of a SALES_MANAGER acts as SALES_REP)."""
+    for role in (key_role, user_role, *PRIVILEGE_ORDER):
+        if all(role not in roles or (key_role in roles and user_role in roles) for roles in ROLE_SETS):
+            return role
+    return Role.TECHNICIAN  # unreachable: TECHNICIAN's only permission is shared by every role
 
 
 @dataclass(frozen=True)
 class Principal:
+    """Who a request acts as. `role` is the effective role: for an API key the lesser of the key's role and its
+    creator's current role; a check through a key also needs both of those roles in the allowed set."""
+
     user: Row
     role: Role
     api_key_id: str | None = None
+    key_role: Role | None = None
 
     @property
     def user_id(self) -> str:
         return str(self.user["id"])
 
-    def require(self, roles: frozenset[Role] | set[Role], action: str) -> None:
+    def allows(self, roles: frozenset[Role] | set[Role]) -> bool:
         if self.role not in roles:
+            return False
+        return self.key_role is None or (self.key_role in roles and Role(self.user["role"]) in roles)
+
+    def require(self, roles: frozenset[Role] | set[Role], action: str) -> None:
+        if not self.allows(roles):
             raise Forbidden(f"role {self.role.value} may not {action}")
 
 
@@ -141,7 +177,8 @@ class Authenticator:
             row = await self.db.write(q.PRINCIPAL_BY_KEY, {"hash": key_hash(credential)})
             if not row:
                 raise Unauthenticated("invalid or revoked API key")
-            return Principal(row[0]["user"], Role(row[0]["keyRole"]), row[0]["keyId"])
+            user, key_role = row[0]["user"], Role(row[0]["keyRole"])
+            return Principal(user, lesser_role(key_role, Role(user["role"])), row[0]["keyId"], key_role)
         try:
             claims: dict[str, Any] = jwt.decode(
                 credential, self.settings.secret, algorithms=["HS256"], options={"require": ["exp", "sub"]}

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from domain import refs, validate
-from domain.auth import CRM_DELETERS, CRM_WRITERS, Principal, Role
+from domain.auth import ADMIN_ONLY, CRM_DELETERS, CRM_WRITERS, Principal
 from domain.deps import Deps
 from domain.errors import BadInput, NotFound
 from domain.ids import new_id
@@ -218,7 +218,7 @@ async def delete(deps: Deps, who: Principal, person_id: str) -> str:
 
 
 async def erase(deps: Deps, who: Principal, person_id: str) -> str:
-    who.require({Role.ADMIN}, "erase personal data")
+    who.require(ADMIN_ONLY, "erase personal data")
     rows = await deps.db.write(q.ERASE, {"id": person_id})
     if not rows:
         raise NotFound(f"no person {person_id!r}")

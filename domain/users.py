@@ -7,7 +7,7 @@ from typing import Any, cast
 from neo4j.exceptions import ConstraintError
 
 from domain import validate
-from domain.auth import Principal, Role, hash_password, issue_token, new_api_key, verify_password
+from domain.auth import ADMIN_ONLY, Principal, Role, hash_password, issue_token, new_api_key, verify_password
 from domain.deps import Deps
 from domain.errors import BadInput, Conflict, Forbidden, NotFound, RateLimited, Unauthenticated
 from domain.ids import new_id
@@ -15,7 +15,6 @@ from graph import users as q
 from graph.db import Row
 from graph.paging import Page, PageArgs, to_page
 
-ADMIN_ONLY = frozenset({Role.ADMIN})
 # A key may carry the creator's role or one of these lesser ones.
 LESSER_ROLES = {
     Role.ADMIN: set(Role),
@@ -99,9 +98,10 @@ async def create(deps: Deps, who: Principal, data: dict[str, Any]) -> Row:
 
 
 async def update(deps: Deps, who: Principal, user_id: str, data: dict[str, Any]) -> Row:
-    is_admin = who.role is Role.ADMIN
-    if not is_admin and (user_id != who.user_id or {"role", "active"} & data.keys()):
-        raise Forbidden("only an ADMIN may change other users, roles or activation")
+    if not who.allows(ADMIN_ONLY) and (
+        user_id != who.user_id or {"role", "active"} & data.keys() or who.api_key_id is not None
+    ):
+        raise Forbidden("only an ADMIN may change other users, roles or activation, or a profile through an API key")
     if "name" in data:
         validate.text(data["name"], "name", required=True, max_len=200)
     if data.get("active") is False and user_id == who.user_id:
@@ -158,21 +158,23 @@ async def create_api_key(deps: Deps, who: Principal, name: str, role: str) -> tu
 
 
 async def api_keys(deps: Deps, who: Principal) -> list[Row]:
-    rows = await deps.db.read(q.LIST_API_KEYS, {"userId": None if who.role is Role.ADMIN else who.user_id})
+    who.require(ADMIN_ONLY, "manage API keys")
+    rows = await deps.db.read(q.LIST_API_KEYS, {"userId": None})
     return [r["apiKey"] for r in rows]
 
 
 async def api_key(deps: Deps, who: Principal, key_id: str) -> Row | None:
-    """A live key, for its creator or an ADMIN (others do not learn that it exists)."""
-    row = await deps.db.read_one(q.API_KEY_BY_ID, {"id": key_id})
-    if row is None or (who.role is not Role.ADMIN and row["apiKey"]["createdBy"]["id"] != who.user_id):
+    """A live key, for an ADMIN (others do not learn that it exists)."""
+    if not who.allows(ADMIN_ONLY):
         return None
-    return cast(Row, row["apiKey"])
+    row = await deps.db.read_one(q.API_KEY_BY_ID, {"id": key_id})
+    return cast(Row, row["apiKey"]) if row else None
 
 
 async def revoke_api_key(deps: Deps, who: Principal, key_id: str) -> str:
+    who.require(ADMIN_ONLY, "manage API keys")
     row = await deps.db.read_one(q.API_KEY_OWNER, {"id": key_id})
-    if row is None or (who.role is not Role.ADMIN and row["ownerId"] != who.user_id):
+    if row is None:
         raise NotFound(f"no API key {key_id!r}")
     await deps.db.write(q.REVOKE_API_KEY, {"id": key_id})
     deps.auth.forget()

@@ -50,7 +50,9 @@ def server_info() -> JSON:
 
 
 async def me(info: Info) -> User:
-    return User.of(info.context.who.user)
+    who = info.context.who
+    # Through an API key the caller acts with the key's effective role, not the creator's.
+    return User.of({**who.user, "role": who.role.value})
 
 
 async def node(info: Info, id: strawberry.ID) -> Node | None:
