@@ -56,8 +56,9 @@ def api_process(env: dict[str, str] | None = None, cli: bool = False) -> Iterato
 
 
 @contextmanager
-def celery_worker() -> Iterator[None]:
-    """A real Celery worker process on the crm queue, with the environment's broker."""
+def celery_worker(env: dict[str, str] | None = None, include: str | None = None) -> Iterator[subprocess.Popen[bytes]]:
+    """A real Celery worker process on the crm queue, with the environment's broker (plus test tasks from the
+    module `include`)."""
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -72,14 +73,15 @@ def celery_worker() -> Iterator[None]:
             "solo",
             "--loglevel",
             "WARNING",
+            *(["--include", include] if include else []),
         ],
         cwd=ROOT,
-        env=dict(os.environ),
+        env={**os.environ, **(env or {})},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     try:
-        yield
+        yield proc
     finally:
         proc.terminate()
         proc.wait(15)
