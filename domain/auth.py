@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import os
 import secrets
 import time
@@ -15,12 +16,15 @@ from typing import Any
 import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from config.settings import Settings
 from domain.errors import Forbidden, Unauthenticated
 from graph import users as q
 from graph.db import Db, Row
 
+log = logging.getLogger("crm.auth")
 API_KEY_PREFIX = "crmk_"
 _hasher = PasswordHasher()
 # A hash to verify against when the email is unknown, so timing does not reveal accounts.
@@ -140,18 +144,48 @@ def key_hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+# Bumped whenever a user's role, activation or profile or an API key changes, so every process drops its cache.
+AUTH_GENERATION_KEY = "crm:auth:generation"
+
+
 class Authenticator:
-    """Resolves a bearer credential to a principal, with a short per-process cache."""
+    """Resolves a bearer credential to a principal, with a short per-process cache (TTL seconds). A change made in
+    any process empties the caches of all within CHECK seconds: each looks at the generation in Redis that often."""
 
     TTL = 5.0
+    CHECK = 0.5
 
-    def __init__(self, db: Db, settings: Settings) -> None:
+    def __init__(self, db: Db, settings: Settings, redis: Redis | None = None) -> None:
         self.db = db
         self.settings = settings
+        self.redis = redis
         self._cache: dict[str, tuple[float, Principal]] = {}
+        self._generation: bytes | str | None = None
+        self._checked_at = float("-inf")
 
     def forget(self) -> None:
         self._cache.clear()
+
+    async def changed(self) -> None:
+        """A user or key changed: this process forgets at once, the others at their next generation check."""
+        self._cache.clear()
+        if self.redis is not None:
+            try:
+                await self.redis.incr(AUTH_GENERATION_KEY)
+            except Exception:  # Redis away: the others' caches still expire within TTL
+                log.warning("could not announce an authentication change", exc_info=True)
+
+    async def _check_generation(self, now: float) -> None:
+        if self.redis is None or now < self._checked_at + self.CHECK:
+            return
+        self._checked_at = now
+        try:
+            generation = await self.redis.get(AUTH_GENERATION_KEY)
+        except (RedisError, OSError):  # Redis away: cached principals still expire within TTL
+            return
+        if generation != self._generation:
+            self._generation = generation
+            self._cache.clear()
 
     async def authenticate(self, credential: str | None) -> Principal | None:
         """None without credential; Unauthenticated for a bad one."""
@@ -162,8 +196,9 @@ class Authenticator:
             credential = credential[7:].strip()
         if not credential:
             return None
-        hit = self._cache.get(credential)
         now = time.monotonic()
+        await self._check_generation(now)
+        hit = self._cache.get(credential)
         if hit and hit[0] > now:
             return hit[1]
         principal = await self._resolve(credential)

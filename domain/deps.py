@@ -25,7 +25,7 @@ class Deps:
         db = Db.connect(settings)
         redis = Redis.from_url(settings.redis_url, socket_connect_timeout=3, socket_timeout=10)
         bus = EventBus(Redis.from_url(settings.redis_url), settings.changes_retention)
-        return cls(settings, db, redis, bus, Authenticator(db, settings))
+        return cls(settings, db, redis, bus, Authenticator(db, settings, redis))
 
     async def close(self) -> None:
         await self.bus.close()

@@ -119,7 +119,7 @@ async def update(deps: Deps, who: Principal, user_id: str, data: dict[str, Any])
     rows = await deps.db.write(q.UPDATE_USER, params)
     if not rows:
         raise NotFound(f"no user {user_id!r}")
-    deps.auth.forget()
+    await deps.auth.changed()
     await deps.bus.publish("USER", user_id, "UPDATED", data.keys(), who.user_id)
     return cast(Row, rows[0]["user"])
 
@@ -177,7 +177,7 @@ async def revoke_api_key(deps: Deps, who: Principal, key_id: str) -> str:
     if row is None:
         raise NotFound(f"no API key {key_id!r}")
     await deps.db.write(q.REVOKE_API_KEY, {"id": key_id})
-    deps.auth.forget()
+    await deps.auth.changed()
     return key_id
 
 

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Awaitable, Callable
 
+import httpx
+
+from config.settings import Settings
+from crm.app import create_app
 from domain.auth import PRIVILEGE_ORDER, Role, lesser_role
 from tests.conftest import Gql, data, error_code
 
@@ -35,6 +41,33 @@ async def test_a_key_of_a_demoted_admin_stops_acting_as_admin_at_once(
     assert error_code(await gql(CREATE_USER, token=key)) == "FORBIDDEN"
     assert error_code(await gql("{ apiKeys { id } }", token=key)) == "FORBIDDEN"
     assert data(await gql("{ users { totalCount } }", token=boss))["users"]["totalCount"] == 2
+
+
+async def test_a_demotion_reaches_the_other_api_processes_within_a_second(
+    gql: Gql, admin: tuple[str, str], make_user: Callable[..., Awaitable[tuple[str, str]]]
+) -> None:
+    # given an ADMIN key in use on another API process (its own principal cache)
+    admin_id, admin_token = admin
+    _, boss = await make_user("ADMIN", "boss@crm.test")
+    key, _ = await _key(gql, admin_token, "ADMIN")
+    other = create_app(Settings())
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=other), base_url="http://other.test") as client:
+
+            async def role_there() -> str:
+                response = await client.post("/graphql", json={"query": ME}, headers={"Authorization": f"Bearer {key}"})
+                return str(response.json()["data"]["me"]["role"])
+
+            assert await role_there() == "ADMIN"
+            # when the creator is demoted through this process
+            data(await gql(SET_ROLE, {"id": admin_id, "r": "SALES_REP"}, boss))
+            demoted = time.monotonic()
+            # then the other process acts on it within a second (not after its 5 s cache)
+            while await role_there() == "ADMIN":
+                assert time.monotonic() - demoted < 1.0
+                await asyncio.sleep(0.05)
+    finally:
+        await other.state.deps.close()
 
 
 async def test_a_technician_key_of_an_admin_manages_no_keys_and_no_profile(gql: Gql, admin: tuple[str, str]) -> None:
