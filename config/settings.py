@@ -53,7 +53,7 @@ class Settings:
     # Seconds after which a task a worker took but never acknowledged (the worker died) goes to another worker.
     # Every task must finish well within it, or it is delivered a second time while still running.
     task_visibility_timeout: int = field(
-        default_factory=lambda: int(os.environ.get("CRM_TASK_VISIBILITY_TIMEOUT", "60"))
+        default_factory=lambda: int(os.environ.get("CRM_TASK_VISIBILITY_TIMEOUT", "55"))
     )
     login_failures_per_account: int = field(
         default_factory=lambda: int(os.environ.get("CRM_LOGIN_LIMIT_PER_ACCOUNT", "10"))

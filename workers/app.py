@@ -21,7 +21,7 @@ app.conf.update(
     timezone="UTC",
     broker_connection_retry_on_startup=True,
     # Late acks: a task whose worker dies stays unacknowledged in Redis and is handed to another worker once it
-    # is older than the visibility timeout (60 s, not Celery's hour); live workers look for such tasks every 5 s.
+    # is older than the visibility timeout (55 s, not Celery's hour); live workers look for such tasks every 5 s.
     # Tasks must therefore be idempotent (they are) and shorter than the timeout.
     broker_transport_options={
         "visibility_timeout": settings.task_visibility_timeout,
