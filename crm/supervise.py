@@ -69,11 +69,12 @@ class Supervisor:
         self.log = RotatingLog(Path(args.log), args.max_bytes, args.backups)
         self.child: subprocess.Popen[bytes] | None = None
         self.stopping = False
+        self.stop_signal = ""
 
     def on_signal(self, signum: int, frame: FrameType | None) -> None:
-        if not self.stopping:
-            self.stopping = True
-            self.log.note(self.name, f"got {signal.Signals(signum).name}, stopping")
+        # Only flags and a kill here: the main loop may be inside a log write.
+        self.stop_signal = self.stop_signal or signal.Signals(signum).name
+        self.stopping = True
         self._signal_child(signal.SIGTERM)
 
     def _signal_child(self, signum: int) -> None:
@@ -101,7 +102,7 @@ class Supervisor:
             while not self.stopping and time.monotonic() < deadline:
                 time.sleep(0.05)
             backoff = min(backoff * 2, self.args.max_backoff)
-        self.log.note(self.name, "stopped")
+        self.log.note(self.name, f"got {self.stop_signal or 'a signal'}, stopped")
         return 0
 
     def _run_child(self) -> None:
@@ -123,13 +124,17 @@ class Supervisor:
         assert child.stdout is not None
         fd = child.stdout.fileno()
         stop_deadline: float | None = None
+        output_open = True
         while child.poll() is None:
             if self.stopping and stop_deadline is None:
                 stop_deadline = time.monotonic() + self.args.grace
             if stop_deadline is not None and time.monotonic() > stop_deadline:
                 self.log.note(self.name, f"pid {child.pid} ignored SIGTERM for {self.args.grace:g} s: SIGKILL")
                 self._signal_group(child.pid, signal.SIGKILL)
-            self._pump(fd, 0.2)
+            if output_open:
+                output_open = self._pump(fd, 0.2)
+            else:  # it closed its output but runs on
+                time.sleep(0.2)
         # The child is gone; whatever else of its process group lives on (workers) goes too, so that a restart
         # finds the port free. Then the rest of the output.
         self._signal_group(child.pid, signal.SIGTERM)
