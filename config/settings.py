@@ -50,6 +50,19 @@ class Settings:
     changes_retention: int = field(default_factory=lambda: int(os.environ.get("CRM_CHANGES_RETENTION", "1000000")))
     event_dedupe_seconds: int = field(default_factory=lambda: int(os.environ.get("CRM_EVENT_DEDUPE_SECONDS", "86400")))
     outbox_relay_seconds: float = field(default_factory=lambda: float(os.environ.get("CRM_OUTBOX_RELAY_SECONDS", "1")))
+    # Proxies whose X-Forwarded-For is believed (IPs or CIDRs); none by default, so the peer address counts.
+    trusted_proxies: tuple[str, ...] = field(default_factory=lambda: _csv("CRM_TRUSTED_PROXIES", ""))
+    # Seconds after which a task a worker took but never acknowledged (the worker died) goes to another worker.
+    # Every task must finish well within it, or it is delivered a second time while still running.
+    task_visibility_timeout: int = field(
+        default_factory=lambda: int(os.environ.get("CRM_TASK_VISIBILITY_TIMEOUT", "55"))
+    )
+    login_failures_per_account: int = field(
+        default_factory=lambda: int(os.environ.get("CRM_LOGIN_LIMIT_PER_ACCOUNT", "10"))
+    )
+    login_failures_per_client: int = field(
+        default_factory=lambda: int(os.environ.get("CRM_LOGIN_LIMIT_PER_CLIENT", "50"))
+    )
 
     @property
     def dev(self) -> bool:

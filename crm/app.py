@@ -29,6 +29,7 @@ from strawberry.types.unset import UnsetType
 
 from config.settings import Settings, get_settings
 from crm import logs
+from crm.clients import client_address, networks
 from domain.deps import Deps
 from domain.errors import CrmError, Unavailable
 from graph.db import current_round_trips, start_counting
@@ -52,6 +53,7 @@ class GraphQLApp(GraphQL[Context, None]):
         )
         self.deps = deps
         self.settings = settings
+        self.trusted_proxies = networks(settings.trusted_proxies)
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         context = Context(
@@ -60,6 +62,11 @@ class GraphQLApp(GraphQL[Context, None]):
             deps=self.deps,
             loaders=Loaders(self.deps),
             round_trips=start_counting(),
+        )
+        context.client = client_address(
+            request.client.host if request.client else None,
+            request.headers.get("x-forwarded-for"),
+            self.trusted_proxies,
         )
         if isinstance(request, Request):
             if isinstance(response, Response) and GRAPHQL_RESPONSE in request.headers.get("accept", ""):

@@ -1,4 +1,4 @@
-"""The `crm` command: serve, worker, beat, migrate, user add, seed."""
+"""The `crm` command: serve, worker, beat, migrate, user add, seed, supervise."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from config.settings import get_settings
+from crm import supervise
 from domain.deps import Deps
 
 T = TypeVar("T")
@@ -27,6 +28,8 @@ def _serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         log_config=None,
         ws="websockets-sansio",
+        # The app reads X-Forwarded-For itself, and only from CRM_TRUSTED_PROXIES (uvicorn would trust any local peer).
+        proxy_headers=False,
     )
     return 0
 
@@ -90,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     add.add_argument("--email", required=True)
     add.add_argument("--name", required=True)
     add.add_argument("--role", required=True)
+    supervise.parser(sub)
     seed = sub.add_parser("seed", help="load data")
     seed.add_argument("--demo", action="store_true", required=True)
     args = parser.parse_args(argv)
@@ -104,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
         return _migrate(args)
     if args.command == "user":
         return _user_add(args)
+    if args.command == "supervise":
+        return supervise.main(args)
     return _seed(args)
 
 

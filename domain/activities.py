@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from domain import refs, validate
-from domain.auth import CRM_WRITERS, Principal, Role
+from domain.auth import ACTIVITY_LOGGERS, Principal
 from domain.deps import Deps
 from domain.errors import BadInput
 from domain.events import emit
@@ -61,7 +61,7 @@ def _when(value: datetime | None) -> str:
 
 
 async def log(deps: Deps, who: Principal, data: dict[str, Any]) -> str:
-    who.require(CRM_WRITERS | {Role.TECHNICIAN}, "log activities")
+    who.require(ACTIVITY_LOGGERS, "log activities")
     if data.get("type") not in TYPES:
         raise BadInput("unknown activity type", field="type")
     duration = data.get("durationMinutes")

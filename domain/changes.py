@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from domain.auth import Principal, Role
+from domain.auth import FEED_ROLES, Principal
 from domain.deps import Deps
 from domain.errors import BadInput
 from domain.events import ChangeEvent
-
-FEED_ROLES = frozenset({Role.ADMIN, Role.INTEGRATION})
 
 
 def require_feed_access(who: Principal) -> None:

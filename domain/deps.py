@@ -33,7 +33,7 @@ class Deps:
         )
         outbox = Outbox(db, bus)
         db.after_commit = outbox.committed
-        return cls(settings, db, redis, bus, Authenticator(db, settings), outbox)
+        return cls(settings, db, redis, bus, Authenticator(db, settings, redis), outbox)
 
     async def close(self) -> None:
         await self.outbox.close()

@@ -9,7 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from domain import refs
-from domain.auth import Principal, Role
+from domain.auth import TARGET_SETTERS, Principal
 from domain.deps import Deps
 from domain.errors import BadInput, NotFound
 from domain.opportunities import STAGES, cents, currency
@@ -18,7 +18,6 @@ from graph.db import Row
 
 PERIOD = re.compile(r"^(\d{4})-(?:(0[1-9]|1[0-2])|Q([1-4]))$")
 MAX_PERIODS = 60
-TARGET_SETTERS = frozenset({Role.ADMIN, Role.SALES_MANAGER})
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
 from domain import refs, validate
-from domain.auth import CRM_DELETERS, CRM_WRITERS, Principal, Role
+from domain.auth import ADMIN_ONLY, CRM_DELETERS, CRM_WRITERS, Principal
 from domain.deps import Deps
 from domain.errors import BadInput, NotFound
 from domain.events import emit
@@ -223,13 +224,47 @@ async def delete(deps: Deps, who: Principal, person_id: str) -> str:
     return person_id
 
 
+ERASED = "erased person"
+
+
+def _mentions(identifiers: list[str]) -> re.Pattern[str] | None:
+    """A pattern for every way the texts may name the person: names and e-mails as whole words (any case), phone
+    numbers by their last seven digits with any separators and any prefix. Longest first."""
+    alternatives: list[str] = []
+    for value in sorted({i.strip() for i in identifiers if i and len(i.strip()) > 1}, key=len, reverse=True):
+        digits = re.sub(r"\D", "", value)
+        if value.lstrip("+").replace(" ", "").isdigit() and len(digits) >= 7:
+            alternatives.append(r"(?:[+(\d][\d\s\-/().]*)?" + r"[\s\-/().]*".join(digits[-7:]))
+        else:
+            alternatives.append(r"(?<!\w)" + re.escape(value) + r"(?!\w)")
+    return re.compile("|".join(alternatives), re.IGNORECASE) if alternatives else None
+
+
+def _scrub(text: str | None, pattern: re.Pattern[str]) -> str | None:
+    return pattern.sub(ERASED, text) if text else text
+
+
 async def erase(deps: Deps, who: Principal, person_id: str) -> str:
-    who.require({Role.ADMIN}, "erase personal data")
+    """Erases every copy of the person's data (README, "Erasure"): the person, its external ids and links, its
+    converted leads' contact data, the texts of activities about it alone, and its mentions in shared activities."""
+    who.require(ADMIN_ONLY, "erase personal data")
 
-    async def work(tx: Tx) -> None:
-        if not await tx.run(q.ERASE, {"id": person_id}):
-            raise NotFound(f"no person {person_id!r}")
+    async def work(tx: Tx) -> list[Row]:
+        found = await tx.run(q.ERASE_COPIES, {"id": person_id})
+        if not found:
+            return []
+        pattern = _mentions(found[0]["identifiers"])
+        if pattern is not None and found[0]["shared"]:
+            rows = [
+                {"id": a["id"], **{k: _scrub(a[k], pattern) for k in ("subject", "body", "outcome")}}
+                for a in found[0]["shared"]
+            ]
+            await tx.run(q.ERASE_SHARED_TEXTS, {"rows": rows})
+        erased = await tx.run(q.ERASE, {"id": person_id})
         emit(tx, "PERSON", person_id, "DELETED", ("erased",), who.user_id)
+        return erased
 
-    await deps.db.transaction(work)
+    rows = await deps.db.transaction(work)
+    if not rows:
+        raise NotFound(f"no person {person_id!r}")
     return person_id

@@ -90,7 +90,7 @@ async def add_user(deps: Deps, email: str, name: str, role: str, password: str) 
         "role": Role(role).value,
         "team": None,
         "homeBase": None,
-        "passwordHash": hash_password(password),
+        "passwordHash": await hash_password(password),
     }
     try:
         rows = await deps.db.write(user_q.CREATE_USER, params)

@@ -7,7 +7,7 @@ from typing import Any, cast
 from neo4j.exceptions import ConstraintError
 
 from domain import validate
-from domain.auth import Principal, Role, hash_password, issue_token, new_api_key, verify_password
+from domain.auth import ADMIN_ONLY, Principal, Role, hash_password, issue_token, new_api_key, verify_password
 from domain.deps import Deps
 from domain.errors import BadInput, Conflict, Forbidden, NotFound, RateLimited, Unauthenticated
 from domain.events import emit
@@ -16,7 +16,6 @@ from graph import users as q
 from graph.db import Row, Tx
 from graph.paging import Page, PageArgs, to_page
 
-ADMIN_ONLY = frozenset({Role.ADMIN})
 # A key may carry the creator's role or one of these lesser ones.
 LESSER_ROLES = {
     Role.ADMIN: set(Role),
@@ -24,32 +23,49 @@ LESSER_ROLES = {
 }
 
 
-# Failed logins allowed per account and per client address within the window (guessing passwords).
-LOGIN_FAILURES_PER_ACCOUNT = 10
-LOGIN_FAILURES_PER_CLIENT = 50
+# Failed logins are counted per account and per client address within this window (guessing passwords);
+# the limits are settings (CRM_LOGIN_LIMIT_PER_ACCOUNT, CRM_LOGIN_LIMIT_PER_CLIENT).
 LOGIN_WINDOW_SECONDS = 15 * 60
 
 
 async def login(deps: Deps, email: str, password: str, client: str | None = None) -> tuple[str, Row]:
     email = email.strip().lower()
-    keys = {f"crm:login:failed:account:{email}": LOGIN_FAILURES_PER_ACCOUNT}
+    account_key = f"crm:login:failed:account:{email}"
+    keys = {account_key: deps.settings.login_failures_per_account}
     if client:
-        keys[f"crm:login:failed:client:{client}"] = LOGIN_FAILURES_PER_CLIENT
-    counts = await deps.redis.mget(list(keys))
-    if any(int(count or 0) >= limit for count, limit in zip(counts, keys.values(), strict=True)):
+        keys[f"crm:login:failed:client:{client}"] = deps.settings.login_failures_per_client
+    # Count first, then decide: every attempt takes a slot atomically (INCR), so parallel guesses cannot all pass
+    # a check made before any of them is counted. A failure keeps its slot; a success gives it back.
+    async with deps.redis.pipeline(transaction=True) as pipe:
+        for key in keys:
+            pipe.incr(key)
+            pipe.expire(key, LOGIN_WINDOW_SECONDS, nx=True)
+        replies = await pipe.execute()
+    if any(int(count) > limit for count, limit in zip(replies[0::2], keys.values(), strict=True)):
         raise RateLimited(f"too many failed logins; try again in {LOGIN_WINDOW_SECONDS // 60} minutes")
-    row = await deps.db.read_one(q.LOGIN, {"email": email})
-    if not verify_password(row["hash"] if row else None, password) or row is None:
-        async with deps.redis.pipeline(transaction=False) as pipe:
-            for key in keys:
-                pipe.incr(key)
-                pipe.expire(key, LOGIN_WINDOW_SECONDS, nx=True)
-            await pipe.execute()
+    try:
+        row = await deps.db.read_one(q.LOGIN, {"email": email})
+        valid = await verify_password(row["hash"] if row else None, password) and row is not None
+    except BaseException:
+        await _give_back(deps, keys, reset_account=False)
+        raise
+    if not valid or row is None:
         raise Unauthenticated("wrong email or password")
+    await _give_back(deps, keys, reset_account=True)
     if not row["user"]["active"]:
         raise Unauthenticated("this user is deactivated")
-    await deps.redis.delete(next(iter(keys)))
     return issue_token(deps.settings, row["user"]["id"]), row["user"]
+
+
+async def _give_back(deps: Deps, keys: dict[str, int], reset_account: bool) -> None:
+    """Returns the slots of an attempt that was no wrong guess; the right password also clears the account's count."""
+    async with deps.redis.pipeline(transaction=False) as pipe:
+        for index, key in enumerate(keys):
+            if index == 0 and reset_account:
+                pipe.delete(key)
+            else:
+                pipe.decr(key)
+        await pipe.execute()
 
 
 def _password(value: str) -> str:
@@ -72,7 +88,7 @@ async def create(deps: Deps, who: Principal, data: dict[str, Any]) -> Row:
         "role": Role(data["role"]).value,
         "team": validate.text(data.get("team"), "team", max_len=200),
         "homeBase": validate.geo(data.get("homeBase"), "homeBase"),
-        "passwordHash": hash_password(_password(data["password"])),
+        "passwordHash": await hash_password(_password(data["password"])),
     }
 
     async def work(tx: Tx) -> Row:
@@ -87,9 +103,10 @@ async def create(deps: Deps, who: Principal, data: dict[str, Any]) -> Row:
 
 
 async def update(deps: Deps, who: Principal, user_id: str, data: dict[str, Any]) -> Row:
-    is_admin = who.role is Role.ADMIN
-    if not is_admin and (user_id != who.user_id or {"role", "active"} & data.keys()):
-        raise Forbidden("only an ADMIN may change other users, roles or activation")
+    if not who.allows(ADMIN_ONLY) and (
+        user_id != who.user_id or {"role", "active"} & data.keys() or who.api_key_id is not None
+    ):
+        raise Forbidden("only an ADMIN may change other users, roles or activation, or a profile through an API key")
     if "name" in data:
         validate.text(data["name"], "name", required=True, max_len=200)
     if data.get("active") is False and user_id == who.user_id:
@@ -113,7 +130,7 @@ async def update(deps: Deps, who: Principal, user_id: str, data: dict[str, Any])
         return cast(Row, rows[0]["user"])
 
     user = await deps.db.transaction(work)
-    deps.auth.forget()
+    await deps.auth.changed()
     return user
 
 
@@ -151,24 +168,26 @@ async def create_api_key(deps: Deps, who: Principal, name: str, role: str) -> tu
 
 
 async def api_keys(deps: Deps, who: Principal) -> list[Row]:
-    rows = await deps.db.read(q.LIST_API_KEYS, {"userId": None if who.role is Role.ADMIN else who.user_id})
+    who.require(ADMIN_ONLY, "manage API keys")
+    rows = await deps.db.read(q.LIST_API_KEYS, {"userId": None})
     return [r["apiKey"] for r in rows]
 
 
 async def api_key(deps: Deps, who: Principal, key_id: str) -> Row | None:
-    """A live key, for its creator or an ADMIN (others do not learn that it exists)."""
-    row = await deps.db.read_one(q.API_KEY_BY_ID, {"id": key_id})
-    if row is None or (who.role is not Role.ADMIN and row["apiKey"]["createdBy"]["id"] != who.user_id):
+    """A live key, for an ADMIN (others do not learn that it exists)."""
+    if not who.allows(ADMIN_ONLY):
         return None
-    return cast(Row, row["apiKey"])
+    row = await deps.db.read_one(q.API_KEY_BY_ID, {"id": key_id})
+    return cast(Row, row["apiKey"]) if row else None
 
 
 async def revoke_api_key(deps: Deps, who: Principal, key_id: str) -> str:
+    who.require(ADMIN_ONLY, "manage API keys")
     row = await deps.db.read_one(q.API_KEY_OWNER, {"id": key_id})
-    if row is None or (who.role is not Role.ADMIN and row["ownerId"] != who.user_id):
+    if row is None:
         raise NotFound(f"no API key {key_id!r}")
     await deps.db.write(q.REVOKE_API_KEY, {"id": key_id})
-    deps.auth.forget()
+    await deps.auth.changed()
     return key_id
 
 

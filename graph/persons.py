@@ -151,6 +151,30 @@ RETURN $id AS id
 
 # GDPR erasure: the node stays as an anonymous :ErasedPerson (country and orders kept for
 # aggregates); every personal property, relation, consent and external id goes.
+# Erasure, step 1: what identifies the person (its own and its converted leads' names, e-mails, phones) and the
+# texts that may mention it but belong to others too: activities also about other people.
+ERASE_COPIES = """
+MATCH (p:Person {id: $id})
+SET p._lock = true REMOVE p._lock
+WITH p WHERE p:Person
+OPTIONAL MATCH (p)<-[:CONVERTED_TO]-(l:Lead)
+WITH p, collect(l) AS leads
+RETURN [x IN [p.fullName, p.firstName, p.lastName, p.email] + coalesce(p.phones, []) WHERE x IS NOT NULL]
+  + reduce(acc = [], l IN leads | acc + [x IN [l.fullName, l.firstName, l.lastName, l.email, l.phone] WHERE x IS NOT NULL])
+  AS identifiers,
+  COLLECT {
+    MATCH (a:Activity)-[:ABOUT]->(s) WHERE (s = p OR s IN leads) AND EXISTS { (a)-[:ABOUT]->(o:Person) WHERE o <> p }
+    RETURN DISTINCT a {.id, .subject, .body, .outcome}
+  } AS shared
+"""
+# Step 2: shared activities keep their texts with every mention of the person replaced (computed in Python).
+ERASE_SHARED_TEXTS = """
+UNWIND $rows AS row
+MATCH (a:Activity {id: row.id})
+SET a.subject = row.subject, a.body = row.body, a.outcome = row.outcome
+"""
+# Step 3: the person's own activities (and its converted leads') lose their texts, the leads their contact data,
+# the person everything but id, country and creation time.
 ERASE = """
 MATCH (p:Person {id: $id})
 SET p._lock = true REMOVE p._lock
@@ -159,8 +183,16 @@ OPTIONAL MATCH (p)<-[:IDENTIFIES]-(x:ExternalId)
 DETACH DELETE x
 WITH DISTINCT p
 CALL (p) {
-  MATCH (a:Activity)-[:ABOUT]->(p) WHERE NOT EXISTS { (a)-[:ABOUT]->(o:Person) WHERE o <> p }
+  OPTIONAL MATCH (p)<-[:CONVERTED_TO]-(l:Lead)
+  WITH p, collect(l) AS leads
+  MATCH (a:Activity)-[:ABOUT]->(s) WHERE (s = p OR s IN leads) AND NOT EXISTS { (a)-[:ABOUT]->(o:Person) WHERE o <> p }
+  WITH DISTINCT a
   SET a.body = null, a.subject = '(erased)', a.outcome = null
+}
+CALL (p) {
+  MATCH (p)<-[:CONVERTED_TO]-(l:Lead)
+  SET l.firstName = null, l.lastName = '(erased)', l.fullName = '(erased)', l.email = null, l.emailLower = null,
+      l.phone = null, l.disqualifiedReason = null, l.erasedAt = datetime(), l.updatedAt = datetime()
 }
 CALL (p) {
   MATCH (p)-[r]-()

@@ -50,7 +50,9 @@ def server_info() -> JSON:
 
 
 async def me(info: Info) -> User:
-    return User.of(info.context.who.user)
+    who = info.context.who
+    # Through an API key the caller acts with the key's effective role, not the creator's.
+    return User.of({**who.user, "role": who.role.value})
 
 
 async def node(info: Info, id: strawberry.ID) -> Node | None:
@@ -153,8 +155,7 @@ async def search(info: Info, text: str, first: int | None = 20) -> list[SearchHi
 
 
 async def login(info: Info, email: str, password: str) -> AuthPayload:
-    client = info.context.request.client
-    token, user = await users.login(info.context.deps, email, password, client.host if client else None)
+    token, user = await users.login(info.context.deps, email, password, info.context.client)
     return AuthPayload(token=token, user=User.of(user))
 
 

@@ -29,6 +29,7 @@ class Context:
     principal: Principal | None = None
     auth_error: CrmError | None = None
     credential: str | None = None
+    client: str | None = None  # the client's address (X-Forwarded-For only from a trusted proxy)
     connection_params: dict[str, Any] | None = field(default=None)
 
     @property

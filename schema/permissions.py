@@ -6,7 +6,7 @@ from typing import Any
 
 from strawberry.permission import BasePermission
 
-from domain.auth import Role
+from domain.auth import ADMIN_ONLY, FEED_ROLES
 from schema.context import Info
 
 
@@ -24,7 +24,7 @@ class IsAdmin(BasePermission):
     error_extensions = {"code": "FORBIDDEN"}
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        return info.context.who.role is Role.ADMIN
+        return info.context.who.allows(ADMIN_ONLY)
 
 
 class IsAdminOrIntegration(BasePermission):
@@ -32,7 +32,7 @@ class IsAdminOrIntegration(BasePermission):
     error_extensions = {"code": "FORBIDDEN"}
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        return info.context.who.role in (Role.ADMIN, Role.INTEGRATION)
+        return info.context.who.allows(FEED_ROLES)
 
 
 AUTHED: list[type[BasePermission]] = [IsAuthenticated]

@@ -23,21 +23,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def api_process(env: dict[str, str] | None = None) -> Iterator[str]:
-    """Starts `uvicorn crm.app:app_from_env` on a free port; yields its base URL."""
+def api_process(env: dict[str, str] | None = None, cli: bool = False) -> Iterator[str]:
+    """Starts `uvicorn crm.app:app_from_env` (or `crm serve` with cli=True) on a free port; yields its base URL."""
     port = free_port()
+    uvicorn = ["-m", "uvicorn", "crm.app:app_from_env", "--factory", "--host", "127.0.0.1", "--port", str(port)]
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "crm.app:app_from_env",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
+        [sys.executable, *(["-m", "crm.cli", "serve", "--port", str(port)] if cli else uvicorn)],
         cwd=ROOT,
         env={**os.environ, "CRM_MIGRATE_ON_START": "0", **(env or {})},
         stdout=subprocess.DEVNULL,
@@ -65,8 +56,9 @@ def api_process(env: dict[str, str] | None = None) -> Iterator[str]:
 
 
 @contextmanager
-def celery_worker() -> Iterator[None]:
-    """A real Celery worker process on the crm queue, with the environment's broker."""
+def celery_worker(env: dict[str, str] | None = None, include: str | None = None) -> Iterator[subprocess.Popen[bytes]]:
+    """A real Celery worker process on the crm queue, with the environment's broker (plus test tasks from the
+    module `include`)."""
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -81,14 +73,15 @@ def celery_worker() -> Iterator[None]:
             "solo",
             "--loglevel",
             "WARNING",
+            *(["--include", include] if include else []),
         ],
         cwd=ROOT,
-        env=dict(os.environ),
+        env={**os.environ, **(env or {})},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     try:
-        yield
+        yield proc
     finally:
         proc.terminate()
         proc.wait(15)

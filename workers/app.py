@@ -20,6 +20,16 @@ app.conf.update(
     result_expires=3600,
     timezone="UTC",
     broker_connection_retry_on_startup=True,
+    # Late acks: a task whose worker dies stays unacknowledged in Redis and is handed to another worker once it
+    # is older than the visibility timeout (55 s, not Celery's hour); live workers look for such tasks every 5 s.
+    # Tasks must therefore be idempotent (they are) and shorter than the timeout.
+    broker_transport_options={
+        "visibility_timeout": settings.task_visibility_timeout,
+        "unacked_restore_interval": 5,
+        "unacked_restore_throttle": 1,
+    },
+    # On a lost broker connection, running late-ack tasks will be redelivered: cancel them rather than run twice.
+    worker_cancel_long_running_tasks_on_connection_loss=True,
     beat_schedule={
         "heartbeat": {"task": "crm.system.heartbeat", "schedule": 30.0},
         "opportunity-monitor": {"task": "crm.opportunities.monitor", "schedule": 3600.0},

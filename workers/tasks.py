@@ -40,7 +40,7 @@ def _run(work: Callable[[Deps], Awaitable[T]]) -> T:
     reject_on_worker_lost=True,
     autoretry_for=(ServiceUnavailable, SessionExpired, TransientError, redis.exceptions.ConnectionError),
     retry_backoff=True,
-    retry_backoff_max=300,
+    retry_backoff_max=30,  # a retry waits unacknowledged: stay well below the visibility timeout
     max_retries=5,
 )
 def monitor_opportunities(self: Any) -> int:
@@ -73,7 +73,7 @@ def relay_outbox(self: Any) -> int:
     bind=True,
     autoretry_for=(redis.exceptions.ConnectionError,),
     retry_backoff=True,
-    retry_backoff_max=60,
+    retry_backoff_max=30,  # a retry waits unacknowledged: stay well below the visibility timeout
     max_retries=5,
 )
 def heartbeat(self: Any, sent_at: float | None = None) -> float:

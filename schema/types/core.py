@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from domain import persons as person_uc
+from domain.auth import HOME_BASE_READERS
 from domain.auth import Role as DomainRole
 from domain.pagination import page_args
 from schema.context import Info
@@ -52,7 +53,7 @@ class User(Node):
     )
     def home_base(self, info: Info) -> GeoPoint | None:
         who = info.context.who
-        if who.user_id == self.id or who.role in (DomainRole.ADMIN, DomainRole.SERVICE_AGENT):
+        if (who.user_id == self.id and who.api_key_id is None) or who.allows(HOME_BASE_READERS):
             return GeoPoint.of(self.row.get("homeBase"))
         return None
 
