@@ -52,11 +52,8 @@ async def timelines(
     return await read_pages(deps.db, query, ids, params, args)
 
 
-def _when(value: datetime | None) -> str:
-    when = value or datetime.now(UTC)
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return when.isoformat()
+def _when(value: datetime | None, field: str = "occurredAt") -> str:
+    return validate.moment(value or datetime.now(UTC), field).isoformat()
 
 
 async def log(deps: Deps, who: Principal, data: dict[str, Any]) -> str:

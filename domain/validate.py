@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import UTC, date, datetime
 from typing import Any
 
 from domain.errors import BadInput
@@ -11,6 +12,9 @@ from domain.errors import BadInput
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 DEFAULT_CALLING_CODE = "49"
+
+# Input limits (README "Input limits"); every write checks its input against these before it writes.
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2200  # dates and times (times in UTC)
 
 
 def text(value: str | None, field: str, *, required: bool = False, max_len: int = 500) -> str | None:
@@ -25,6 +29,25 @@ def text(value: str | None, field: str, *, required: bool = False, max_len: int 
         return None
     if len(value) > max_len:
         raise BadInput(f"{field} is longer than {max_len} characters", field=field)
+    return value
+
+
+def moment(value: datetime, field: str = "") -> datetime:
+    """A point in time within EARLIEST_YEAR..LATEST_YEAR (in UTC), as an aware datetime; naive means UTC."""
+    when = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    try:
+        utc = when.astimezone(UTC)
+    except OverflowError:
+        utc = None
+    if utc is None or not EARLIEST_YEAR <= utc.year <= LATEST_YEAR:
+        raise BadInput(f"{field or 'a time'} must lie in the years {EARLIEST_YEAR}..{LATEST_YEAR}", field=field)
+    return when
+
+
+def day(value: date, field: str = "") -> date:
+    """A calendar date within EARLIEST_YEAR..LATEST_YEAR."""
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise BadInput(f"{field or 'a date'} must lie in the years {EARLIEST_YEAR}..{LATEST_YEAR}", field=field)
     return value
 
 

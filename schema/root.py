@@ -20,8 +20,9 @@ from strawberry.types import ExecutionContext
 from resolvers import b2b, core, field, integrations, sales
 from resolvers import forecast as forecasting
 from resolvers import leads as leads_r
-from schema.errors import ErrorCodes
+from schema.errors import ErrorCodes, classify
 from schema.permissions import ADMIN, AUTHED, IsAdminOrIntegration, IsAuthenticated
+from schema.scalars import OVERRIDES
 
 
 def q(resolver: Callable[..., Any], description: str | None = None) -> Any:
@@ -166,7 +167,10 @@ class Subscription:
 
 class CrmSchema(strawberry.Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
-        """Domain errors are the caller's business; only unexpected ones are logged (by ErrorCodes)."""
+        """Every error gets its code here (also those of a failed parse, which bypass the extensions' hooks);
+        domain errors are the caller's business, only unexpected ones are logged (by classify)."""
+        for error in errors:
+            classify(error)
 
 
 # Validation rules are built once: fresh rule classes per request would defeat the validation cache.
@@ -181,6 +185,7 @@ def build_schema() -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
+        scalar_overrides=OVERRIDES,
         extensions=[
             ErrorCodes,
             lambda: ParserCache(maxsize=256),

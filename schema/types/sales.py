@@ -79,8 +79,12 @@ class OpportunityAlert:
 
 
 def _date(value: Any) -> date | None:
+    """A date from the graph (read as a string); one outside the years 1..9999 reads as the first or last date."""
     if isinstance(value, str):
-        return date.fromisoformat(value)
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return date.min if value.startswith("-") or value.startswith("0000") else date.max
     return cast(date | None, value.to_native() if hasattr(value, "to_native") else value)
 
 
