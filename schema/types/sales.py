@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
@@ -213,7 +214,8 @@ class Lead(Node):
 
     @strawberry.field(description="Set once converted.")
     async def converted_person(self, info: Info) -> Person | None:
-        person_id = await part(info, "Lead", self.id, "convertedPerson", self.row, lambda v: v)
+        found = part(info, "Lead", self.id, "convertedPerson", self.row, lambda v: v)
+        person_id = await found if inspect.isawaitable(found) else found  # prefetched by the lead's query
         if not person_id:
             return None
         return Person.maybe(await info.context.loaders.part("Person", "").load(person_id))
