@@ -66,7 +66,7 @@ async def log(deps: Deps, who: Principal, data: dict[str, Any]) -> str:
     checks: dict[str, tuple[str, str | None]] = {
         field: (label, data.get(field)) for field, label in SUBJECT_FIELDS.items()
     }
-    person_ids = list(dict.fromkeys(data.get("personIds") or []))
+    person_ids = list(dict.fromkeys(validate.items(data.get("personIds"), "personIds") or []))
     for i, person_id in enumerate(person_ids):
         checks[f"personIds[{i}]"] = ("Person", person_id)
     subject_ids = [node_id for _, node_id in checks.values() if node_id]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from domain import refs, validate
@@ -66,13 +66,7 @@ def _iso(value: Any, field: str = "") -> str | None:
 
 
 def money(value: Any, field: str = "amount") -> str:
-    try:
-        amount = Decimal(str(value))
-    except (InvalidOperation, ValueError) as exc:
-        raise BadInput(f"{field} is not a number", field=field) from exc
-    if not amount.is_finite() or amount < 0:
-        raise BadInput(f"{field} must be a finite amount of at least 0", field=field)
-    return str(amount.quantize(Decimal("0.01")))
+    return validate.money(value, field)
 
 
 def cents(value: Any) -> int:

@@ -85,13 +85,12 @@ async def update(deps: Deps, who: Principal, user_id: str, data: dict[str, Any])
     is_admin = who.role is Role.ADMIN
     if not is_admin and (user_id != who.user_id or {"role", "active"} & data.keys()):
         raise Forbidden("only an ADMIN may change other users, roles or activation")
-    if "name" in data:
-        validate.text(data["name"], "name", required=True, max_len=200)
+    name = validate.text(data["name"], "name", required=True, max_len=200) if "name" in data else None
     if data.get("active") is False and user_id == who.user_id:
         raise BadInput("you cannot deactivate yourself", field="active")
     params = {
         "id": user_id,
-        "name": data.get("name"),
+        "name": name,
         "role": Role(data["role"]).value if data.get("role") else None,
         "active": data.get("active"),
         "setTeam": "team" in data,

@@ -13,12 +13,13 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from strawberry.extensions import SchemaExtension
 
 from domain.errors import CrmError
+from graph.paging import InvalidCursor
 
 log = logging.getLogger("crm.errors")
 UNAVAILABLE = "a backing service (graph database or Redis) is unavailable; retry shortly"
 
 
-# graphql-core names the place of a bad value inside a variable: "Variable '$i' has invalid value.occurredAt: ..."
+# graphql-core names the place of a bad value inside a variable: "Variable '$i' has invalid value at .occurredAt: ..."
 VARIABLE_PATH = re.compile(r"^Variable '\$\w+' has invalid value(?: at )?((?:\.\w+|\[\d+\])*)")
 
 
@@ -60,6 +61,8 @@ def classify(error: GraphQLError) -> None:
             original, ValueError | TypeError
         ):
             extensions["code"] = "BAD_USER_INPUT"
+            if isinstance(original, InvalidCursor):
+                extensions["argument"] = "after"
         else:
             log.error("unexpected error", exc_info=original)
             extensions["code"] = "INTERNAL_SERVER_ERROR"
