@@ -243,3 +243,23 @@ async def test_a_time_stored_out_of_range_does_not_break_any_read(
         rest = data(await gql(query, {"id": ids[name], "after": first["pageInfo"]["endCursor"]}, admin_token))
         subjects = [first["edges"][0]["node"]["subject"], rest[name]["timeline"]["edges"][0]["node"]["subject"]]
         assert sorted(subjects) == ["first", "raw"]
+
+
+@pytest.mark.parametrize("period", ["0000-01", "9999-12", "1899-Q4", "2201-01"])
+async def test_target_periods_out_of_range_are_refused(
+    gql: Gql, admin: tuple[str, str], deps: Deps, period: str
+) -> None:
+    admin_id, token = admin
+    result = await gql(
+        'mutation($u: ID!, $p: String!) { setTarget(userId: $u, period: $p, amount: "100") { target } }',
+        {"u": admin_id, "p": period},
+        token,
+    )
+    status = await gql("query($p: String!) { targetStatus(period: $p) { target } }", {"p": period}, token)
+
+    for answer in (result, status):
+        assert answer["data"] is None
+        assert [(e["message"], e["extensions"]) for e in answer["errors"]] == [
+            ("a period lies in the years 1900..2200", {"code": "BAD_USER_INPUT", "argument": "period"})
+        ]
+    assert await deps.db.read_one("MATCH (t:Target) RETURN count(t) AS n") == {"n": 0}
