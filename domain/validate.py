@@ -53,7 +53,8 @@ def items(values: list[Any] | None, field: str) -> list[Any] | None:
 
 
 def moment(value: datetime, field: str = "") -> datetime:
-    """A point in time within EARLIEST_YEAR..LATEST_YEAR (in UTC), as an aware datetime; naive means UTC."""
+    """A point in time within EARLIEST_YEAR..LATEST_YEAR, as an aware UTC datetime (naive means UTC; Neo4j
+    takes no offsets with seconds, which ISO 8601 allows)."""
     when = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
     try:
         utc = when.astimezone(UTC)
@@ -61,7 +62,7 @@ def moment(value: datetime, field: str = "") -> datetime:
         utc = None
     if utc is None or not EARLIEST_YEAR <= utc.year <= LATEST_YEAR:
         raise BadInput(f"{field or 'a time'} must lie in the years {EARLIEST_YEAR}..{LATEST_YEAR}", field=field)
-    return when
+    return utc
 
 
 def day(value: date, field: str = "") -> date:

@@ -11,7 +11,7 @@ from graph.db import Db, Row
 
 # A time key as Cypher's toString(datetime) writes it (years may have a sign and more than 4 digits).
 TIME_KEY = re.compile(
-    r"^([+-]?\d{4,9})-(\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?)(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})(?:\[[\w/+\-]+\])?$"
+    r"^([+-]?\d{4,9})-(\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?)(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2}(?::\d{2})?)(?:\[[\w/+\-]+\])?$"
 )
 
 
