@@ -52,6 +52,25 @@ async def test_bad_request_bodies_answer_json_with_a_code(
     assert response.json() == _error(message)
 
 
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH"])
+async def test_other_methods_are_405_in_json(client: httpx.AsyncClient, method: str) -> None:
+    response = await client.request(method, "/graphql", content=b"{}", headers=JSON)
+
+    assert (response.status_code, response.headers["content-type"]) == (405, "application/json")
+    assert response.json() == _error("GraphQL only supports GET and POST requests.")
+
+
+async def test_a_subscription_over_plain_http_is_a_bad_request(client: httpx.AsyncClient, admin_token: str) -> None:
+    response = await client.post(
+        "/graphql",
+        json={"query": "subscription { entityChanged { type } }"},
+        headers={"authorization": f"Bearer {admin_token}"},
+    )
+
+    assert (response.status_code, response.headers["content-type"]) == (400, "application/json")
+    assert response.json() == _error("subscriptions are not allowed when using POST")
+
+
 async def test_a_bad_request_answers_graphql_response_json_when_accepted(client: httpx.AsyncClient) -> None:
     response = await client.post("/graphql", content=b"null", headers={**JSON, "accept": GRAPHQL_RESPONSE})
 
