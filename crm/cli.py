@@ -27,6 +27,7 @@ def _serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         log_config=None,
         ws="websockets-sansio",
+        ws_max_size=get_settings().max_body_bytes,  # a WebSocket message has the same limit as a request body
     )
     return 0
 
