@@ -31,7 +31,7 @@ from strawberry.types.unset import UnsetType
 
 from config.settings import Settings, get_settings
 from crm import logs
-from crm.http_errors import BodyLimit, error_body, media_type, request_id
+from crm.http_errors import BodyLimit, BodyTooLarge, error_body, media_type, request_id
 from domain.deps import Deps
 from domain.errors import CrmError, Unavailable
 from graph.db import current_round_trips, start_counting
@@ -104,12 +104,18 @@ class GraphQLApp(GraphQL[Context, None]):
             response = await self.run(request)
         except HTTPException as exc:
             # Strawberry answers text/plain here; GraphQL over HTTP wants JSON with a code.
-            response = Response(
-                error_body(exc.reason, exc.status_code),
-                status_code=exc.status_code,
-                media_type=media_type(request.headers.get("accept", "")),
-            )
+            response = self._error(request, exc.status_code, exc.reason)
+        except BodyTooLarge:
+            raise  # answered 413 by BodyLimit
+        except Exception:
+            log.exception("request failed")
+            response = self._error(request, 500, "internal error")
         await response(scope, receive, send)
+
+    @staticmethod
+    def _error(request: Request, status: int, message: str) -> Response:
+        media = media_type(request.headers.get("accept", ""))
+        return Response(error_body(message, status), status_code=status, media_type=media)
 
     async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> Any:
         content_type, _ = parse_content_type(request.content_type or "")
