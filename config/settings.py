@@ -47,6 +47,7 @@ class Settings:
     reauth_seconds: float = field(
         default_factory=lambda: float(os.environ.get("CRM_SUBSCRIPTION_REAUTH_SECONDS", "30"))
     )
+    max_body_bytes: int = field(default_factory=lambda: int(os.environ.get("CRM_MAX_BODY_BYTES", str(1024 * 1024))))
     changes_retention: int = field(default_factory=lambda: int(os.environ.get("CRM_CHANGES_RETENTION", "1000000")))
     event_dedupe_seconds: int = field(default_factory=lambda: int(os.environ.get("CRM_EVENT_DEDUPE_SECONDS", "86400")))
     outbox_relay_seconds: float = field(default_factory=lambda: float(os.environ.get("CRM_OUTBOX_RELAY_SECONDS", "1")))

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from neo4j.exceptions import DriverError, Neo4jError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -23,6 +24,7 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse
+from strawberry.http.parse_content_type import parse_content_type
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UnsetType
@@ -30,6 +32,7 @@ from strawberry.types.unset import UnsetType
 from config.settings import Settings, get_settings
 from crm import logs
 from crm.clients import client_address, networks
+from crm.http_errors import BodyLimit, BodyTooLarge, error_body, media_type, request_id
 from domain.deps import Deps
 from domain.errors import CrmError, Unavailable
 from graph.db import current_round_trips, start_counting
@@ -41,6 +44,7 @@ from schema.root import build_schema
 
 log = logging.getLogger("crm.api")
 GRAPHQL_RESPONSE = "application/graphql-response+json"
+JSON_TYPES = ("application/json", GRAPHQL_RESPONSE)
 
 
 class GraphQLApp(GraphQL[Context, None]):
@@ -98,6 +102,44 @@ class GraphQLApp(GraphQL[Context, None]):
         response.headers.raw.extend(sub_response.headers.raw)
         return response
 
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope=scope, receive=receive)
+        try:
+            response = await self.run(request)
+        except HTTPException as exc:
+            # Strawberry answers text/plain here; GraphQL over HTTP wants JSON with a code.
+            response = self._error(request, exc.status_code, exc.reason)
+        except BodyTooLarge:
+            raise  # answered 413 by BodyLimit
+        except Exception:
+            log.exception("request failed")
+            response = self._error(request, 500, "internal error")
+        await response(scope, receive, send)
+
+    @staticmethod
+    def _error(request: Request, status: int, message: str) -> Response:
+        media = media_type(request.headers.get("accept", ""))
+        return Response(error_body(message, status), status_code=status, media_type=media)
+
+    async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> Any:
+        content_type, _ = parse_content_type(request.content_type or "")
+        if request.method == "POST" and content_type not in JSON_TYPES:
+            raise HTTPException(415, "send the GraphQL request as application/json")
+        return await super().parse_http_body(request)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """A request body (and GET's `variables`, `extensions`) must be a JSON object."""
+        try:
+            value = self.decode_json(data)
+        except ValueError as exc:
+            raise HTTPException(400, "the request body is not valid JSON") from exc
+        if not isinstance(value, dict):
+            raise HTTPException(400, "the request body must be a JSON object with a `query`")
+        return value
+
     def encode_json(self, data: object) -> str:
         # Text, not bytes: graphql-transport-ws clients expect text frames.
         return orjson.dumps(data).decode()
@@ -141,7 +183,7 @@ class RequestLog:
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or [])
-        rid = headers.get(b"x-request-id", b"").decode()[:64] or uuid.uuid4().hex
+        rid = request_id(headers.get(b"x-request-id")) or uuid.uuid4().hex
         token = logs.request_id.set(rid)
         started = time.perf_counter()
         status = 500
@@ -207,12 +249,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     app = Starlette(
         routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/graphql", graphql),  # every method: the GraphQL app answers others 405 in JSON
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
         ],
-        middleware=[Middleware(RequestLog)],
+        middleware=[Middleware(RequestLog), Middleware(BodyLimit, max_bytes=settings.max_body_bytes)],
         lifespan=lifespan,
     )
     app.state.deps = deps

@@ -30,6 +30,7 @@ def _serve(args: argparse.Namespace) -> int:
         ws="websockets-sansio",
         # The app reads X-Forwarded-For itself, and only from CRM_TRUSTED_PROXIES (uvicorn would trust any local peer).
         proxy_headers=False,
+        ws_max_size=get_settings().max_body_bytes,  # a WebSocket message has the same limit as a request body
     )
     return 0
 

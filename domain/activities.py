@@ -53,11 +53,8 @@ async def timelines(
     return await read_pages(deps.db, query, ids, params, args)
 
 
-def _when(value: datetime | None) -> str:
-    when = value or datetime.now(UTC)
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return when.isoformat()
+def _when(value: datetime | None, field: str = "occurredAt") -> str:
+    return validate.moment(value or datetime.now(UTC), field).isoformat()
 
 
 async def log(deps: Deps, who: Principal, data: dict[str, Any]) -> str:
@@ -70,7 +67,7 @@ async def log(deps: Deps, who: Principal, data: dict[str, Any]) -> str:
     checks: dict[str, tuple[str, str | None]] = {
         field: (label, data.get(field)) for field, label in SUBJECT_FIELDS.items()
     }
-    person_ids = list(dict.fromkeys(data.get("personIds") or []))
+    person_ids = list(dict.fromkeys(validate.items(data.get("personIds"), "personIds") or []))
     for i, person_id in enumerate(person_ids):
         checks[f"personIds[{i}]"] = ("Person", person_id)
     subject_ids = [node_id for _, node_id in checks.values() if node_id]

@@ -88,7 +88,8 @@ async def acquaint(deps: Deps, who: Principal, user_id: str, person_id: str, str
 
 async def relations_many(deps: Deps, ids: list[str], args: PageArgs) -> dict[str, Page]:
     """One page of relations for each person, in one round trip."""
-    return await read_pages(deps.db, q.RELATIONS_PAGES, ids, {"after": args.after}, args)
+    key = args.after_params("afterType", "afterFrom", "afterTo")  # checks the cursor's shape
+    return await read_pages(deps.db, q.RELATIONS_PAGES, ids, {"after": args.after and list(key.values())}, args)
 
 
 async def set_role(

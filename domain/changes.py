@@ -27,6 +27,13 @@ async def feed(
     return out[:size], len(out) > size
 
 
+MAX_U64 = 2**64 - 1
+
+
 def _is_stream_id(value: str) -> bool:
+    """A Redis stream id "ms-seq" that can start a range: both parts decimal and within 64 bits unsigned."""
     ms, _, seq = value.partition("-")
-    return ms.isdigit() and seq.isdigit()
+    if not (0 < len(ms) <= 20 and 0 < len(seq) <= 20 and (ms + seq).isascii() and (ms + seq).isdigit()):
+        return False
+    # The largest id has no successor: nothing can follow it, and Redis refuses it as an exclusive start.
+    return int(ms) <= MAX_U64 and int(seq) <= MAX_U64 and (int(ms), int(seq)) != (MAX_U64, MAX_U64)

@@ -8,7 +8,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from domain import refs
+from domain import refs, validate
 from domain.auth import TARGET_SETTERS, Principal
 from domain.deps import Deps
 from domain.errors import BadInput, NotFound
@@ -40,6 +40,10 @@ def period(name: str) -> Period:
     if not match:
         raise BadInput("a period is YYYY-MM or YYYY-Qn", argument="period")
     year = int(match.group(1))
+    if not validate.EARLIEST_YEAR <= year <= validate.LATEST_YEAR:
+        raise BadInput(
+            f"a period lies in the years {validate.EARLIEST_YEAR}..{validate.LATEST_YEAR}", argument="period"
+        )
     if match.group(2):
         month, months = int(match.group(2)), 1
     else:

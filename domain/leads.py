@@ -117,6 +117,8 @@ async def attempt(deps: Deps, who: Principal, lead_id: str, data: dict[str, Any]
         raise BadInput("unknown activity type", field="type")
     outcome = str(validate.text(data.get("outcome"), "outcome", required=True, max_len=2000))
     next_at = data.get("nextAttemptAt")
+    if next_at is not None:
+        next_at = validate.moment(next_at, "nextAttemptAt").isoformat()
     activity = {
         "id": new_id("Activity"),
         "byId": who.user_id,
@@ -140,7 +142,7 @@ async def attempt(deps: Deps, who: Principal, lead_id: str, data: dict[str, Any]
             {
                 "id": lead_id,
                 "status": "QUALIFIED" if qualified else "WORKING",
-                "nextAttemptAt": next_at.isoformat() if isinstance(next_at, datetime) else next_at,
+                "nextAttemptAt": next_at,
             },
         )
         emit(tx, "LEAD", lead_id, "UPDATED", ("attempts", "status"), who.user_id)

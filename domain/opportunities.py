@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from domain import refs, validate
@@ -48,8 +48,8 @@ async def page(deps: Deps, args: PageArgs, flt: dict[str, Any] | None, include: 
         "ownerId": flt.get("ownerId"),
         "stage": flt.get("stage"),
         "open": flt.get("open"),
-        "closingFrom": _iso(flt.get("closingFrom")),
-        "closingTo": _iso(flt.get("closingTo")),
+        "closingFrom": _iso(flt.get("closingFrom"), "filter.closingFrom"),
+        "closingTo": _iso(flt.get("closingTo"), "filter.closingTo"),
         "hasAlert": flt.get("hasAlert"),
         **args.after_params("afterAt", "afterId"),
     }
@@ -62,18 +62,12 @@ async def company_pages(deps: Deps, ids: list[str], args: PageArgs, include: Ite
     return await read_pages(deps.db, query, ids, args.after_params("afterAt", "afterId"), args)
 
 
-def _iso(value: Any) -> str | None:
-    return value.isoformat() if isinstance(value, date) else value
+def _iso(value: Any, field: str = "") -> str | None:
+    return validate.day(value, field).isoformat() if isinstance(value, date) else value
 
 
 def money(value: Any, field: str = "amount") -> str:
-    try:
-        amount = Decimal(str(value))
-    except (InvalidOperation, ValueError) as exc:
-        raise BadInput(f"{field} is not a number", field=field) from exc
-    if not amount.is_finite() or amount < 0:
-        raise BadInput(f"{field} must be a finite amount of at least 0", field=field)
-    return str(amount.quantize(Decimal("0.01")))
+    return validate.money(value, field)
 
 
 def cents(value: Any) -> int:
@@ -105,9 +99,9 @@ async def create(deps: Deps, who: Principal, data: dict[str, Any]) -> str:
         "stage": stage,
         "probability": DEFAULT_PROBABILITY[stage] if probability is None else probability,
         "overridden": probability is not None,
-        "expectedCloseDate": _iso(data.get("expectedCloseDate")),
+        "expectedCloseDate": _iso(data.get("expectedCloseDate"), "expectedCloseDate"),
         "nextStep": validate.text(data.get("nextStep"), "nextStep", max_len=500),
-        "nextStepDue": _iso(data.get("nextStepDue")),
+        "nextStepDue": _iso(data.get("nextStepDue"), "nextStepDue"),
         "companyId": data.get("companyId"),
         "ownerId": data.get("ownerId") or who.user_id,
         "byId": who.user_id,
@@ -162,9 +156,9 @@ async def update(deps: Deps, who: Principal, opportunity_id: str, data: dict[str
                 "byId": who.user_id,
                 "props": props,
                 "setClose": "expectedCloseDate" in data,
-                "expectedCloseDate": _iso(data.get("expectedCloseDate")),
+                "expectedCloseDate": _iso(data.get("expectedCloseDate"), "expectedCloseDate"),
                 "setDue": "nextStepDue" in data,
-                "nextStepDue": _iso(data.get("nextStepDue")),
+                "nextStepDue": _iso(data.get("nextStepDue"), "nextStepDue"),
                 "setOwner": "ownerId" in data,
                 "ownerId": data.get("ownerId"),
             },

@@ -107,13 +107,12 @@ async def update(deps: Deps, who: Principal, user_id: str, data: dict[str, Any])
         user_id != who.user_id or {"role", "active"} & data.keys() or who.api_key_id is not None
     ):
         raise Forbidden("only an ADMIN may change other users, roles or activation, or a profile through an API key")
-    if "name" in data:
-        validate.text(data["name"], "name", required=True, max_len=200)
+    name = validate.text(data["name"], "name", required=True, max_len=200) if "name" in data else None
     if data.get("active") is False and user_id == who.user_id:
         raise BadInput("you cannot deactivate yourself", field="active")
     params = {
         "id": user_id,
-        "name": data.get("name"),
+        "name": name,
         "role": Role(data["role"]).value if data.get("role") else None,
         "active": data.get("active"),
         "setTeam": "team" in data,

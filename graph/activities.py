@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from graph.common import millis
 from graph.companies import BASE as COMPANY_BASE
 from graph.opportunities import BASE as OPPORTUNITY_BASE
 from graph.persons import BASE as PERSON_BASE
@@ -9,7 +10,7 @@ from graph.users import USER
 
 LEAD_BASE = (
     ".id, .firstName, .lastName, .fullName, .email, .phone, .companyName, .companyDomain, .source, "
-    ".status, .score, .disqualifiedReason, nextAttemptAt: l.nextAttemptAt.epochMillis, "
+    f".status, .score, .disqualifiedReason, nextAttemptAt: {millis('l.nextAttemptAt')}, "
     "createdAt: l.createdAt.epochMillis"
 )
 
@@ -23,7 +24,7 @@ ABOUT = (
     "ELSE {label: [x IN labels(n) WHERE x <> 'Entity'][0], node: {id: n.id}} END AS subject ORDER BY n.id }"
 )
 FIELDS = (
-    ".id, .type, .subject, .body, .outcome, occurredAt: a.occurredAt.epochMillis, .durationMinutes, "
+    f".id, .type, .subject, .body, .outcome, occurredAt: {millis('a.occurredAt')}, .durationMinutes, "
     f"by: [(a)-[:BY]->(u:User) | {USER}][0]"
 )
 FRAGMENTS = {"about": ABOUT}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from graph.common import millis
 from graph.opportunities import BASE as OPPORTUNITY_BASE
 from graph.persons import BASE as PERSON_BASE
 from graph.users import USER_FIELDS
@@ -101,7 +102,9 @@ CALL (o, root) {
     person: """
     + PERSON
     + """,
-    roles: m.roles, attitude: m.attitude, lastInteractionAt: last.epochMillis,
+    roles: m.roles, attitude: m.attitude, lastInteractionAt: """
+    + millis("last")
+    + """,
     neglected: last IS NULL OR last < datetime() - duration({days: $neglectDays}),
     external: root IS NULL OR NOT EXISTS {
       (p)-[:WORKS_AT]->(:Company)-[:SUBSIDIARY_OF*0..]->(root)

@@ -9,6 +9,15 @@ def point_of(var: str, prop: str) -> str:
     return POINT.format(v=var, p=prop)
 
 
+def millis(expr: str) -> str:
+    """`expr`.epochMillis; a stored time too far out for a 64-bit count (beyond about 292 million years from
+    1970) reads as the largest or smallest one instead of failing the query."""
+    return (
+        f"CASE WHEN {expr} IS NULL THEN null WHEN abs({expr}.year) < 292000000 THEN {expr}.epochMillis "
+        f"WHEN {expr}.year > 0 THEN 9223372036854775807 ELSE -9223372036854775807 END"
+    )
+
+
 def to_point(param: str) -> str:
     return f"CASE WHEN {param} IS NULL THEN null ELSE point({{latitude: {param}.lat, longitude: {param}.lon}}) END"
 

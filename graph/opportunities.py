@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from graph.common import millis
 from graph.companies import BASE as COMPANY_BASE
 from graph.projection import Nodes
 from graph.users import USER, USER_FIELDS
@@ -9,7 +10,7 @@ from graph.users import USER, USER_FIELDS
 BASE = (
     ".id, .name, .amount, .currency, .stage, .probability, .nextStep, "
     "expectedCloseDate: toString(o.expectedCloseDate), nextStepDue: toString(o.nextStepDue), "
-    "lastActivityAt: o.lastActivityAt.epochMillis, createdAt: o.createdAt.epochMillis, "
+    f"lastActivityAt: {millis('o.lastActivityAt')}, createdAt: o.createdAt.epochMillis, "
     "updatedAt: o.updatedAt.epochMillis"
 )
 FRAGMENTS = {

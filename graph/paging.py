@@ -2,10 +2,35 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from graph.db import Db, Row
+
+# A time key as Cypher's toString(datetime) writes it (years may have a sign and more than 4 digits).
+TIME_KEY = re.compile(
+    r"^([+-]?\d{4,9})-(\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?)(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2}(?::\d{2})?)(?:\[[\w/+\-]+\])?$"
+)
+
+
+class InvalidCursor(ValueError):
+    """A cursor whose key does not fit the page it is used for (forged, or from another connection)."""
+
+
+def _is_time_key(value: Any) -> bool:
+    match = TIME_KEY.match(value) if isinstance(value, str) else None
+    if match is None:
+        return False
+    year = int(match.group(1))
+    proxy = 2000 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 2001  # same calendar as `year`
+    offset = "+00:00" if match.group(4) == "Z" else match.group(4)
+    try:
+        datetime.fromisoformat(f"{proxy}-{match.group(2)}{offset}")
+    except ValueError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -20,9 +45,18 @@ class PageArgs:
         return self.first + 1
 
     def after_params(self, *names: str) -> dict[str, Any]:
-        values = list(self.after or [])
-        values += [None] * (len(names) - len(values))
-        return dict(zip(names, values, strict=False))
+        """The cursor's key as named parameters; a key of another shape raises InvalidCursor.
+
+        Every key part is a string; a part named `afterAt…` is a time as Cypher's toString writes it.
+        """
+        if self.after is None:
+            return dict.fromkeys(names)
+        if len(self.after) != len(names) or not all(isinstance(v, str) for v in self.after):
+            raise InvalidCursor("invalid cursor")
+        for name, value in zip(names, self.after, strict=True):
+            if name.startswith("afterAt") and not _is_time_key(value):
+                raise InvalidCursor("invalid cursor")
+        return dict(zip(names, self.after, strict=True))
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,9 +13,22 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from strawberry.extensions import SchemaExtension
 
 from domain.errors import CrmError
+from graph.paging import InvalidCursor
 
 log = logging.getLogger("crm.errors")
 UNAVAILABLE = "a backing service (graph database or Redis) is unavailable; retry shortly"
+
+
+# graphql-core names the place of a bad value inside a variable: "Variable '$i' has invalid value at .occurredAt: ..."
+VARIABLE_PATH = re.compile(r"^Variable '\$\w+' has invalid value(?: at )?((?:\.\w+|\[\d+\])*)")
+
+
+def _bad_variable(error: GraphQLError, extensions: dict[str, Any]) -> None:
+    """A variable of the wrong type or out of range: BAD_USER_INPUT naming the input field when there is one."""
+    match = VARIABLE_PATH.match(error.message)
+    names = re.findall(r"\.(\w+)", match.group(1)) if match else []
+    if names and "field" not in extensions:
+        extensions["field"] = names[-1]
 
 
 def classify(error: GraphQLError) -> None:
@@ -25,8 +39,16 @@ def classify(error: GraphQLError) -> None:
     elif isinstance(original, CrmError):
         extensions["code"] = original.code
         extensions.update({k: v for k, v in original.details.items() if isinstance(v, str | int)})
-    elif isinstance(original, GraphQLError) and original.extensions:
-        extensions.update(original.extensions)
+    elif isinstance(original, GraphQLError):
+        # Coercion errors of variables and literals (wrong type, out of range) come wrapped this way.
+        extensions.update(original.extensions or {})
+        if error.path is None:
+            extensions.setdefault("code", "BAD_USER_INPUT")
+            _bad_variable(error, extensions)
+        elif "code" not in extensions:
+            log.error("unexpected error", exc_info=original)
+            extensions["code"] = "INTERNAL_SERVER_ERROR"
+            error.message = "internal error"
     elif isinstance(original, ServiceUnavailable | SessionExpired | RedisConnectionError | ConnectionError):
         extensions["code"] = "SERVICE_UNAVAILABLE"
         error.message = UNAVAILABLE
@@ -39,6 +61,8 @@ def classify(error: GraphQLError) -> None:
             original, ValueError | TypeError
         ):
             extensions["code"] = "BAD_USER_INPUT"
+            if isinstance(original, InvalidCursor):
+                extensions["argument"] = "after"
         else:
             log.error("unexpected error", exc_info=original)
             extensions["code"] = "INTERNAL_SERVER_ERROR"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import strawberry
@@ -15,13 +15,15 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     ValidationCache,
 )
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from resolvers import b2b, core, field, integrations, sales
 from resolvers import forecast as forecasting
 from resolvers import leads as leads_r
-from schema.errors import ErrorCodes
+from schema.errors import ErrorCodes, classify
 from schema.permissions import ADMIN, AUTHED, IsAdminOrIntegration, IsAuthenticated
+from schema.scalars import OVERRIDES
 
 
 def q(resolver: Callable[..., Any], description: str | None = None) -> Any:
@@ -165,8 +167,28 @@ class Subscription:
 
 
 class CrmSchema(strawberry.Schema):
+    async def execute(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        """Subscriptions run over the WebSocket only (`subscribe`); over plain HTTP they are a bad request."""
+        allowed = set(allowed_operation_types or (OperationType.QUERY, OperationType.MUTATION))
+        allowed.discard(OperationType.SUBSCRIPTION)
+        return await super().execute(
+            query, variable_values, context_value, root_value, operation_name, allowed, operation_extensions
+        )
+
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
-        """Domain errors are the caller's business; only unexpected ones are logged (by ErrorCodes)."""
+        """Every error gets its code here (also those of a failed parse, which bypass the extensions' hooks);
+        domain errors are the caller's business, only unexpected ones are logged (by classify)."""
+        for error in errors:
+            classify(error)
 
 
 # Validation rules are built once: fresh rule classes per request would defeat the validation cache.
@@ -181,6 +203,7 @@ def build_schema() -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
+        scalar_overrides=OVERRIDES,
         extensions=[
             ErrorCodes,
             lambda: ParserCache(maxsize=256),

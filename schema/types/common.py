@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import Any, Generic, TypeVar
 
@@ -91,13 +91,28 @@ class Connection(Generic[T]):
         )
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+FIRST = datetime.min.replace(tzinfo=UTC)
+LAST = datetime.max.replace(tzinfo=UTC)
+
+
 def ms(value: Any) -> Any:
-    """A time from the graph, sent as epoch milliseconds (hydrating Neo4j temporals is slow), as a UTC datetime."""
+    """A time from the graph, sent as epoch milliseconds (hydrating Neo4j temporals is slow), as a UTC datetime.
+
+    Any stored value reads: one outside what Python can show (before year 1, after 9999) reads as the
+    first or last representable moment instead of failing the whole page.
+    """
     if value is None or isinstance(value, datetime):
         return value
     if isinstance(value, int | float):
-        return datetime.fromtimestamp(value / 1000, UTC)
-    return value.to_native()
+        try:
+            return EPOCH + timedelta(milliseconds=value)
+        except OverflowError:
+            return LAST if value > 0 else FIRST
+    try:
+        return value.to_native()
+    except (ValueError, OverflowError):
+        return LAST if getattr(value, "year", 0) > 0 else FIRST
 
 
 def external_ids(row: Row) -> list[ExternalId]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
@@ -79,8 +80,12 @@ class OpportunityAlert:
 
 
 def _date(value: Any) -> date | None:
+    """A date from the graph (read as a string); one outside the years 1..9999 reads as the first or last date."""
     if isinstance(value, str):
-        return date.fromisoformat(value)
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return date.min if value.startswith("-") or value.startswith("0000") else date.max
     return cast(date | None, value.to_native() if hasattr(value, "to_native") else value)
 
 
@@ -209,7 +214,8 @@ class Lead(Node):
 
     @strawberry.field(description="Set once converted.")
     async def converted_person(self, info: Info) -> Person | None:
-        person_id = await part(info, "Lead", self.id, "convertedPerson", self.row, lambda v: v)
+        found = part(info, "Lead", self.id, "convertedPerson", self.row, lambda v: v)
+        person_id = await found if inspect.isawaitable(found) else found  # prefetched by the lead's query
         if not person_id:
             return None
         return Person.maybe(await info.context.loaders.part("Person", "").load(person_id))
