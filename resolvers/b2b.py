@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import strawberry
 
-from domain import b2b
+from domain import b2b, reads
 from domain.errors import NotFound
 from domain.pagination import page_args
+from schema.compiled import selection
 from schema.context import Info
 from schema.selection import wants_total
 from schema.types.b2b import (
@@ -40,8 +43,8 @@ async def buying_center_of(info: Info, opportunity_id: str, opportunity: Opportu
 
 
 async def buying_center(info: Info, opportunity_id: strawberry.ID) -> BuyingCenter | None:
-    row = await b2b.buying_center(info.context.deps, opportunity_id)
-    return BuyingCenter.of(Opportunity.of(row["opportunity"]), row) if row else None
+    found = await reads.buying_center(info.context.deps, info.context.who, opportunity_id, selection(info))
+    return cast(BuyingCenter | None, found)
 
 
 async def influence_paths(

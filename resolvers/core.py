@@ -7,11 +7,12 @@ from typing import Annotated, cast
 import strawberry
 from strawberry.scalars import JSON
 
-from domain import companies, persons, units, users
+from domain import companies, persons, reads, units, users
 from domain import search as search_uc
 from domain.errors import BadInput
 from domain.ids import label_of
 from domain.pagination import page_args
+from schema.compiled import selection
 from schema.context import Info
 from schema.enums import Role
 from schema.inputs import (
@@ -26,7 +27,7 @@ from schema.inputs import (
     UpdateUnitInput,
     UpdateUserInput,
 )
-from schema.selection import fields_at, node_includes, wants_total
+from schema.selection import fields_at, wants_total
 from schema.types.common import Connection, Node, plain
 from schema.types.core import ApiKey, ApiKeyPayload, AuthPayload, Company, Person, Unit, User
 from schema.types.sales import Lead, Opportunity
@@ -56,6 +57,9 @@ async def me(info: Info) -> User:
 async def node(info: Info, id: strawberry.ID) -> Node | None:
     label = label_of(id)
     deps = info.context.deps
+    if label in reads.NODE_TYPES:
+        found = await reads.node(deps, info.context.who, reads.NODE_TYPES[label], id, selection(info), typename=True)
+        return cast(Node | None, found)
     if label == "Company":
         return Company.maybe(await companies.get(deps, id))
     if label == "Person":
@@ -95,16 +99,15 @@ async def api_keys(info: Info) -> list[ApiKey]:
 
 
 async def company(info: Info, id: strawberry.ID) -> Company | None:
-    return Company.maybe(await companies.get(info.context.deps, id, _top(info, companies.PARTS)))
+    return cast(Company | None, await reads.node(info.context.deps, info.context.who, "Company", id, selection(info)))
 
 
 async def companies_(
     info: Info, first: int | None = 50, after: str | None = None, filter: CompanyFilter | None = None
 ) -> Connection[Company]:
-    args = page_args(first, after, with_total=wants_total(info))
-    include = node_includes(info, companies.PARTS)
-    page = await companies.page(info.context.deps, args, plain(filter) if filter else None, include)
-    return Connection[Company].of(page, Company.of)
+    flt = plain(filter) if filter else None
+    page = await reads.companies(info.context.deps, info.context.who, selection(info), first, after, flt)
+    return cast(Connection[Company], page)
 
 
 async def company_by_external_id(info: Info, system: str, value: str) -> Company | None:
@@ -113,16 +116,15 @@ async def company_by_external_id(info: Info, system: str, value: str) -> Company
 
 
 async def person(info: Info, id: strawberry.ID) -> Person | None:
-    return Person.maybe(await persons.get(info.context.deps, id, _top(info, persons.PARTS)))
+    return cast(Person | None, await reads.node(info.context.deps, info.context.who, "Person", id, selection(info)))
 
 
 async def persons_(
     info: Info, first: int | None = 50, after: str | None = None, filter: PersonFilter | None = None
 ) -> Connection[Person]:
-    args = page_args(first, after, with_total=wants_total(info))
-    include = node_includes(info, persons.PARTS)
-    page = await persons.page(info.context.deps, args, plain(filter) if filter else None, include)
-    return Connection[Person].of(page, Person.of)
+    flt = plain(filter) if filter else None
+    page = await reads.persons(info.context.deps, info.context.who, selection(info), first, after, flt)
+    return cast(Connection[Person], page)
 
 
 async def person_by_external_id(info: Info, system: str, value: str) -> Person | None:

@@ -15,11 +15,13 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     ValidationCache,
 )
+from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from resolvers import b2b, core, field, integrations, sales
 from resolvers import forecast as forecasting
 from resolvers import leads as leads_r
+from schema.compiled import read_field
 from schema.errors import ErrorCodes
 from schema.permissions import ADMIN, AUTHED, IsAdminOrIntegration, IsAuthenticated
 
@@ -181,6 +183,8 @@ def build_schema() -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
+        # Compiled reads are plain dicts: fields without a resolver read them by key.
+        config=StrawberryConfig(default_resolver=read_field),
         extensions=[
             ErrorCodes,
             lambda: ParserCache(maxsize=256),

@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import strawberry
 
+from schema.compiled import compiled
 from schema.context import Info
 from schema.types.common import Connection, Node, Row, ms
-from schema.types.core import Company, Person, User, _list, part
+from schema.types.core import Company, Person, User, _list, nested, part
 
 if TYPE_CHECKING:
     from schema.types.b2b import BuyingCenter
@@ -124,31 +125,34 @@ class Opportunity(Node):
 
     @strawberry.field
     def company(self, info: Info) -> Company | None:
-        return part(info, "Opportunity", self.id, "company", self.row, Company.maybe)  # type: ignore[no-any-return]
+        return nested(self, info, "Opportunity", "company", Company.maybe)  # type: ignore[no-any-return]
 
     @strawberry.field
     def owner(self, info: Info) -> User | None:
-        return part(info, "Opportunity", self.id, "owner", self.row, User.maybe)  # type: ignore[no-any-return]
+        return nested(self, info, "Opportunity", "owner", User.maybe)  # type: ignore[no-any-return]
 
     @strawberry.field
     def stage_history(self, info: Info) -> list[StageChange]:
-        return part(info, "Opportunity", self.id, "stageHistory", self.row, _list(StageChange.of))  # type: ignore[no-any-return]
+        return nested(self, info, "Opportunity", "stageHistory", _list(StageChange.of))  # type: ignore[no-any-return]
 
     @strawberry.field(description="Open alerts (acknowledged ones drop out).")
     def alerts(self, info: Info) -> list[OpportunityAlert]:
-        return part(info, "Opportunity", self.id, "alerts", self.row, _list(OpportunityAlert.of))  # type: ignore[no-any-return]
+        return nested(self, info, "Opportunity", "alerts", _list(OpportunityAlert.of))  # type: ignore[no-any-return]
 
     @strawberry.field
-    async def buying_center(self, info: Info) -> Annotated[BuyingCenter, strawberry.lazy("schema.types.b2b")]:
+    def buying_center(self, info: Info) -> Annotated[BuyingCenter, strawberry.lazy("schema.types.b2b")]:
         from resolvers.b2b import buying_center_of
 
-        return await buying_center_of(info, self.id, self)
+        if (row := compiled(self)) is not None:
+            return row["buying_center"]  # type: ignore[no-any-return]
+        return buying_center_of(info, self.id, self)  # type: ignore[return-value]
 
     @strawberry.field
-    async def timeline(self, info: Info, first: int | None = 50, after: str | None = None) -> Connection[Activity]:
+    def timeline(self, info: Info, first: int | None = 50, after: str | None = None) -> Connection[Activity]:
         from resolvers.sales import timeline
 
-        return await timeline(info, "Opportunity", self.id, first, after)
+        row = compiled(self)  # compiled reads leave timelines to a batched loader, by id
+        return timeline(info, "Opportunity", row["id"] if row is not None else self.id, first, after)  # type: ignore[return-value]
 
 
 @strawberry.enum

@@ -1,0 +1,136 @@
+"""Reads compiled from the client's selection: each root field is one Cypher statement.
+
+The selection arrives as a neutral tree (graph.compiler.Sel); page arguments are validated here
+(first 0..100, opaque cursors), filters as in the list use cases, and the caller's rights become
+parameters of the statement (e.g. who may see a user's home base).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from domain import companies as company_uc
+from domain import persons as person_uc
+from domain.auth import Principal, Role
+from domain.deps import Deps
+from domain.ids import label_of
+from domain.pagination import encode_cursor, page_args
+from graph import companies as company_q
+from graph import persons as person_q
+from graph.compiler import Compiler, Sel
+from graph.compiler import roots as r
+from graph.projection import where
+
+Shaped = dict[str, Any]
+
+# Node types a root field can return by id: label -> compiled type.
+NODE_TYPES = {"Company": "Company", "Person": "Person", "Unit": "Unit", "Opportunity": "Opportunity", "User": "User"}
+
+
+def _page_args(first: Any, after: Any) -> tuple[int, list[Any] | None]:
+    args = page_args(None if first is None else int(first), after)
+    return args.first, args.after
+
+
+def compiler(deps: Deps, who: Principal) -> Compiler:
+    return Compiler(
+        _page_args,
+        {
+            "viewerId": who.user_id,
+            "viewerSeesHomeBases": who.role in (Role.ADMIN, Role.SERVICE_AGENT),
+            "neglectDays": deps.settings.neglect_days,
+            "requiredRoles": list(deps.settings.required_buying_roles),
+        },
+    )
+
+
+async def node(
+    deps: Deps, who: Principal, type_name: str, node_id: str, sub: list[Sel], typename: bool = False
+) -> Shaped | None:
+    """A company, person, unit, opportunity or user by id (None when missing or of another type)."""
+    label = label_of(node_id)
+    if label is None or NODE_TYPES.get(label) != type_name:
+        return None
+    c = compiler(deps, who)
+    c.params["id"] = node_id
+    query, plan = r.node_statement(c, type_name, label, sub, type_name if typename else None)
+    return await r.run_node(deps.db, c, query, plan, encode_cursor)
+
+
+async def buying_center(deps: Deps, who: Principal, opportunity_id: str, sub: list[Sel]) -> Shaped | None:
+    c = compiler(deps, who)
+    c.params["id"] = opportunity_id
+    query, plan = r.node_statement(c, "BuyingCenter", "Opportunity", sub)
+    return await r.run_node(deps.db, c, query, plan, encode_cursor)
+
+
+async def companies(
+    deps: Deps, who: Principal, sub: list[Sel], first: int | None, after: str | None, flt: dict[str, Any] | None
+) -> Shaped:
+    size, cursor = _page_args(first, after)
+    c = compiler(deps, who)
+    params = company_uc.filter_params(flt)
+    active = [name for name, value in params.items() if value is not None]
+    keys = cursor or []
+    c.params.update(params, afterName=str(keys[0]) if keys else "", afterId=str(keys[1]) if len(keys) > 1 else "")
+    query, plan = r.page_statement(
+        c,
+        r.COMPANIES,
+        where(company_q.CONDITIONS, active, company_q.KEYSET),
+        where(company_q.CONDITIONS, active),
+        sub,
+        size,
+        cursor is not None,
+    )
+    return await r.run_page(deps.db, c, query, plan, encode_cursor)
+
+
+async def persons(
+    deps: Deps, who: Principal, sub: list[Sel], first: int | None, after: str | None, flt: dict[str, Any] | None
+) -> Shaped:
+    size, cursor = _page_args(first, after)
+    c = compiler(deps, who)
+    params = person_uc.filter_params(flt)
+    active = [name for name, value in params.items() if value is not None]
+    keys = cursor or []
+    c.params.update(params, afterName=str(keys[0]) if keys else "", afterId=str(keys[1]) if len(keys) > 1 else "")
+    root, conditions = r.PERSONS, [*active]
+    if active == ["companyId"]:
+        root, conditions = r.CONTACTS, []
+    query, plan = r.page_statement(
+        c,
+        root,
+        where(person_q.CONDITIONS, conditions, person_q.KEYSET),
+        where(person_q.CONDITIONS, conditions),
+        sub,
+        size,
+        cursor is not None,
+    )
+    return await r.run_page(deps.db, c, query, plan, encode_cursor)
+
+
+async def opportunities(
+    deps: Deps, who: Principal, sub: list[Sel], first: int | None, after: str | None, flt: dict[str, Any] | None
+) -> Shaped:
+    size, cursor = _page_args(first, after)
+    c = compiler(deps, who)
+    flt = flt or {}
+    params = {name: flt.get(name) for name in r.OPPORTUNITY_CONDITIONS}
+    for name in ("closingFrom", "closingTo"):
+        value = params[name]
+        if isinstance(value, date):
+            params[name] = value.isoformat()
+    active = [name for name, value in params.items() if value is not None]
+    keys = cursor or []
+    c.params.update(params, afterAt=keys[0] if keys else None, afterId=keys[1] if len(keys) > 1 else None)
+    query, plan = r.page_statement(
+        c,
+        r.OPPORTUNITIES,
+        where(r.OPPORTUNITY_CONDITIONS, active, r.OPPORTUNITY_KEYSET),
+        where(r.OPPORTUNITY_CONDITIONS, active),
+        sub,
+        size,
+        cursor is not None,
+    )
+    return await r.run_page(deps.db, c, query, plan, encode_cursor)
