@@ -1,0 +1,242 @@
+"""Root reads compiled into one Cypher statement, whatever the depth, fragments and aliases."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from domain.deps import Deps
+from tests.compiler_world import seed
+from tests.conftest import Gql, data, error_code
+
+
+@pytest.fixture
+async def world(deps: Deps) -> None:
+    await seed(deps)
+
+
+async def run(gql: Gql, token: str, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The data of a query that must cost exactly one Cypher round trip."""
+    result = await gql(query, variables, token)
+    found = data(result)
+    assert result["extensions"]["cypherRoundTrips"] == 1
+    return found
+
+
+DEEP = """
+{ companies(first: 20) { edges { node { name subsidiaries { name units { name
+    members(first: 10) { edges { node { fullName } } } } } } } } }
+"""
+
+
+async def test_deep_companies_subsidiaries_units_members_is_one_round_trip(
+    gql: Gql, admin_token: str, world: None
+) -> None:
+    found = await run(gql, admin_token, DEEP)
+    group = next(e["node"] for e in found["companies"]["edges"] if e["node"]["name"] == "Group")
+    # subsidiaries in name order although their ids run the other way
+    assert [s["name"] for s in group["subsidiaries"]] == ["Alpha KG", "Mu GmbH", "Zeta AG"]
+    alpha = group["subsidiaries"][0]
+    assert [u["name"] for u in alpha["units"]] == ["IT", "Sales"]
+    assert [e["node"]["fullName"] for e in alpha["units"][1]["members"]["edges"]] == ["Adams", "Brown", "Clark"]
+
+
+async def test_subsidiaries_come_in_name_order_not_id_order(gql: Gql, admin_token: str, world: None) -> None:
+    found = await run(gql, admin_token, '{ company(id: "cmp_9") { subsidiaries { id name } } }')
+    assert found["company"]["subsidiaries"] == [
+        {"id": "cmp_3", "name": "Alpha KG"},
+        {"id": "cmp_2", "name": "Mu GmbH"},
+        {"id": "cmp_1", "name": "Zeta AG"},
+    ]
+
+
+async def test_stage_history_breaks_ties_in_time_by_sequence(gql: Gql, admin_token: str, world: None) -> None:
+    found = await run(gql, admin_token, '{ opportunity(id: "opp_1") { stageHistory { from to at } } }')
+    assert [(s["from"], s["to"]) for s in found["opportunity"]["stageHistory"]] == [
+        (None, "PROSPECTING"),
+        ("PROSPECTING", "QUALIFICATION"),
+        ("QUALIFICATION", "PROPOSAL"),
+    ]
+    assert found["opportunity"]["stageHistory"][1]["at"] == "2026-01-02T10:00:00+00:00"
+
+
+FRAGMENTS = """
+query($after: String) {
+  companies(first: 5, filter: {nameContains: "group"}) { ...Page }
+}
+fragment Page on CompanyConnection {
+  total: totalCount
+  edges { node { ...Head a: subsidiaries { label: name } b: subsidiaries { id ... on Company { units { ...Staff } } } } }
+}
+fragment Head on Company { id name boss: owner { name } owner { email } }
+fragment Staff on Unit {
+  name
+  one: members(first: 1) { pageInfo { hasNextPage endCursor } edges { node { fullName } } }
+  two: members(first: 2) { totalCount edges { cursor node { ...P } } }
+  rest: members(first: 2, after: $after) { edges { node { fullName } } }
+}
+fragment P on Person { who: fullName company { name } unit { name company { name } } }
+"""
+
+
+async def test_fragments_and_aliases_at_several_levels_are_one_round_trip(
+    gql: Gql, admin_token: str, world: None
+) -> None:
+    first = await run(gql, admin_token, FRAGMENTS, {"after": None})
+    page = first["companies"]
+    assert page["total"] == 1
+    node = page["edges"][0]["node"]
+    assert (node["id"], node["name"], node["boss"], node["owner"]) == (
+        "cmp_9",
+        "Group",
+        {"name": "Olga Owner"},
+        {"email": "owner@crm.test"},
+    )
+    assert node["a"] == [{"label": "Alpha KG"}, {"label": "Mu GmbH"}, {"label": "Zeta AG"}]
+    sales = node["b"][0]["units"][1]
+    assert sales["name"] == "Sales"
+    assert [e["node"]["fullName"] for e in sales["one"]["edges"]] == ["Adams"]
+    assert sales["one"]["pageInfo"]["hasNextPage"] is True
+    assert sales["two"]["totalCount"] == 3
+    assert sales["two"]["edges"][1]["node"] == {
+        "who": "Brown",
+        "company": {"name": "Alpha KG"},
+        "unit": {"name": "Sales", "company": {"name": "Alpha KG"}},
+    }
+    assert [e["node"]["fullName"] for e in sales["rest"]["edges"]] == ["Adams", "Brown"]
+    # the nested cursor continues the nested page
+    cursor = sales["one"]["pageInfo"]["endCursor"]
+    second = await run(gql, admin_token, FRAGMENTS, {"after": cursor})
+    rest = second["companies"]["edges"][0]["node"]["b"][0]["units"][1]["rest"]
+    assert [e["node"]["fullName"] for e in rest["edges"]] == ["Brown", "Clark"]
+
+
+async def test_skip_and_include_leave_fields_out(gql: Gql, admin_token: str, world: None) -> None:
+    query = (
+        'query($no: Boolean!) { company(id: "cmp_9") { name city @include(if: $no) owner @skip(if: $no) { name } } }'
+    )
+    assert await run(gql, admin_token, query, {"no": False}) == {
+        "company": {"name": "Group", "owner": {"name": "Olga Owner"}}
+    }
+
+
+async def test_company_with_a_deep_selection_is_one_round_trip(gql: Gql, admin_token: str, world: None) -> None:
+    query = """{ company(id: "cmp_3") { name parent { name owner { name } } externalIds { system }
+      units { name children { name } parent { name } company { name } }
+      contacts(first: 2) { totalCount edges { node { fullName employmentHistory { current company { name } } } } }
+      opportunities { totalCount edges { node { name stage amount probability stageHistory { to } } } } } }"""
+    found = (await run(gql, admin_token, query))["company"]
+    assert found["parent"] == {"name": "Group", "owner": {"name": "Olga Owner"}}
+    assert found["units"][1] == {
+        "name": "Sales",
+        "children": [{"name": "Desk"}],
+        "parent": None,
+        "company": {"name": "Alpha KG"},
+    }
+    assert found["contacts"]["totalCount"] == 3
+    assert found["contacts"]["edges"][0]["node"] == {
+        "fullName": "Adams",
+        "employmentHistory": [{"current": True, "company": {"name": "Alpha KG"}}],
+    }
+    assert found["opportunities"]["edges"][0]["node"] == {
+        "name": "Deal",
+        "stage": "PROPOSAL",
+        "amount": "1000.00",
+        "probability": 0.5,
+        "stageHistory": [{"to": "PROSPECTING"}, {"to": "QUALIFICATION"}, {"to": "PROPOSAL"}],
+    }
+
+
+async def test_person_and_persons_with_deep_selections_are_one_round_trip(
+    gql: Gql, admin_token: str, world: None
+) -> None:
+    query = """{ person(id: "per_3") { fullName company { name parent { name } }
+      unit { name members(first: 5) { totalCount } }
+      relations { totalCount edges { node { type strength from { fullName } to { fullName unit { name } } } } } } }"""
+    person = (await run(gql, admin_token, query))["person"]
+    assert person["company"] == {"name": "Alpha KG", "parent": {"name": "Group"}}
+    assert person["unit"] == {"name": "Sales", "members": {"totalCount": 3}}
+    assert person["relations"]["edges"] == [
+        {
+            "node": {
+                "type": "INFLUENCES",
+                "strength": 0.5,
+                "from": {"fullName": "Adams"},
+                "to": {"fullName": "Clark", "unit": {"name": "Sales"}},
+            }
+        }
+    ]
+    listed = await run(
+        gql,
+        admin_token,
+        '{ persons(first: 2, filter: {companyId: "cmp_3"}) { totalCount edges { node { fullName unit { company { name } } } } } }',
+    )
+    assert listed["persons"]["totalCount"] == 3
+    assert [e["node"]["fullName"] for e in listed["persons"]["edges"]] == ["Adams", "Brown"]
+
+
+async def test_opportunities_and_node_with_deep_selections_are_one_round_trip(
+    gql: Gql, admin_token: str, world: None
+) -> None:
+    query = """{ opportunities(first: 5) { totalCount edges { node { name company { name subsidiaries { id } }
+      owner { name } buyingCenter { members { person { fullName } roles } missingRoles } } } } }"""
+    page = (await run(gql, admin_token, query))["opportunities"]
+    assert page["totalCount"] == 1
+    assert page["edges"][0]["node"]["buyingCenter"] == {
+        "members": [
+            {"person": {"fullName": "Adams"}, "roles": ["CHAMPION"]},
+            {"person": {"fullName": "Clark"}, "roles": ["USER"]},
+        ],
+        "missingRoles": ["DECISION_MAKER", "ECONOMIC_BUYER"],
+    }
+    query = """query($id: ID!) { node(id: $id) { id ... on Unit { name company { name } members { edges { node { fullName } } } }
+      ... on Company { city } } }"""
+    unit = (await run(gql, admin_token, query, {"id": "unt_1"}))["node"]
+    assert unit == {
+        "id": "unt_1",
+        "name": "Sales",
+        "company": {"name": "Alpha KG"},
+        "members": {"edges": [{"node": {"fullName": n}} for n in ("Adams", "Brown", "Clark")]},
+    }
+    company = (await run(gql, admin_token, query, {"id": "cmp_1"}))["node"]
+    assert company == {"id": "cmp_1", "city": "Bonn"}
+    missing = await gql(query, {"id": "cmp_404"}, admin_token)
+    assert data(missing) == {"node": None}
+
+
+async def test_buying_center_with_a_full_selection_is_one_round_trip(gql: Gql, admin_token: str, world: None) -> None:
+    query = """{ buyingCenter(opportunityId: "opp_1") { opportunity { name }
+      members { person { fullName } roles attitude lastInteractionAt external }
+      relations { type from { fullName } to { fullName } } missingRoles neglectedMembers { fullName } } }"""
+    center = (await run(gql, admin_token, query))["buyingCenter"]
+    assert [(m["person"]["fullName"], m["attitude"], m["external"]) for m in center["members"]] == [
+        ("Adams", "SUPPORTER", False),
+        ("Clark", "NEUTRAL", False),
+    ]
+    assert center["members"][0]["lastInteractionAt"] is not None
+    assert center["members"][1]["lastInteractionAt"] is None
+    assert center["relations"] == [{"type": "INFLUENCES", "from": {"fullName": "Adams"}, "to": {"fullName": "Clark"}}]
+    assert center["missingRoles"] == ["DECISION_MAKER", "ECONOMIC_BUYER"]
+    assert center["neglectedMembers"] == [{"fullName": "Clark"}]
+    assert data(await gql('{ buyingCenter(opportunityId: "opp_404") { missingRoles } }', token=admin_token)) == {
+        "buyingCenter": None
+    }
+
+
+async def test_home_base_stays_visible_only_to_the_user_admins_and_service_agents(
+    gql: Gql, admin_token: str, make_user: Any, world: None
+) -> None:
+    query = '{ company(id: "cmp_9") { owner { homeBase { lat lon } } } }'
+    _, rep = await make_user("SALES_REP")
+    _, agent = await make_user("SERVICE_AGENT")
+    assert (await run(gql, admin_token, query))["company"]["owner"]["homeBase"] == {"lat": 52.5, "lon": 13.4}
+    assert (await run(gql, agent, query))["company"]["owner"]["homeBase"] == {"lat": 52.5, "lon": 13.4}
+    assert (await run(gql, rep, query))["company"]["owner"]["homeBase"] is None
+
+
+async def test_bad_nested_page_arguments_are_bad_user_input(gql: Gql, admin_token: str, world: None) -> None:
+    query = '{ company(id: "cmp_3") { contacts(first: 101) { totalCount } } }'
+    assert error_code(await gql(query, token=admin_token)) == "BAD_USER_INPUT"
+    query = '{ company(id: "cmp_3") { contacts(after: "garbage!") { totalCount } } }'
+    assert error_code(await gql(query, token=admin_token)) == "BAD_USER_INPUT"
