@@ -240,3 +240,23 @@ async def test_bad_nested_page_arguments_are_bad_user_input(gql: Gql, admin_toke
     assert error_code(await gql(query, token=admin_token)) == "BAD_USER_INPUT"
     query = '{ company(id: "cmp_3") { contacts(after: "garbage!") { totalCount } } }'
     assert error_code(await gql(query, token=admin_token)) == "BAD_USER_INPUT"
+
+
+async def test_reads_outside_the_compiler_order_subsidiaries_and_stage_history_the_same_way(
+    gql: Gql, admin_token: str, world: None
+) -> None:
+    # mutations still answer through the prefetch fragments, which now order on nodes too
+    company = data(
+        await gql(
+            'mutation { updateCompany(id: "cmp_9", input: {city: "Köln"}) { subsidiaries { name } } }',
+            token=admin_token,
+        )
+    )["updateCompany"]
+    assert [s["name"] for s in company["subsidiaries"]] == ["Alpha KG", "Mu GmbH", "Zeta AG"]
+    deal = data(
+        await gql(
+            'mutation { updateOpportunity(id: "opp_1", input: {nextStep: "Call"}) { stageHistory { to } } }',
+            token=admin_token,
+        )
+    )["updateOpportunity"]
+    assert [s["to"] for s in deal["stageHistory"]] == ["PROSPECTING", "QUALIFICATION", "PROPOSAL"]
