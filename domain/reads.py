@@ -25,7 +25,15 @@ from graph.projection import where
 Shaped = dict[str, Any]
 
 # Node types a root field can return by id: label -> compiled type.
-NODE_TYPES = {"Company": "Company", "Person": "Person", "Unit": "Unit", "Opportunity": "Opportunity", "User": "User"}
+NODE_TYPES = {
+    "Company": "Company",
+    "Person": "Person",
+    "Unit": "Unit",
+    "Opportunity": "Opportunity",
+    "User": "User",
+    "Lead": "Lead",
+    "Activity": "Activity",
+}
 
 
 def _page_args(first: Any, after: Any) -> tuple[int, list[Any] | None]:
@@ -45,16 +53,15 @@ def compiler(deps: Deps, who: Principal) -> Compiler:
     )
 
 
-async def node(
-    deps: Deps, who: Principal, type_name: str, node_id: str, sub: list[Sel], typename: bool = False
-) -> Shaped | None:
-    """A company, person, unit, opportunity or user by id (None when missing or of another type)."""
+async def node(deps: Deps, who: Principal, type_name: str, node_id: str, sub: list[Sel]) -> Shaped | None:
+    """A node of `type_name` by id (None when missing or of another type), tagged with its type name
+    (it may stand where the schema expects an interface or a union: node, search)."""
     label = label_of(node_id)
     if label is None or NODE_TYPES.get(label) != type_name:
         return None
     c = compiler(deps, who)
     c.params["id"] = node_id
-    query, plan = r.node_statement(c, type_name, label, sub, type_name if typename else None)
+    query, plan = r.node_statement(c, type_name, label, sub, type_name)
     return await r.run_node(deps.db, c, query, plan, encode_cursor)
 
 

@@ -58,7 +58,7 @@ async def node(info: Info, id: strawberry.ID) -> Node | None:
     label = label_of(id)
     deps = info.context.deps
     if label in reads.NODE_TYPES:
-        found = await reads.node(deps, info.context.who, reads.NODE_TYPES[label], id, selection(info), typename=True)
+        found = await reads.node(deps, info.context.who, reads.NODE_TYPES[label], id, selection(info))
         return cast(Node | None, found)
     if label == "Company":
         return Company.maybe(await companies.get(deps, id))

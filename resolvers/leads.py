@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import strawberry
 
-from domain import companies, leads, opportunities, persons
+from domain import companies, leads, opportunities, persons, reads
 from domain.errors import NotFound
 from domain.pagination import page_args
+from schema.compiled import selection
 from schema.context import Info
-from schema.selection import fields_at, node_includes, wants_total
+from schema.selection import node_includes, wants_total
 from schema.types.common import Connection, plain
 from schema.types.core import Company, Person
 from schema.types.leads import (
@@ -23,8 +26,7 @@ from schema.types.sales import Lead, Opportunity
 
 
 async def lead(info: Info, id: strawberry.ID) -> Lead | None:
-    row = await leads.get(info.context.deps, id, {n for n in fields_at(info) if n in leads.PARTS})
-    return Lead.of(row) if row else None
+    return cast(Lead | None, await reads.node(info.context.deps, info.context.who, "Lead", id, selection(info)))
 
 
 async def leads_(
@@ -41,6 +43,14 @@ async def _lead(info: Info, lead_id: str) -> Lead:
     if found is None:
         raise NotFound(f"no lead {lead_id!r}")
     return found
+
+
+async def _row(info: Info, lead_id: str) -> dict[str, Any]:
+    """A lead inside another payload (the compiled read needs the lead's own selection)."""
+    row = await leads.get(info.context.deps, lead_id)
+    if row is None:
+        raise NotFound(f"no lead {lead_id!r}")
+    return row
 
 
 async def create_lead(info: Info, input: CreateLeadInput) -> Lead:
@@ -68,7 +78,7 @@ async def convert_lead(info: Info, lead_id: strawberry.ID, input: ConvertLeadInp
     if person is None:
         raise NotFound("the converted person vanished")
     return LeadConversion(
-        lead=await _lead(info, lead_id),
+        lead=Lead.of(await _row(info, lead_id)),
         person=Person.of(person),
         company=Company.maybe(company),
         opportunity=Opportunity.maybe(opportunity),

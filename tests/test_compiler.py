@@ -260,3 +260,81 @@ async def test_reads_outside_the_compiler_order_subsidiaries_and_stage_history_t
         )
     )["updateOpportunity"]
     assert [s["to"] for s in deal["stageHistory"]] == ["PROSPECTING", "QUALIFICATION", "PROPOSAL"]
+
+
+TIMELINES = """
+query($after: String) {
+  company(id: "cmp_9") {
+    timeline(first: 1, after: $after) {
+      totalCount pageInfo { hasNextPage endCursor }
+      edges { node { subject by { name } about { __typename ... on Person { fullName company { name } }
+        ... on Company { name } ... on Opportunity { name stage } ... on Node { id } } } }
+    }
+    subsidiaries { name timeline { totalCount } }
+  }
+  person(id: "per_3") { timeline(first: 5) { edges { node { subject } } } }
+  opportunity(id: "opp_1") { timeline { totalCount edges { node { about { ... on Opportunity { id } } } } } }
+}
+"""
+
+
+async def test_timelines_are_pages_inside_the_statement(gql: Gql, admin_token: str, world: None) -> None:
+    log = "mutation($i: LogActivityInput!) { logActivity(input: $i) { id } }"
+    for subject, hour in (("Kick-off", "09"), ("Follow-up", "10")):
+        variables = {
+            "i": {
+                "type": "MEETING",
+                "subject": subject,
+                "occurredAt": f"2026-02-01T{hour}:00:00+00:00",
+                "personIds": ["per_3"],
+                "opportunityId": "opp_1",
+            }
+        }
+        data(await gql(log, variables, admin_token))
+    result = await gql(TIMELINES, {"after": None}, admin_token)
+    found = data(result)
+    # one statement per root field: company, person, opportunity
+    assert result["extensions"]["cypherRoundTrips"] == 3
+    timeline = found["company"]["timeline"]
+    assert timeline["totalCount"] == 2
+    node = timeline["edges"][0]["node"]
+    assert node["subject"] == "Follow-up"
+    assert node["by"] is not None
+    assert node["about"] == [
+        {"__typename": "Opportunity", "name": "Deal", "stage": "PROPOSAL", "id": "opp_1"},
+        {"__typename": "Person", "fullName": "Adams", "company": {"name": "Alpha KG"}, "id": "per_3"},
+    ]
+    assert [(s["name"], s["timeline"]["totalCount"]) for s in found["company"]["subsidiaries"]] == [
+        ("Alpha KG", 2),
+        ("Mu GmbH", 0),
+        ("Zeta AG", 0),
+    ]
+    # the seeded call plus the two meetings, newest first
+    assert [e["node"]["subject"] for e in found["person"]["timeline"]["edges"]] == ["Hi", "Follow-up", "Kick-off"]
+    assert found["opportunity"]["timeline"]["totalCount"] == 2
+    assert found["opportunity"]["timeline"]["edges"][0]["node"]["about"] == [{"id": "opp_1"}, {}]
+    after = timeline["pageInfo"]["endCursor"]
+    second = data(await gql(TIMELINES, {"after": after}, admin_token))["company"]["timeline"]
+    assert [e["node"]["subject"] for e in second["edges"]] == ["Kick-off"]
+    assert second["pageInfo"]["hasNextPage"] is False
+
+
+async def test_lead_and_activity_by_id_are_one_round_trip(gql: Gql, admin_token: str, world: None) -> None:
+    lead = data(
+        await gql('mutation { createLead(input: {lastName: "Lo", email: "lo@x.test"}) { id } }', token=admin_token)
+    )["createLead"]["id"]
+    query = "query($id: ID!) { lead(id: $id) { lastName score status owner { name } attempts { id } convertedPerson { id } } }"
+    assert await run(gql, admin_token, query, {"id": lead}) == {
+        "lead": {
+            "lastName": "Lo",
+            "score": 20,
+            "status": "NEW",
+            "owner": {"name": "Admin"},
+            "attempts": [],
+            "convertedPerson": None,
+        }
+    }
+    query = 'query { node(id: "act_1") { ... on Activity { type subject about { ... on Person { fullName } } } } }'
+    assert await run(gql, admin_token, query) == {
+        "node": {"type": "CALL", "subject": "Hi", "about": [{"fullName": "Adams"}]}
+    }

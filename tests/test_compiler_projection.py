@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from graphql import GraphQLObjectType
 
 from domain.deps import Deps
 from graph.compiler import TYPES, Compiler, Sel
 from graph.compiler.roots import RECENT
+from schema.root import build_schema
 from tests.compiler_world import seed
 from tests.conftest import Gql, data
 
@@ -38,13 +40,17 @@ def test_types_without_id_project_only_the_selected_field(type_name: str, field:
     assert compile_one(type_name, [Sel(field)]) == projection
 
 
-def test_every_declared_type_is_known_to_the_compiler() -> None:
+def test_declarations_cover_exactly_the_fields_of_the_served_types() -> None:
+    # a field added to one of these types needs a declaration (or a fallback), or reads of it would fail
+    schema = build_schema()._schema
     assert sorted(TYPES) == [
+        "Activity",
         "BuyingCenter",
         "BuyingCenterMember",
         "Company",
         "Employment",
         "ExternalId",
+        "Lead",
         "Opportunity",
         "OpportunityAlert",
         "Person",
@@ -53,6 +59,10 @@ def test_every_declared_type_is_known_to_the_compiler() -> None:
         "Unit",
         "User",
     ]
+    for name, declared in TYPES.items():
+        served = schema.type_map[name]
+        assert isinstance(served, GraphQLObjectType)
+        assert sorted(served.fields) == sorted([*declared.fields, *declared.fallback]), name
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from graph.compiler.decl import Many, One, Page, Same, Type, Val, declare, ms
+from graph.compiler.history import COMPANY_TIMELINE, TIMELINE
 
 
 def point(prop: str) -> str:
@@ -79,8 +80,8 @@ COMPANY = Type(
             OPPORTUNITY_AFTER,
             "COUNT { (:Opportunity)-[:FOR]->({v}) }",
         ),
+        "timeline": COMPANY_TIMELINE,
     },
-    fallback=frozenset({"timeline"}),
 )
 
 UNIT = Type(
@@ -151,8 +152,8 @@ PERSON = Type(
             "COUNT { ({v})-[:" + REL_TYPES + "]-(:Person) }",
             {"r": "_r", "a": "_a", "b": "_b"},
         ),
+        "timeline": TIMELINE,
     },
-    fallback=frozenset({"timeline"}),
 )
 
 # Scope: r = the relation, a = its start, b = its end.

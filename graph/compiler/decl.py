@@ -71,6 +71,17 @@ class Same:
 
 
 @dataclass(frozen=True)
+class Union:
+    """A list of nodes of several types: `targets` maps each GraphQL type to its node label."""
+
+    match: str
+    targets: Mapping[str, str]
+    order: str
+    bind: Mapping[str, str] = field(default_factory=lambda: {"v": "t"})
+    py: str = ""
+
+
+@dataclass(frozen=True)
 class Page:
     """A connection: a keyset page inside the statement.
 
@@ -87,11 +98,13 @@ class Page:
     total: str
     bind: Mapping[str, str] = field(default_factory=lambda: {"v": "t"})
     then: str = ""
+    # The condition without a cursor (e.g. a range that keeps an index-backed order).
+    first_page: str = "true"
     default_first: int = 50
     py: str = ""
 
 
-Decl = Val | One | Many | Same | Page
+Decl = Val | One | Many | Same | Union | Page
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from graph.compiler.decl import TYPES, Decl, Many, One, Page, Same, Type, Val, page_key, py_name
+from graph.compiler.decl import TYPES, Decl, Many, One, Page, Same, Type, Union, Val, page_key, py_name
 
 TOKEN = re.compile(r"\{(\w+)\}")
 
 # How the shaper treats one projected entry.
-VAL, OBJ, LIST, PAGE = 0, 1, 2, 3
+VAL, OBJ, LIST, PAGE, UNION = 0, 1, 2, 3, 4
 
 
 @dataclass
@@ -159,7 +159,28 @@ class Compiler:
             match = self.render(decl.match, scope, local)
             order = self.render(decl.order, scope, local)
             return f"COLLECT {{ {match} WITH * ORDER BY {order} RETURN {proj} }}", LIST, plan
+        if isinstance(decl, Union):
+            return self.union(decl, scope, sub)
         return self.page(decl, scope, args, sub)
+
+    def union(self, decl: Union, scope: Mapping[str, str], sub: list[Sel]) -> tuple[str, int, Any]:
+        """Each member projected as its own type, tagged `ty` so the shaper picks its plan."""
+        local = self.locals_for(decl.match, decl.order)
+        inner = self.bound(decl.bind, scope, local)
+        node = inner["v"]
+        cases: list[str] = []
+        plans: dict[str, Plan] = {}
+        for type_name, label in decl.targets.items():
+            proj, plan = self.obj(type_name, inner, sub)
+            plan.typename = type_name
+            plans[type_name] = plan
+            tagged = "{ty: '" + type_name + "'" + (", " + proj[1:] if proj != "{}" else "}")
+            cases.append(f"WHEN {node}:{label} THEN {tagged}")
+        labels = " OR ".join(f"{node}:{label}" for label in decl.targets.values())
+        match = self.render(decl.match, scope, local)
+        order = self.render(decl.order, scope, local)
+        expr = f"COLLECT {{ {match} WITH * WHERE {labels} WITH * ORDER BY {order} RETURN CASE {' '.join(cases)} END }}"
+        return expr, UNION, plans
 
     # ---- connections
 
@@ -167,7 +188,7 @@ class Compiler:
         self, decl: Page, scope: Mapping[str, str], args: Mapping[str, Any], sub: list[Sel]
     ) -> tuple[str, int, Any]:
         first, after = self.page_args(args.get("first"), args.get("after"))
-        templates = (decl.match, decl.order, decl.key, decl.after, decl.then)
+        templates = (decl.match, decl.order, decl.key, decl.after, decl.then, decl.first_page, decl.total)
         local = self.locals_for(*templates, "{p}")
         prefix = local["p"]
         self.params[prefix + "limit"] = first + 1
@@ -179,7 +200,7 @@ class Compiler:
             for i in {int(n) for n in re.findall(r"\$\{p\}(\d+)", decl.after)}:
                 self.params.setdefault(f"{prefix}{i}", None)
         else:
-            local["where"] = "true"
+            local["where"] = self.render(decl.first_page, scope, local)
         node_sels, wants_total = self.connection_parts(sub)
         proj, plan = self.obj(decl.target, self.bound(decl.bind, scope, local), node_sels)
         match = self.render(decl.match, scope, local)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from graph.compiler.core import REL_TYPES, prop
 from graph.compiler.decl import Many, One, Same, Type, Val, decimal, declare, iso_date, ms
+from graph.compiler.history import TIMELINE
 
 STAGE_CHANGE = Type(
     "StageChange",
@@ -50,8 +51,8 @@ OPPORTUNITY = Type(
             "{t}.raisedAt, {t}.kind",
         ),
         "buyingCenter": Same("BuyingCenter"),
+        "timeline": TIMELINE,
     },
-    fallback=frozenset({"timeline"}),
 )
 
 # Scope: v = the opportunity. Each derived part is computed only when selected.

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from graph.compiler.emit import LIST, OBJ, PAGE, VAL, PagePlan, Plan
+from graph.compiler.emit import LIST, OBJ, PAGE, UNION, VAL, PagePlan, Plan
 
 Encode = Callable[[list[Any]], str]
 
@@ -24,6 +24,8 @@ def shape(plan: Plan, raw: dict[str, Any], encode: Encode) -> dict[str, Any]:
             out[name] = [shape(arg, v, encode) for v in value]
         elif kind == PAGE:
             out[name] = shape_page(arg, value, encode)
+        elif kind == UNION:
+            out[name] = [shape(arg[v["ty"]], v, encode) for v in value]
     if plan.typename is not None:
         out["__typename"] = plan.typename
     return out

@@ -215,8 +215,9 @@ class Company(Node):
     ) -> Connection[Annotated[Activity, strawberry.lazy("schema.types.sales")]]:
         from resolvers.sales import timeline
 
-        row = compiled(self)  # compiled reads leave timelines to a batched loader, by id
-        return timeline(info, "Company", row["id"] if row is not None else self.id, first, after)  # type: ignore[return-value]
+        if (row := compiled(self)) is not None:
+            return row[page_key("timeline", first, after)]  # type: ignore[no-any-return]
+        return timeline(info, "Company", self.id, first, after)  # type: ignore[return-value]
 
 
 @strawberry.type
@@ -372,5 +373,6 @@ class Person(Node):
     ) -> Connection[Annotated[Activity, strawberry.lazy("schema.types.sales")]]:
         from resolvers.sales import timeline
 
-        row = compiled(self)  # compiled reads leave timelines to a batched loader, by id
-        return timeline(info, "Person", row["id"] if row is not None else self.id, first, after)  # type: ignore[return-value]
+        if (row := compiled(self)) is not None:
+            return row[page_key("timeline", first, after)]  # type: ignore[no-any-return]
+        return timeline(info, "Person", self.id, first, after)  # type: ignore[return-value]

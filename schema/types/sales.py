@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import strawberry
 
+from graph.compiler import page_key
 from schema.compiled import compiled
 from schema.context import Info
 from schema.types.common import Connection, Node, Row, ms
@@ -151,8 +152,9 @@ class Opportunity(Node):
     def timeline(self, info: Info, first: int | None = 50, after: str | None = None) -> Connection[Activity]:
         from resolvers.sales import timeline
 
-        row = compiled(self)  # compiled reads leave timelines to a batched loader, by id
-        return timeline(info, "Opportunity", row["id"] if row is not None else self.id, first, after)  # type: ignore[return-value]
+        if (row := compiled(self)) is not None:
+            return row[page_key("timeline", first, after)]  # type: ignore[no-any-return]
+        return timeline(info, "Opportunity", self.id, first, after)  # type: ignore[return-value]
 
 
 @strawberry.enum
@@ -205,18 +207,24 @@ class Lead(Node):
 
     @strawberry.field
     def owner(self, info: Info) -> User | None:
-        return part(info, "Lead", self.id, "owner", self.row, User.maybe)  # type: ignore[no-any-return]
+        return nested(self, info, "Lead", "owner", User.maybe)  # type: ignore[no-any-return]
 
     @strawberry.field(description="Qualification attempts (calls, research, mails), oldest first.")
     def attempts(self, info: Info) -> list[Activity]:
-        return part(info, "Lead", self.id, "attempts", self.row, _list(Activity.of))  # type: ignore[no-any-return]
+        return nested(self, info, "Lead", "attempts", _list(Activity.of))  # type: ignore[no-any-return]
 
     @strawberry.field(description="Set once converted.")
-    async def converted_person(self, info: Info) -> Person | None:
-        person_id = await part(info, "Lead", self.id, "convertedPerson", self.row, lambda v: v)
-        if not person_id:
-            return None
-        return Person.maybe(await info.context.loaders.part("Person", "").load(person_id))
+    def converted_person(self, info: Info) -> Person | None:
+        if (row := compiled(self)) is not None:
+            return row["converted_person"]  # type: ignore[no-any-return]
+
+        async def load() -> Person | None:
+            person_id = await part(info, "Lead", self.id, "convertedPerson", self.row, lambda v: v)
+            if not person_id:
+                return None
+            return Person.maybe(await info.context.loaders.part("Person", "").load(person_id))
+
+        return load()  # type: ignore[return-value]
 
 
 ActivitySubject = Annotated[Person | Company | Opportunity | Lead, strawberry.union("ActivitySubject")]
@@ -250,6 +258,8 @@ class Activity(Node):
 
     @strawberry.field
     def about(self) -> list[ActivitySubject]:
+        if (row := compiled(self)) is not None:
+            return row["about"]  # type: ignore[no-any-return]
         makers: dict[str, Callable[[Row], ActivitySubject]] = {
             "Person": Person.of,
             "Company": Company.of,
