@@ -65,6 +65,16 @@ async def node(deps: Deps, who: Principal, type_name: str, node_id: str, sub: li
     return await r.run_node(deps.db, c, query, plan, encode_cursor)
 
 
+async def by_external_id(
+    deps: Deps, who: Principal, type_name: str, system: str, value: str, sub: list[Sel]
+) -> Shaped | None:
+    """A company or person by one of its external ids, in one statement."""
+    c = compiler(deps, who)
+    c.params["key"] = f"{type_name}|{system}|{value}"
+    query, plan = r.node_statement(c, type_name, type_name, sub, type_name, r.BY_EXTERNAL_ID)
+    return await r.run_node(deps.db, c, query, plan, encode_cursor)
+
+
 async def buying_center(deps: Deps, who: Principal, opportunity_id: str, sub: list[Sel]) -> Shaped | None:
     c = compiler(deps, who)
     c.params["id"] = opportunity_id

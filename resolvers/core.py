@@ -111,8 +111,8 @@ async def companies_(
 
 
 async def company_by_external_id(info: Info, system: str, value: str) -> Company | None:
-    row = await companies.by_external_id(info.context.deps, system, value, _top(info, companies.PARTS))
-    return Company.maybe(row)
+    found = await reads.by_external_id(info.context.deps, info.context.who, "Company", system, value, selection(info))
+    return cast(Company | None, found)
 
 
 async def person(info: Info, id: strawberry.ID) -> Person | None:
@@ -128,8 +128,8 @@ async def persons_(
 
 
 async def person_by_external_id(info: Info, system: str, value: str) -> Person | None:
-    row = await persons.by_external_id(info.context.deps, system, value, _top(info, persons.PARTS))
-    return Person.maybe(row)
+    found = await reads.by_external_id(info.context.deps, info.context.who, "Person", system, value, selection(info))
+    return cast(Person | None, found)
 
 
 async def search(info: Info, text: str, first: int | None = 20) -> list[SearchHit]:

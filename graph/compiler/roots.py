@@ -55,6 +55,11 @@ OPPORTUNITY_KEYSET = (
 )
 
 
+BY_ID = "MATCH (n:{label} {id: $id})"
+# External ids are nodes keyed "label|system|value" (see graph/common.py).
+BY_EXTERNAL_ID = "MATCH (:ExternalId {key: $key})-[:IDENTIFIES]->(n:{label})"
+
+
 def page_statement(
     c: Compiler, root: RootPage, where: str, total_where: str, sub: list[Sel], first: int, has_previous: bool
 ) -> tuple[str, PagePlan]:
@@ -75,12 +80,13 @@ def page_statement(
 
 
 def node_statement(
-    c: Compiler, type_name: str, label: str, sub: list[Sel], typename: str | None = None
+    c: Compiler, type_name: str, label: str, sub: list[Sel], typename: str | None = None, match: str = BY_ID
 ) -> tuple[str, Plan]:
-    """One node by `$id`, projected as `type_name` (which may be read over the node, e.g. BuyingCenter)."""
+    """One node `n` found by `match` (by `$id` unless told), projected as `type_name` (which may be read
+    over the node, e.g. BuyingCenter over an opportunity)."""
     proj, plan = c.obj(type_name, {"v": "n"}, sub)
     plan.typename = typename
-    return f"MATCH (n:{label} {{id: $id}}) RETURN {proj} AS node", plan
+    return f"{match.replace('{label}', label)} RETURN {proj} AS node", plan
 
 
 async def run_page(db: Db, c: Compiler, query: str, plan: PagePlan, encode: Encode) -> dict[str, Any]:
