@@ -42,6 +42,7 @@ class PagePlan:
     node: Plan
     first: int
     has_previous: bool
+    cursors: bool = True  # only encoded when a cursor is selected
 
 
 # (first, after) as the client sent them -> (first, decoded cursor); raises on bad input.
@@ -202,16 +203,27 @@ class Compiler:
         else:
             local["where"] = self.render(decl.first_page, scope, local)
         node_sels, wants_total = self.connection_parts(sub)
+        cursors = self.wants_cursors(sub)
         proj, plan = self.obj(decl.target, self.bound(decl.bind, scope, local), node_sels)
         match = self.render(decl.match, scope, local)
         order = self.render(decl.order, scope, local)
         then = self.render(decl.then, scope, local)
-        key = self.render(decl.key, scope, local)
+        key = self.render(decl.key, scope, local) if cursors else "null"
         total = self.render(decl.total, scope, local) if wants_total else "null"
         rows = (
             f"COLLECT {{ {match} WITH * ORDER BY {order} LIMIT ${prefix}limit {then} RETURN {{n: {proj}, k: {key}}} }}"
         )
-        return f"{{rows: {rows}, total: {total}}}", PAGE, PagePlan(plan, first, after is not None)
+        return f"{{rows: {rows}, total: {total}}}", PAGE, PagePlan(plan, first, after is not None, cursors)
+
+    @staticmethod
+    def wants_cursors(sub: list[Sel]) -> bool:
+        """Whether an edge's cursor or the page's start or end cursor is selected."""
+        for sel in sub:
+            if sel.name == "edges" and any(edge.name == "cursor" for edge in sel.children):
+                return True
+            if sel.name == "pageInfo" and any(info.name in ("startCursor", "endCursor") for info in sel.children):
+                return True
+        return False
 
     @staticmethod
     def connection_parts(sub: list[Sel]) -> tuple[list[Sel], bool]:

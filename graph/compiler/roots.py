@@ -65,6 +65,7 @@ def page_statement(
 ) -> tuple[str, PagePlan]:
     """`where` and `total_where` are joined from constant conditions (graph.projection.where)."""
     node_sels, wants_total = Compiler.connection_parts(sub)
+    cursors = Compiler.wants_cursors(sub)
     proj, plan = c.obj(root.type, {"v": root.var}, node_sels)
     c.params["limit"] = first + 1
     total = ""
@@ -73,10 +74,10 @@ def page_statement(
     query = (
         f"CALL () {{\n  {root.match} WHERE {where}\n"
         f"  WITH {root.var} ORDER BY {root.order} LIMIT $limit\n"
-        f"  RETURN collect({{n: {proj}, k: {root.key}}}) AS rows\n}}\n"
+        f"  RETURN collect({{n: {proj}, k: {root.key if cursors else 'null'}}}) AS rows\n}}\n"
         f"{total}RETURN rows, {'total' if wants_total else 'null'} AS total"
     )
-    return query, PagePlan(plan, first, has_previous)
+    return query, PagePlan(plan, first, has_previous, cursors)
 
 
 def node_statement(

@@ -36,7 +36,11 @@ def shape_page(plan: PagePlan, raw: dict[str, Any], encode: Encode) -> dict[str,
     has_next = len(rows) > plan.first
     rows = rows[: plan.first]
     node = plan.node
-    edges = [{"cursor": encode(r["k"]), "node": shape(node, r["n"], encode)} for r in rows]
+    edges: list[dict[str, Any]]
+    if plan.cursors:
+        edges = [{"cursor": encode(r["k"]), "node": shape(node, r["n"], encode)} for r in rows]
+    else:
+        edges = [{"cursor": None, "node": shape(node, r["n"], encode)} for r in rows]
     return {
         "edges": edges,
         "page_info": {
