@@ -127,6 +127,24 @@ async def persons(
     return await r.run_page(deps.db, c, query, plan, encode_cursor)
 
 
+async def leads(
+    deps: Deps, who: Principal, sub: list[Sel], first: int | None, after: str | None, flt: dict[str, Any] | None
+) -> Shaped:
+    size, cursor = _page_args(first, after)
+    flt = flt or {}
+    c = compiler(deps, who)
+    params = {name: flt.get(name) for name in r.LEAD_CONDITIONS}
+    # Leads of a campaign wait for [marketing]: none yet.
+    active = ["none"] if flt.get("campaignId") else [name for name, value in params.items() if value is not None]
+    keys = cursor or []
+    c.params.update(params, afterAt=keys[0] if keys else None, afterId=keys[1] if len(keys) > 1 else None)
+    conditions = {**r.LEAD_CONDITIONS, "none": "false"}
+    query, plan = r.page_statement(
+        c, r.LEADS, where(conditions, active, r.LEAD_KEYSET), where(conditions, active), sub, size, cursor is not None
+    )
+    return await r.run_page(deps.db, c, query, plan, encode_cursor)
+
+
 async def opportunities(
     deps: Deps, who: Principal, sub: list[Sel], first: int | None, after: str | None, flt: dict[str, Any] | None
 ) -> Shaped:

@@ -8,10 +8,8 @@ import strawberry
 
 from domain import companies, leads, opportunities, persons, reads
 from domain.errors import NotFound
-from domain.pagination import page_args
 from schema.compiled import selection
 from schema.context import Info
-from schema.selection import node_includes, wants_total
 from schema.types.common import Connection, plain
 from schema.types.core import Company, Person
 from schema.types.leads import (
@@ -32,10 +30,9 @@ async def lead(info: Info, id: strawberry.ID) -> Lead | None:
 async def leads_(
     info: Info, first: int | None = 50, after: str | None = None, filter: LeadFilter | None = None
 ) -> Connection[Lead]:
-    args = page_args(first, after, with_total=wants_total(info))
-    include = node_includes(info, leads.PARTS)
-    page = await leads.page(info.context.deps, args, plain(filter) if filter else None, include)
-    return Connection[Lead].of(page, Lead.of)
+    flt = plain(filter) if filter else None
+    page = await reads.leads(info.context.deps, info.context.who, selection(info), first, after, flt)
+    return cast(Connection[Lead], page)
 
 
 async def _lead(info: Info, lead_id: str) -> Lead:

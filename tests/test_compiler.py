@@ -358,3 +358,28 @@ async def test_reads_by_external_id_are_one_round_trip(gql: Gql, admin_token: st
         "personByExternalId": {"fullName": "Clark", "unit": {"name": "Sales"}},
     }
     assert result["extensions"]["cypherRoundTrips"] == 2
+
+
+async def test_leads_page_with_a_deep_selection_is_one_round_trip(gql: Gql, admin_token: str, world: None) -> None:
+    for name in ("Ann", "Bob"):
+        data(await gql("mutation($n: String!) { createLead(input: {lastName: $n}) { id } }", {"n": name}, admin_token))
+    query = """{ leads(first: 1) { totalCount pageInfo { hasNextPage }
+      edges { node { lastName status owner { name } attempts { subject by { name } } convertedPerson { fullName } } } } }"""
+    found = (await run(gql, admin_token, query))["leads"]
+    assert found["totalCount"] == 2
+    assert found["pageInfo"]["hasNextPage"] is True
+    assert found["edges"] == [
+        {
+            "node": {
+                "lastName": "Bob",
+                "status": "NEW",
+                "owner": {"name": "Admin"},
+                "attempts": [],
+                "convertedPerson": None,
+            }
+        }
+    ]
+    campaign = await gql(
+        '{ leads(filter: {campaignId: "cmp_x"}) { totalCount edges { node { id } } } }', token=admin_token
+    )
+    assert data(campaign) == {"leads": {"totalCount": 0, "edges": []}}

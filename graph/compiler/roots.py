@@ -38,6 +38,15 @@ CONTACTS = RootPage(
 OPPORTUNITIES = RootPage(
     "Opportunity", "o", "MATCH (o:Opportunity)", "o.createdAt DESC, o.id DESC", "[toString(o.createdAt), o.id]"
 )
+LEADS = RootPage("Lead", "l", "MATCH (l:Lead)", "l.createdAt DESC, l.id DESC", "[toString(l.createdAt), l.id]")
+LEAD_CONDITIONS = {
+    "status": "l.status = $status",
+    "ownerId": "EXISTS { (l)-[:OWNED_BY]->(:User {id: $ownerId}) }",
+    "minScore": "l.score >= $minScore",
+}
+LEAD_KEYSET = (
+    "($afterAt IS NULL OR l.createdAt < datetime($afterAt) OR (l.createdAt = datetime($afterAt) AND l.id < $afterId))"
+)
 OPPORTUNITY_CONDITIONS = {
     "companyId": "EXISTS { (o)-[:FOR]->(:Company {id: $companyId}) }",
     "ownerId": "EXISTS { (o)-[:OWNED_BY]->(:User {id: $ownerId}) }",
