@@ -144,10 +144,3 @@ async def introduction_paths(deps: Deps, to_id: str, max_hops: int, first: int |
     if not rows:
         await refs.require_read(deps.db, {"toPersonId": ("Person", to_id)})
     return rows
-
-
-async def org_chart(deps: Deps, company_id: str) -> list[Row]:
-    rows = await deps.db.read(q.ORG_CHART, {"companyId": company_id})
-    if not rows:
-        await refs.require_read(deps.db, {"companyId": ("Company", company_id)})
-    return rows

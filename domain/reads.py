@@ -12,14 +12,17 @@ from typing import Any
 
 from domain import companies as company_uc
 from domain import persons as person_uc
+from domain import refs
 from domain.auth import Principal, Role
 from domain.deps import Deps
 from domain.ids import label_of
 from domain.pagination import encode_cursor, page_args
+from graph import b2b as b2b_q
 from graph import companies as company_q
 from graph import persons as person_q
 from graph.compiler import Compiler, Sel
 from graph.compiler import roots as r
+from graph.compiler.shape import shape
 from graph.projection import where
 
 Shaped = dict[str, Any]
@@ -80,6 +83,22 @@ async def buying_center(deps: Deps, who: Principal, opportunity_id: str, sub: li
     c.params["id"] = opportunity_id
     query, plan = r.node_statement(c, "BuyingCenter", "Opportunity", sub)
     return await r.run_node(deps.db, c, query, plan, encode_cursor)
+
+
+async def org_chart(deps: Deps, who: Principal, company_id: str, person: list[Sel]) -> list[Shaped]:
+    """The org chart with each person projected as selected (`person` is the selection below it)."""
+    c = compiler(deps, who)
+    projection, plan = c.obj("Person", {"v": "p"}, person)
+    c.params["companyId"] = company_id
+    query = b2b_q.ORG_CHART_TEMPLATE.replace(b2b_q.PERSON_SLOT, projection)
+    r.RECENT.append((query, c.params))
+    rows = await deps.db.read(query, c.params)
+    if not rows:
+        await refs.require_read(deps.db, {"companyId": ("Company", company_id)})
+    return [
+        {"person": shape(plan, row["person"], encode_cursor), "manager_id": row["managerId"], "depth": row["depth"]}
+        for row in rows
+    ]
 
 
 async def companies(

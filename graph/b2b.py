@@ -173,7 +173,9 @@ RETURN u {"""
 # cycle, the cycle's member with the smallest sort key is a top as well, which turns the cycle into
 # a chain. Each person's shortest chain to a top gives manager, depth and a depth-first sort key;
 # hop caps keep every walk bounded, so cycles cannot hang the query.
-ORG_CHART = (
+# PERSON_SLOT is where a person `p` is projected (the read compiler fills in the selected fields).
+PERSON_SLOT = "__person_projection__"
+ORG_CHART_TEMPLATE = (
     """
 MATCH (c:Company {id: $companyId})
 CALL (c) {
@@ -197,7 +199,7 @@ WITH p, path,
   CASE WHEN path IS NULL THEN [[p.sortName, p.id]]
   ELSE reverse([n IN nodes(path) | [n.sortName, n.id]]) END AS sortKey
 RETURN """
-    + PERSON
+    + PERSON_SLOT
     + """ AS person,
   CASE WHEN path IS NULL OR length(path) = 0 THEN null ELSE nodes(path)[1].id END AS managerId,
   CASE WHEN path IS NULL THEN 0 ELSE length(path) END AS depth

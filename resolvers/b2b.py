@@ -71,8 +71,9 @@ async def introduction_paths(
 
 
 async def org_chart(info: Info, company_id: strawberry.ID) -> list[OrgChartNode]:
-    rows = await b2b.org_chart(info.context.deps, company_id)
-    return [OrgChartNode(person=Person.of(r["person"]), manager_id=r["managerId"], depth=r["depth"]) for r in rows]
+    person = [child for sel in selection(info) if sel.name == "person" for child in sel.children]
+    rows = await reads.org_chart(info.context.deps, info.context.who, company_id, person)
+    return cast(list[OrgChartNode], rows)
 
 
 async def relate_persons(

@@ -383,3 +383,16 @@ async def test_leads_page_with_a_deep_selection_is_one_round_trip(gql: Gql, admi
         '{ leads(filter: {campaignId: "cmp_x"}) { totalCount edges { node { id } } } }', token=admin_token
     )
     assert data(campaign) == {"leads": {"totalCount": 0, "edges": []}}
+
+
+async def test_org_chart_projects_the_selected_person_fields_in_its_one_statement(
+    gql: Gql, admin_token: str, world: None
+) -> None:
+    query = '{ orgChart(companyId: "cmp_3") { depth managerId person { fullName unit { name company { name } } } } }'
+    chart = (await run(gql, admin_token, query))["orgChart"]
+    assert [(n["person"]["fullName"], n["depth"], n["managerId"]) for n in chart] == [
+        ("Adams", 0, None),
+        ("Brown", 0, None),
+        ("Clark", 0, None),
+    ]
+    assert chart[0]["person"]["unit"] == {"name": "Sales", "company": {"name": "Alpha KG"}}
