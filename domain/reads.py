@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from domain import b2b as b2b_uc
 from domain import companies as company_uc
 from domain import persons as person_uc
 from domain import refs
@@ -97,6 +98,58 @@ async def org_chart(deps: Deps, who: Principal, company_id: str, person: list[Se
         await refs.require_read(deps.db, {"companyId": ("Company", company_id)})
     return [
         {"person": shape(plan, row["person"], encode_cursor), "manager_id": row["managerId"], "depth": row["depth"]}
+        for row in rows
+    ]
+
+
+def _path_people(sub: list[Sel]) -> list[Sel]:
+    """What a path's people need: their own selection, the relations' ends, and the id that links them."""
+    people = [child for sel in sub if sel.name == "people" for child in sel.children]
+    ends = [
+        child
+        for sel in sub
+        if sel.name == "relations"
+        for end in sel.children
+        if end.name in ("from", "to")
+        for child in end.children
+    ]
+    return [*people, *ends, Sel("id")]
+
+
+async def influence_paths(
+    deps: Deps, who: Principal, from_id: str, to_id: str, max_hops: int, first: int | None, sub: list[Sel]
+) -> list[Shaped]:
+    c = compiler(deps, who)
+    projection, plan = c.obj("Person", {"v": "p"}, _path_people(sub))
+    rows = await b2b_uc.influence_paths(deps, from_id, to_id, max_hops, first, projection, c.params)
+    out: list[Shaped] = []
+    for row in rows:
+        people = [shape(plan, p, encode_cursor) for p in row["people"]]
+        by_id = {p["id"]: p for p in people}
+        relations = [
+            {"type": r["type"], "strength": r["strength"], "from_": by_id[r["fromId"]], "to": by_id[r["toId"]]}
+            for r in row["relations"]
+        ]
+        out.append({"people": people, "relations": relations})
+    return out
+
+
+async def introduction_paths(
+    deps: Deps, who: Principal, to_id: str, max_hops: int, first: int | None, sub: list[Sel]
+) -> list[Shaped]:
+    c = compiler(deps, who)
+    person, person_plan = c.obj(
+        "Person", {"v": "p"}, [child for s in sub if s.name == "people" for child in s.children]
+    )
+    user, user_plan = c.obj("User", {"v": "u"}, [child for s in sub if s.name == "user" for child in s.children])
+    rows = await b2b_uc.introduction_paths(deps, to_id, max_hops, first, person, user, c.params)
+    return [
+        {
+            "user": shape(user_plan, row["user"], encode_cursor),
+            "people": [shape(person_plan, p, encode_cursor) for p in row["people"]],
+            "hops": row["hops"],
+            "weight": row["weight"],
+        }
         for row in rows
     ]
 

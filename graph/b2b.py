@@ -7,6 +7,11 @@ from graph.persons import BASE as PERSON_BASE
 from graph.users import USER_FIELDS
 
 PERSON = "p {" + PERSON_BASE + "}"
+USER = "u {" + USER_FIELDS + "}"
+# Where a statement projects a person `p` or a user `u`: filled with PERSON/USER, or with the fields
+# the client selected (the read compiler).
+PERSON_SLOT = "__person_projection__"
+USER_SLOT = "__user_projection__"
 REL_TYPES = "REPORTS_TO|INFLUENCES|KNOWS"
 
 # MERGE keeps relating idempotent: one relation per (from, to, type). KNOWS is mutual, so it is
@@ -138,7 +143,7 @@ WITH ns, rs, reduce(w = 1.0, r IN rs | w * coalesce(r.strength, 0.5)) AS weight
 ORDER BY size(rs), weight DESC, [n IN ns | n.id], [r IN rs | type(r)]
 LIMIT $first
 RETURN [p IN ns | """
-    + PERSON
+    + PERSON_SLOT
     + """] AS people,
   [r IN rs | {type: type(r), strength: r.strength, fromId: startNode(r).id, toId: endNode(r).id}] AS relations
 """
@@ -161,10 +166,10 @@ ORDER BY hops, weight DESC, u.id, [n IN people | n.id]
 WITH u, head(collect({people: people, hops: hops, weight: weight})) AS best
 ORDER BY best.hops, best.weight DESC, u.id
 LIMIT $first
-RETURN u {"""
-    + USER_FIELDS
-    + """} AS user, [p IN best.people | """
-    + PERSON
+RETURN """
+    + USER_SLOT
+    + """ AS user, [p IN best.people | """
+    + PERSON_SLOT
     + """] AS people, best.hops AS hops, best.weight AS weight
 """
 )
@@ -173,8 +178,6 @@ RETURN u {"""
 # cycle, the cycle's member with the smallest sort key is a top as well, which turns the cycle into
 # a chain. Each person's shortest chain to a top gives manager, depth and a depth-first sort key;
 # hop caps keep every walk bounded, so cycles cannot hang the query.
-# PERSON_SLOT is where a person `p` is projected (the read compiler fills in the selected fields).
-PERSON_SLOT = "__person_projection__"
 ORG_CHART_TEMPLATE = (
     """
 MATCH (c:Company {id: $companyId})

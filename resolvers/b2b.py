@@ -23,7 +23,7 @@ from schema.types.b2b import (
     RelationType,
 )
 from schema.types.common import Connection
-from schema.types.core import Person, User
+from schema.types.core import Person
 from schema.types.sales import Opportunity
 
 
@@ -54,20 +54,17 @@ async def influence_paths(
     max_hops: int = 4,
     first: int | None = 10,
 ) -> list[PersonPath]:
-    rows = await b2b.influence_paths(info.context.deps, from_person_id, to_person_id, max_hops, first)
-    return [PersonPath.of(r) for r in rows]
+    deps, sub = info.context.deps, selection(info)
+    rows = await reads.influence_paths(deps, info.context.who, from_person_id, to_person_id, max_hops, first, sub)
+    return cast(list[PersonPath], rows)
 
 
 async def introduction_paths(
     info: Info, to_person_id: strawberry.ID, max_hops: int = 3, first: int | None = 10
 ) -> list[IntroductionPath]:
-    rows = await b2b.introduction_paths(info.context.deps, to_person_id, max_hops, first)
-    return [
-        IntroductionPath(
-            user=User.of(r["user"]), people=[Person.of(p) for p in r["people"]], hops=r["hops"], weight=r["weight"]
-        )
-        for r in rows
-    ]
+    deps, sub = info.context.deps, selection(info)
+    rows = await reads.introduction_paths(deps, info.context.who, to_person_id, max_hops, first, sub)
+    return cast(list[IntroductionPath], rows)
 
 
 async def org_chart(info: Info, company_id: strawberry.ID) -> list[OrgChartNode]:

@@ -396,3 +396,38 @@ async def test_org_chart_projects_the_selected_person_fields_in_its_one_statemen
         ("Clark", 0, None),
     ]
     assert chart[0]["person"]["unit"] == {"name": "Sales", "company": {"name": "Alpha KG"}}
+
+
+async def test_paths_project_the_selected_person_and_user_fields_in_their_one_statement(
+    gql: Gql, admin_token: str, deps: Deps, world: None
+) -> None:
+    await deps.db.write(
+        "MATCH (u:User {id: 'usr_owner'}), (p:Person {id: 'per_3'}) CREATE (u)-[:KNOWS_PERSON {strength: 0.9}]->(p)"
+    )
+    query = """{ influencePaths(fromPersonId: "per_3", toPersonId: "per_1") {
+        people { fullName unit { name } } relations { type from { company { name } } to { fullName } } } }"""
+    paths = (await run(gql, admin_token, query))["influencePaths"]
+    assert paths == [
+        {
+            "people": [
+                {"fullName": "Adams", "unit": {"name": "Sales"}},
+                {"fullName": "Clark", "unit": {"name": "Sales"}},
+            ],
+            "relations": [
+                {"type": "INFLUENCES", "from": {"company": {"name": "Alpha KG"}}, "to": {"fullName": "Clark"}}
+            ],
+        }
+    ]
+    query = """{ introductionPaths(toPersonId: "per_1") { hops user { name homeBase { lat } }
+        people { fullName company { name } } } }"""
+    intros = (await run(gql, admin_token, query))["introductionPaths"]
+    assert intros == [
+        {
+            "hops": 2,
+            "user": {"name": "Olga Owner", "homeBase": {"lat": 52.5}},
+            "people": [
+                {"fullName": "Adams", "company": {"name": "Alpha KG"}},
+                {"fullName": "Clark", "company": {"name": "Alpha KG"}},
+            ],
+        }
+    ]
