@@ -112,11 +112,19 @@ async def set_buying_role(
         [r.value for r in roles],
         attitude.value if attitude else None,
     )
-    return await buying_center_of(info, opportunity_id)
+    return await _center(info, opportunity_id)
+
+
+async def _center(info: Info, opportunity_id: str) -> BuyingCenter:
+    """A mutation's answer: the buying center as selected, in one statement."""
+    found = await reads.buying_center(info.context.deps, info.context.who, opportunity_id, selection(info))
+    if found is None:
+        raise NotFound(f"no opportunity {opportunity_id!r}")
+    return cast(BuyingCenter, found)
 
 
 async def remove_from_buying_center(
     info: Info, opportunity_id: strawberry.ID, person_id: strawberry.ID
 ) -> BuyingCenter:
     await b2b.remove_member(info.context.deps, info.context.who, opportunity_id, person_id)
-    return await buying_center_of(info, opportunity_id)
+    return await _center(info, opportunity_id)

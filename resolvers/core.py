@@ -27,7 +27,7 @@ from schema.inputs import (
     UpdateUnitInput,
     UpdateUserInput,
 )
-from schema.selection import fields_at, wants_total
+from schema.selection import wants_total
 from schema.types.common import Connection, Node, plain
 from schema.types.core import ApiKey, ApiKeyPayload, AuthPayload, Company, Person, Unit, User
 from schema.types.sales import Lead, Opportunity
@@ -36,10 +36,6 @@ SearchHit = Annotated[
     Person | Company | Opportunity | Lead,
     strawberry.union("SearchHit"),
 ]
-
-
-def _top(info: Info, fragments: frozenset[str]) -> set[str]:
-    return {name for name in fields_at(info) if name in fragments}
 
 
 # ---- queries
@@ -177,11 +173,16 @@ async def revoke_api_key(info: Info, id: strawberry.ID) -> strawberry.ID:
     return strawberry.ID(await users.revoke_api_key(info.context.deps, info.context.who, id))
 
 
+async def _written(info: Info, type_name: str, node_id: str) -> object:
+    """A mutation's answer: the node just written, read as selected in one statement."""
+    found = await reads.node(info.context.deps, info.context.who, type_name, node_id, selection(info))
+    if found is None:
+        raise BadInput(f"the {type_name.lower()} vanished while being written")
+    return found
+
+
 async def _company(info: Info, company_id: str) -> Company:
-    row = await companies.get(info.context.deps, company_id, _top(info, companies.PARTS))
-    if row is None:
-        raise BadInput("the company vanished while being written")
-    return Company.of(row)
+    return cast(Company, await _written(info, "Company", company_id))
 
 
 async def create_company(info: Info, input: CreateCompanyInput) -> Company:
@@ -197,10 +198,7 @@ async def delete_company(info: Info, id: strawberry.ID) -> strawberry.ID:
 
 
 async def _unit(info: Info, unit_id: str) -> Unit:
-    row = await units.get(info.context.deps, unit_id)
-    if row is None:
-        raise BadInput("the unit vanished while being written")
-    return Unit.of(row)
+    return cast(Unit, await _written(info, "Unit", unit_id))
 
 
 async def create_unit(info: Info, input: CreateUnitInput) -> Unit:
@@ -216,10 +214,7 @@ async def delete_unit(info: Info, id: strawberry.ID) -> strawberry.ID:
 
 
 async def _person(info: Info, person_id: str) -> Person:
-    row = await persons.get(info.context.deps, person_id, _top(info, persons.PARTS))
-    if row is None:
-        raise BadInput("the person vanished while being written")
-    return Person.of(row)
+    return cast(Person, await _written(info, "Person", person_id))
 
 
 async def create_person(info: Info, input: CreatePersonInput) -> Person:

@@ -12,13 +12,9 @@ from domain.pagination import page_args
 from schema.compiled import selection
 from schema.context import Info
 from schema.inputs_sales import CreateOpportunityInput, LogActivityInput, OpportunityFilter, UpdateOpportunityInput
-from schema.selection import fields_at, node_includes, wants_total
+from schema.selection import node_includes, wants_total
 from schema.types.common import Connection, plain
 from schema.types.sales import Activity, Opportunity
-
-
-def _top(info: Info) -> set[str]:
-    return {name for name in fields_at(info) if name in opportunities.PARTS}
 
 
 async def opportunity(info: Info, id: strawberry.ID) -> Opportunity | None:

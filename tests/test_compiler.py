@@ -431,3 +431,23 @@ async def test_paths_project_the_selected_person_and_user_fields_in_their_one_st
             ],
         }
     ]
+
+
+async def test_a_mutation_answer_costs_one_statement_whatever_its_depth(
+    gql: Gql, admin_token: str, world: None
+) -> None:
+    shallow = await gql('mutation { updateCompany(id: "cmp_3", input: {city: "Ulm"}) { id } }', token=admin_token)
+    deep = await gql(
+        """mutation { updateCompany(id: "cmp_3", input: {city: "Ulm"}) { city parent { owner { name } }
+          units { children { name } members { totalCount edges { node { fullName company { name } } } } } } }""",
+        token=admin_token,
+    )
+    assert data(deep)["updateCompany"]["units"][1]["members"]["totalCount"] == 3
+    assert deep["extensions"]["cypherRoundTrips"] == shallow["extensions"]["cypherRoundTrips"]
+    center = await gql(
+        """mutation { setBuyingRole(opportunityId: "opp_1", personId: "per_2", roles: [DECISION_MAKER]) {
+          members { person { fullName unit { name } } roles } missingRoles } }""",
+        token=admin_token,
+    )
+    assert data(center)["setBuyingRole"]["missingRoles"] == ["ECONOMIC_BUYER"]
+    assert [m["person"]["fullName"] for m in data(center)["setBuyingRole"]["members"]] == ["Adams", "Brown", "Clark"]
