@@ -56,29 +56,9 @@ async def node(info: Info, id: strawberry.ID) -> Node | None:
     if label in reads.NODE_TYPES:
         found = await reads.node(deps, info.context.who, reads.NODE_TYPES[label], id, selection(info))
         return cast(Node | None, found)
-    if label == "Company":
-        return Company.maybe(await companies.get(deps, id))
-    if label == "Person":
-        return Person.maybe(await persons.get(deps, id))
-    if label == "Unit":
-        return Unit.maybe(await units.get(deps, id))
-    if label == "User":
-        return User.maybe(await users.get(deps, id))
     if label == "ApiKey":
         key = await users.api_key(deps, info.context.who, id)
         return ApiKey.of(key) if key else None
-    if label == "Opportunity":
-        from resolvers.sales import opportunity
-
-        return await opportunity(info, id)
-    if label == "Lead":
-        from resolvers.leads import lead
-
-        return await lead(info, id)
-    if label == "Activity":
-        from resolvers.sales import activity
-
-        return await activity(info, id)
     return None
 
 

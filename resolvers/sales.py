@@ -40,8 +40,7 @@ async def company_opportunities(
 
 
 async def activity(info: Info, id: strawberry.ID) -> Activity | None:
-    row = await activities.get(info.context.deps, id)
-    return Activity.of(row) if row else None
+    return cast(Activity | None, await reads.node(info.context.deps, info.context.who, "Activity", id, selection(info)))
 
 
 async def timeline(info: Info, label: str, node_id: str, first: int | None, after: str | None) -> Connection[Activity]:
