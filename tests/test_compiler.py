@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from domain.deps import Deps
+from graph.compiler.roots import RECENT
 from tests.compiler_world import seed
 from tests.conftest import Gql, data, error_code
 
@@ -451,3 +452,16 @@ async def test_a_mutation_answer_costs_one_statement_whatever_its_depth(
     )
     assert data(center)["setBuyingRole"]["missingRoles"] == ["ECONOMIC_BUYER"]
     assert [m["person"]["fullName"] for m in data(center)["setBuyingRole"]["members"]] == ["Adams", "Brown", "Clark"]
+
+
+async def test_the_same_page_asked_with_a_literal_and_a_variable_is_read_once_with_both_selections(
+    gql: Gql, admin_token: str, world: None
+) -> None:
+    query = """query($n: Int) { company(id: "cmp_3") {
+      a: contacts(first: 2) { edges { node { fullName } } } b: contacts(first: $n) { totalCount } } }"""
+    found = await run(gql, admin_token, query, {"n": 2})
+    assert found["company"] == {
+        "a": {"edges": [{"node": {"fullName": "Adams"}}, {"node": {"fullName": "Brown"}}]},
+        "b": {"totalCount": 3},
+    }
+    assert RECENT[-1][0].count("WORKS_AT") == 2  # one page (its rows and its total), not two

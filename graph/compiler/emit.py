@@ -110,8 +110,9 @@ class Compiler:
         t = TYPES[type_name]
         parts: list[str] = []
         plan = Plan(items=[])
-        outs: set[str] = set()
         need_id = False
+        # One read per output key: `members(first: 10)` and `members(first: $n)` with n = 10 are one page.
+        reads: dict[str, tuple[Decl, Mapping[str, Any], list[Sel]]] = {}
         for name, args, sub in merge(children, type_name):
             decl = t.fields.get(name)
             if decl is None:
@@ -120,14 +121,16 @@ class Compiler:
                 need_id = True
                 continue
             out = self.out_key(name, decl, args)
-            if out in outs:
-                continue
-            outs.add(out)
+            if out in reads:
+                reads[out][2].extend(sub)
+            else:
+                reads[out] = (decl, args, list(sub))
+        for out, (decl, args, sub) in reads.items():
             key = f"f{len(parts)}"
             expr, kind, arg = self.field(t, decl, scope, args, sub)
             parts.append(f"{key}: {expr}")
             plan.items.append((key, out, kind, arg))
-        if need_id and "id" not in outs:
+        if need_id and "id" not in reads:
             key = f"f{len(parts)}"
             expr, kind, arg = self.field(t, t.fields["id"], scope, {}, [])
             parts.append(f"{key}: {expr}")
