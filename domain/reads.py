@@ -14,6 +14,7 @@ from domain import b2b as b2b_uc
 from domain import companies as company_uc
 from domain import persons as person_uc
 from domain import refs
+from domain import search as search_uc
 from domain.auth import Principal, Role
 from domain.deps import Deps
 from domain.ids import label_of
@@ -21,6 +22,7 @@ from domain.pagination import encode_cursor, page_args
 from graph import b2b as b2b_q
 from graph import companies as company_q
 from graph import persons as person_q
+from graph import search as search_q
 from graph.compiler import Compiler, Sel
 from graph.compiler import roots as r
 from graph.compiler.shape import shape
@@ -152,6 +154,18 @@ async def introduction_paths(
         }
         for row in rows
     ]
+
+
+async def search(deps: Deps, who: Principal, text: str, first: int, sub: list[Sel]) -> list[Shaped]:
+    """Search hits of every kind, each projected as selected (tagged with its type), in one statement."""
+    c = compiler(deps, who)
+    plans = {}
+    projections = {}
+    for label, var in search_q.VARS.items():
+        projections[label], plans[label] = c.obj(label, {"v": var}, sub)
+        plans[label].typename = label
+    hits = await search_uc.search(deps, text, first, projections, c.params)
+    return [shape(plans[label], row, encode_cursor) for label, row in hits]
 
 
 async def companies(

@@ -8,7 +8,6 @@ import strawberry
 from strawberry.scalars import JSON
 
 from domain import companies, persons, reads, units, users
-from domain import search as search_uc
 from domain.errors import BadInput
 from domain.ids import label_of
 from domain.pagination import page_args
@@ -109,22 +108,8 @@ async def person_by_external_id(info: Info, system: str, value: str) -> Person |
 
 
 async def search(info: Info, text: str, first: int | None = 20) -> list[SearchHit]:
-    hits = await search_uc.search(info.context.deps, text, 20 if first is None else first)
-    out: list[SearchHit] = []
-    for label, row in hits:
-        if label == "Person":
-            out.append(Person.of(row))
-        elif label == "Company":
-            out.append(Company.of(row))
-        elif label == "Lead":
-            out.append(Lead.of(row))
-        elif label == "Opportunity":
-            from resolvers.sales import opportunity
-
-            found = await opportunity(info, row["id"])
-            if found:
-                out.append(found)
-    return out
+    deps, size = info.context.deps, 20 if first is None else first
+    return cast(list[SearchHit], await reads.search(deps, info.context.who, text, size, selection(info)))
 
 
 # ---- mutations

@@ -465,3 +465,25 @@ async def test_the_same_page_asked_with_a_literal_and_a_variable_is_read_once_wi
         "b": {"totalCount": 3},
     }
     assert RECENT[-1][0].count("WORKS_AT") == 2  # one page (its rows and its total), not two
+
+
+async def test_search_hits_of_every_kind_are_projected_as_selected_in_one_statement(
+    gql: Gql, admin_token: str, world: None
+) -> None:
+    query = """query($t: String!) { search(text: $t) { __typename
+      ... on Company { name subsidiaries { name } } ... on Person { fullName unit { name } }
+      ... on Opportunity { name company { name } buyingCenter { missingRoles } } ... on Node { id } } }"""
+    company = await run(gql, admin_token, query, {"t": "alpha"})
+    assert company["search"] == [{"__typename": "Company", "name": "Alpha KG", "subsidiaries": [], "id": "cmp_3"}]
+    deal = await run(gql, admin_token, query, {"t": "deal"})
+    assert deal["search"] == [
+        {
+            "__typename": "Opportunity",
+            "name": "Deal",
+            "company": {"name": "Alpha KG"},
+            "buyingCenter": {"missingRoles": ["DECISION_MAKER", "ECONOMIC_BUYER"]},
+            "id": "opp_1",
+        }
+    ]
+    person = await run(gql, admin_token, query, {"t": "adams"})
+    assert person["search"] == [{"__typename": "Person", "fullName": "Adams", "unit": {"name": "Sales"}, "id": "per_3"}]
