@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from domain import refs, validate
 from domain.auth import CRM_WRITERS, Principal
 from domain.deps import Deps
@@ -138,26 +140,38 @@ async def buying_centers(deps: Deps, ids: list[str]) -> dict[str, Row]:
     return {row["key"]: row for row in rows}
 
 
-async def influence_paths(deps: Deps, from_id: str, to_id: str, max_hops: int, first: int | None) -> list[Row]:
-    query = q.INFLUENCE_PATHS.replace("{max_hops}", str(_hops(max_hops)))
+async def influence_paths(
+    deps: Deps,
+    from_id: str,
+    to_id: str,
+    max_hops: int,
+    first: int | None,
+    person: str = q.PERSON,
+    params: dict[str, Any] | None = None,
+) -> list[Row]:
+    """`person` projects each person `p` (a constant or a compiled projection using `params`)."""
+    query = q.INFLUENCE_PATHS.replace(q.PERSON_SLOT, person).replace("{max_hops}", str(_hops(max_hops)))
     if from_id == to_id:
         raise BadInput("fromPersonId and toPersonId are the same person", argument="toPersonId")
-    rows = await deps.db.read(query, {"fromId": from_id, "toId": to_id, "first": _first(first)})
+    rows = await deps.db.read(query, {**(params or {}), "fromId": from_id, "toId": to_id, "first": _first(first)})
     if not rows:
         await refs.require_read(deps.db, {"fromPersonId": ("Person", from_id), "toPersonId": ("Person", to_id)})
     return rows
 
 
-async def introduction_paths(deps: Deps, to_id: str, max_hops: int, first: int | None) -> list[Row]:
-    query = q.INTRODUCTION_PATHS.replace("{max_rel_hops}", str(_hops(max_hops) - 1))
-    rows = await deps.db.read(query, {"toId": to_id, "first": _first(first)})
+async def introduction_paths(
+    deps: Deps,
+    to_id: str,
+    max_hops: int,
+    first: int | None,
+    person: str = q.PERSON,
+    user: str = q.USER,
+    params: dict[str, Any] | None = None,
+) -> list[Row]:
+    """`person` and `user` project `p` and `u` (constants or compiled projections using `params`)."""
+    query = q.INTRODUCTION_PATHS.replace(q.PERSON_SLOT, person).replace(q.USER_SLOT, user)
+    query = query.replace("{max_rel_hops}", str(_hops(max_hops) - 1))
+    rows = await deps.db.read(query, {**(params or {}), "toId": to_id, "first": _first(first)})
     if not rows:
         await refs.require_read(deps.db, {"toPersonId": ("Person", to_id)})
-    return rows
-
-
-async def org_chart(deps: Deps, company_id: str) -> list[Row]:
-    rows = await deps.db.read(q.ORG_CHART, {"companyId": company_id})
-    if not rows:
-        await refs.require_read(deps.db, {"companyId": ("Company", company_id)})
     return rows

@@ -8,6 +8,11 @@ from graph.persons import BASE as PERSON_BASE
 from graph.users import USER_FIELDS
 
 PERSON = "p {" + PERSON_BASE + "}"
+USER = "u {" + USER_FIELDS + "}"
+# Where a statement projects a person `p` or a user `u`: filled with PERSON/USER, or with the fields
+# the client selected (the read compiler).
+PERSON_SLOT = "__person_projection__"
+USER_SLOT = "__user_projection__"
 REL_TYPES = "REPORTS_TO|INFLUENCES|KNOWS"
 
 # MERGE keeps relating idempotent: one relation per (from, to, type). KNOWS is mutual, so it is
@@ -141,7 +146,7 @@ WITH ns, rs, reduce(w = 1.0, r IN rs | w * coalesce(r.strength, 0.5)) AS weight
 ORDER BY size(rs), weight DESC, [n IN ns | n.id], [r IN rs | type(r)]
 LIMIT $first
 RETURN [p IN ns | """
-    + PERSON
+    + PERSON_SLOT
     + """] AS people,
   [r IN rs | {type: type(r), strength: r.strength, fromId: startNode(r).id, toId: endNode(r).id}] AS relations
 """
@@ -164,10 +169,10 @@ ORDER BY hops, weight DESC, u.id, [n IN people | n.id]
 WITH u, head(collect({people: people, hops: hops, weight: weight})) AS best
 ORDER BY best.hops, best.weight DESC, u.id
 LIMIT $first
-RETURN u {"""
-    + USER_FIELDS
-    + """} AS user, [p IN best.people | """
-    + PERSON
+RETURN """
+    + USER_SLOT
+    + """ AS user, [p IN best.people | """
+    + PERSON_SLOT
     + """] AS people, best.hops AS hops, best.weight AS weight
 """
 )
@@ -176,7 +181,7 @@ RETURN u {"""
 # cycle, the cycle's member with the smallest sort key is a top as well, which turns the cycle into
 # a chain. Each person's shortest chain to a top gives manager, depth and a depth-first sort key;
 # hop caps keep every walk bounded, so cycles cannot hang the query.
-ORG_CHART = (
+ORG_CHART_TEMPLATE = (
     """
 MATCH (c:Company {id: $companyId})
 CALL (c) {
@@ -200,7 +205,7 @@ WITH p, path,
   CASE WHEN path IS NULL THEN [[p.sortName, p.id]]
   ELSE reverse([n IN nodes(path) | [n.sortName, n.id]]) END AS sortKey
 RETURN """
-    + PERSON
+    + PERSON_SLOT
     + """ AS person,
   CASE WHEN path IS NULL OR length(path) = 0 THEN null ELSE nodes(path)[1].id END AS managerId,
   CASE WHEN path IS NULL THEN 0 ELSE length(path) END AS depth

@@ -18,7 +18,7 @@ FRAGMENTS = {
     "parent": "parent: [(c)-[:SUBSIDIARY_OF]->(s:Company) | s {" + SUB_BASE + "}][0]",
     "subsidiaries": (
         "subsidiaries: COLLECT { MATCH (c)<-[:SUBSIDIARY_OF]-(s:Company) "
-        "RETURN s {" + SUB_BASE + "} ORDER BY s.sortName, s.id }"
+        "WITH s ORDER BY s.sortName, s.id RETURN s {" + SUB_BASE + "} }"
     ),
     "units": (
         "units: COLLECT { MATCH (c)<-[:UNIT_OF]-(n:Unit) WHERE NOT (n)-[:PART_OF]->(:Unit) "

@@ -22,10 +22,8 @@ FRAGMENTS = {
         "RETURN x {.id, .kind, .message, raisedAt: x.raisedAt.epochMillis} ORDER BY x.raisedAt, x.kind }"
     ),
     "stageHistory": (
-        "stageHistory: COLLECT { MATCH (o)<-[:OF]-(s:StageChange) "
-        "RETURN s {.from, .to, at: s.at.epochMillis, by: [(s)-[:BY]->(u:User) | "
-        + USER
-        + "][0]} ORDER BY s.seq, s.at }"
+        "stageHistory: COLLECT { MATCH (o)<-[:OF]-(s:StageChange) WITH s ORDER BY s.seq, s.at "
+        "RETURN s {.from, .to, at: s.at.epochMillis, by: [(s)-[:BY]->(u:User) | " + USER + "][0]} }"
     ),
 }
 

@@ -6,27 +6,38 @@ from graph.activities import LEAD_BASE
 from graph.companies import BASE as COMPANY_BASE
 from graph.persons import BASE as PERSON_BASE
 
-SEARCH = (
-    """
+# Each hit is projected at its label's slot (p, c, o, l): with the base fields below, or with the
+# fields the client selected (the read compiler).
+SLOTS = {"Person": "__person__", "Company": "__company__", "Opportunity": "__opportunity__", "Lead": "__lead__"}
+SEARCH_TEMPLATE = """
 CALL db.index.fulltext.queryNodes('search', $query, {limit: $limit}) YIELD node, score
 CALL (node) {
-  WITH node AS p WHERE p:Person RETURN 'Person' AS label, p {"""
-    + PERSON_BASE
-    + """} AS hit
+  WITH node AS p WHERE p:Person RETURN 'Person' AS label, __person__ AS hit
   UNION
-  WITH node AS c WHERE c:Company RETURN 'Company' AS label, c {"""
-    + COMPANY_BASE
-    + """} AS hit
+  WITH node AS c WHERE c:Company RETURN 'Company' AS label, __company__ AS hit
   UNION
-  WITH node AS o WHERE o:Opportunity RETURN 'Opportunity' AS label, o {.id} AS hit
+  WITH node AS o WHERE o:Opportunity RETURN 'Opportunity' AS label, __opportunity__ AS hit
   UNION
-  WITH node AS l WHERE l:Lead RETURN 'Lead' AS label, l {"""
-    + LEAD_BASE
-    + """} AS hit
+  WITH node AS l WHERE l:Lead RETURN 'Lead' AS label, __lead__ AS hit
 }
-RETURN label, hit, score ORDER BY score DESC, hit.id
+RETURN label, hit, score ORDER BY score DESC, node.id
 """
-)
+VARS = {"Person": "p", "Company": "c", "Opportunity": "o", "Lead": "l"}
+BASES = {
+    "Person": "p {" + PERSON_BASE + "}",
+    "Company": "c {" + COMPANY_BASE + "}",
+    "Opportunity": "o {.id}",
+    "Lead": "l {" + LEAD_BASE + "}",
+}
+
+
+def search_query(projections: dict[str, str] | None = None) -> str:
+    """The search statement with each label's projection (constants or compiled projections)."""
+    query = SEARCH_TEMPLATE
+    for label, slot in SLOTS.items():
+        query = query.replace(slot, (projections or BASES)[label])
+    return query
+
 
 LUCENE_SPECIAL = set('+-&|!(){}[]^"~*?:\\/')
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import strawberry
 
-from domain import b2b
+from domain import b2b, reads
 from domain.errors import NotFound
 from domain.pagination import page_args
+from schema.compiled import selection
 from schema.context import Info
 from schema.selection import wants_total
 from schema.types.b2b import (
@@ -20,7 +23,7 @@ from schema.types.b2b import (
     RelationType,
 )
 from schema.types.common import Connection
-from schema.types.core import Person, User
+from schema.types.core import Person
 from schema.types.sales import Opportunity
 
 
@@ -40,8 +43,8 @@ async def buying_center_of(info: Info, opportunity_id: str, opportunity: Opportu
 
 
 async def buying_center(info: Info, opportunity_id: strawberry.ID) -> BuyingCenter | None:
-    row = await b2b.buying_center(info.context.deps, opportunity_id)
-    return BuyingCenter.of(Opportunity.of(row["opportunity"]), row) if row else None
+    found = await reads.buying_center(info.context.deps, info.context.who, opportunity_id, selection(info))
+    return cast(BuyingCenter | None, found)
 
 
 async def influence_paths(
@@ -51,25 +54,23 @@ async def influence_paths(
     max_hops: int = 4,
     first: int | None = 10,
 ) -> list[PersonPath]:
-    rows = await b2b.influence_paths(info.context.deps, from_person_id, to_person_id, max_hops, first)
-    return [PersonPath.of(r) for r in rows]
+    deps, sub = info.context.deps, selection(info)
+    rows = await reads.influence_paths(deps, info.context.who, from_person_id, to_person_id, max_hops, first, sub)
+    return cast(list[PersonPath], rows)
 
 
 async def introduction_paths(
     info: Info, to_person_id: strawberry.ID, max_hops: int = 3, first: int | None = 10
 ) -> list[IntroductionPath]:
-    rows = await b2b.introduction_paths(info.context.deps, to_person_id, max_hops, first)
-    return [
-        IntroductionPath(
-            user=User.of(r["user"]), people=[Person.of(p) for p in r["people"]], hops=r["hops"], weight=r["weight"]
-        )
-        for r in rows
-    ]
+    deps, sub = info.context.deps, selection(info)
+    rows = await reads.introduction_paths(deps, info.context.who, to_person_id, max_hops, first, sub)
+    return cast(list[IntroductionPath], rows)
 
 
 async def org_chart(info: Info, company_id: strawberry.ID) -> list[OrgChartNode]:
-    rows = await b2b.org_chart(info.context.deps, company_id)
-    return [OrgChartNode(person=Person.of(r["person"]), manager_id=r["managerId"], depth=r["depth"]) for r in rows]
+    person = [child for sel in selection(info) if sel.name == "person" for child in sel.children]
+    rows = await reads.org_chart(info.context.deps, info.context.who, company_id, person)
+    return cast(list[OrgChartNode], rows)
 
 
 async def relate_persons(
@@ -111,11 +112,19 @@ async def set_buying_role(
         [r.value for r in roles],
         attitude.value if attitude else None,
     )
-    return await buying_center_of(info, opportunity_id)
+    return await _center(info, opportunity_id)
+
+
+async def _center(info: Info, opportunity_id: str) -> BuyingCenter:
+    """A mutation's answer: the buying center as selected, in one statement."""
+    found = await reads.buying_center(info.context.deps, info.context.who, opportunity_id, selection(info))
+    if found is None:
+        raise NotFound(f"no opportunity {opportunity_id!r}")
+    return cast(BuyingCenter, found)
 
 
 async def remove_from_buying_center(
     info: Info, opportunity_id: strawberry.ID, person_id: strawberry.ID
 ) -> BuyingCenter:
     await b2b.remove_member(info.context.deps, info.context.who, opportunity_id, person_id)
-    return await buying_center_of(info, opportunity_id)
+    return await _center(info, opportunity_id)

@@ -7,11 +7,11 @@ from typing import Annotated, cast
 import strawberry
 from strawberry.scalars import JSON
 
-from domain import companies, persons, units, users
-from domain import search as search_uc
+from domain import companies, persons, reads, units, users
 from domain.errors import BadInput
 from domain.ids import label_of
 from domain.pagination import page_args
+from schema.compiled import selection
 from schema.context import Info
 from schema.enums import Role
 from schema.inputs import (
@@ -26,7 +26,7 @@ from schema.inputs import (
     UpdateUnitInput,
     UpdateUserInput,
 )
-from schema.selection import fields_at, node_includes, wants_total
+from schema.selection import wants_total
 from schema.types.common import Connection, Node, plain
 from schema.types.core import ApiKey, ApiKeyPayload, AuthPayload, Company, Person, Unit, User
 from schema.types.sales import Lead, Opportunity
@@ -35,10 +35,6 @@ SearchHit = Annotated[
     Person | Company | Opportunity | Lead,
     strawberry.union("SearchHit"),
 ]
-
-
-def _top(info: Info, fragments: frozenset[str]) -> set[str]:
-    return {name for name in fields_at(info) if name in fragments}
 
 
 # ---- queries
@@ -58,29 +54,12 @@ async def me(info: Info) -> User:
 async def node(info: Info, id: strawberry.ID) -> Node | None:
     label = label_of(id)
     deps = info.context.deps
-    if label == "Company":
-        return Company.maybe(await companies.get(deps, id))
-    if label == "Person":
-        return Person.maybe(await persons.get(deps, id))
-    if label == "Unit":
-        return Unit.maybe(await units.get(deps, id))
-    if label == "User":
-        return User.maybe(await users.get(deps, id))
+    if label in reads.NODE_TYPES:
+        found = await reads.node(deps, info.context.who, reads.NODE_TYPES[label], id, selection(info))
+        return cast(Node | None, found)
     if label == "ApiKey":
         key = await users.api_key(deps, info.context.who, id)
         return ApiKey.of(key) if key else None
-    if label == "Opportunity":
-        from resolvers.sales import opportunity
-
-        return await opportunity(info, id)
-    if label == "Lead":
-        from resolvers.leads import lead
-
-        return await lead(info, id)
-    if label == "Activity":
-        from resolvers.sales import activity
-
-        return await activity(info, id)
     return None
 
 
@@ -97,58 +76,42 @@ async def api_keys(info: Info) -> list[ApiKey]:
 
 
 async def company(info: Info, id: strawberry.ID) -> Company | None:
-    return Company.maybe(await companies.get(info.context.deps, id, _top(info, companies.PARTS)))
+    return cast(Company | None, await reads.node(info.context.deps, info.context.who, "Company", id, selection(info)))
 
 
 async def companies_(
     info: Info, first: int | None = 50, after: str | None = None, filter: CompanyFilter | None = None
 ) -> Connection[Company]:
-    args = page_args(first, after, with_total=wants_total(info))
-    include = node_includes(info, companies.PARTS)
-    page = await companies.page(info.context.deps, args, plain(filter) if filter else None, include)
-    return Connection[Company].of(page, Company.of)
+    flt = plain(filter) if filter else None
+    page = await reads.companies(info.context.deps, info.context.who, selection(info), first, after, flt)
+    return cast(Connection[Company], page)
 
 
 async def company_by_external_id(info: Info, system: str, value: str) -> Company | None:
-    row = await companies.by_external_id(info.context.deps, system, value, _top(info, companies.PARTS))
-    return Company.maybe(row)
+    found = await reads.by_external_id(info.context.deps, info.context.who, "Company", system, value, selection(info))
+    return cast(Company | None, found)
 
 
 async def person(info: Info, id: strawberry.ID) -> Person | None:
-    return Person.maybe(await persons.get(info.context.deps, id, _top(info, persons.PARTS)))
+    return cast(Person | None, await reads.node(info.context.deps, info.context.who, "Person", id, selection(info)))
 
 
 async def persons_(
     info: Info, first: int | None = 50, after: str | None = None, filter: PersonFilter | None = None
 ) -> Connection[Person]:
-    args = page_args(first, after, with_total=wants_total(info))
-    include = node_includes(info, persons.PARTS)
-    page = await persons.page(info.context.deps, args, plain(filter) if filter else None, include)
-    return Connection[Person].of(page, Person.of)
+    flt = plain(filter) if filter else None
+    page = await reads.persons(info.context.deps, info.context.who, selection(info), first, after, flt)
+    return cast(Connection[Person], page)
 
 
 async def person_by_external_id(info: Info, system: str, value: str) -> Person | None:
-    row = await persons.by_external_id(info.context.deps, system, value, _top(info, persons.PARTS))
-    return Person.maybe(row)
+    found = await reads.by_external_id(info.context.deps, info.context.who, "Person", system, value, selection(info))
+    return cast(Person | None, found)
 
 
 async def search(info: Info, text: str, first: int | None = 20) -> list[SearchHit]:
-    hits = await search_uc.search(info.context.deps, text, 20 if first is None else first)
-    out: list[SearchHit] = []
-    for label, row in hits:
-        if label == "Person":
-            out.append(Person.of(row))
-        elif label == "Company":
-            out.append(Company.of(row))
-        elif label == "Lead":
-            out.append(Lead.of(row))
-        elif label == "Opportunity":
-            from resolvers.sales import opportunity
-
-            found = await opportunity(info, row["id"])
-            if found:
-                out.append(found)
-    return out
+    deps, size = info.context.deps, 20 if first is None else first
+    return cast(list[SearchHit], await reads.search(deps, info.context.who, text, size, selection(info)))
 
 
 # ---- mutations
@@ -176,11 +139,16 @@ async def revoke_api_key(info: Info, id: strawberry.ID) -> strawberry.ID:
     return strawberry.ID(await users.revoke_api_key(info.context.deps, info.context.who, id))
 
 
+async def _written(info: Info, type_name: str, node_id: str) -> object:
+    """A mutation's answer: the node just written, read as selected in one statement."""
+    found = await reads.node(info.context.deps, info.context.who, type_name, node_id, selection(info))
+    if found is None:
+        raise BadInput(f"the {type_name.lower()} vanished while being written")
+    return found
+
+
 async def _company(info: Info, company_id: str) -> Company:
-    row = await companies.get(info.context.deps, company_id, _top(info, companies.PARTS))
-    if row is None:
-        raise BadInput("the company vanished while being written")
-    return Company.of(row)
+    return cast(Company, await _written(info, "Company", company_id))
 
 
 async def create_company(info: Info, input: CreateCompanyInput) -> Company:
@@ -196,10 +164,7 @@ async def delete_company(info: Info, id: strawberry.ID) -> strawberry.ID:
 
 
 async def _unit(info: Info, unit_id: str) -> Unit:
-    row = await units.get(info.context.deps, unit_id)
-    if row is None:
-        raise BadInput("the unit vanished while being written")
-    return Unit.of(row)
+    return cast(Unit, await _written(info, "Unit", unit_id))
 
 
 async def create_unit(info: Info, input: CreateUnitInput) -> Unit:
@@ -215,10 +180,7 @@ async def delete_unit(info: Info, id: strawberry.ID) -> strawberry.ID:
 
 
 async def _person(info: Info, person_id: str) -> Person:
-    row = await persons.get(info.context.deps, person_id, _top(info, persons.PARTS))
-    if row is None:
-        raise BadInput("the person vanished while being written")
-    return Person.of(row)
+    return cast(Person, await _written(info, "Person", person_id))
 
 
 async def create_person(info: Info, input: CreatePersonInput) -> Person:

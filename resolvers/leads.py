@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import strawberry
 
-from domain import companies, leads, opportunities, persons
+from domain import companies, leads, opportunities, persons, reads
 from domain.errors import NotFound
-from domain.pagination import page_args
+from schema.compiled import selection
 from schema.context import Info
-from schema.selection import fields_at, node_includes, wants_total
 from schema.types.common import Connection, plain
 from schema.types.core import Company, Person
 from schema.types.leads import (
@@ -23,17 +24,15 @@ from schema.types.sales import Lead, Opportunity
 
 
 async def lead(info: Info, id: strawberry.ID) -> Lead | None:
-    row = await leads.get(info.context.deps, id, {n for n in fields_at(info) if n in leads.PARTS})
-    return Lead.of(row) if row else None
+    return cast(Lead | None, await reads.node(info.context.deps, info.context.who, "Lead", id, selection(info)))
 
 
 async def leads_(
     info: Info, first: int | None = 50, after: str | None = None, filter: LeadFilter | None = None
 ) -> Connection[Lead]:
-    args = page_args(first, after, with_total=wants_total(info))
-    include = node_includes(info, leads.PARTS)
-    page = await leads.page(info.context.deps, args, plain(filter) if filter else None, include)
-    return Connection[Lead].of(page, Lead.of)
+    flt = plain(filter) if filter else None
+    page = await reads.leads(info.context.deps, info.context.who, selection(info), first, after, flt)
+    return cast(Connection[Lead], page)
 
 
 async def _lead(info: Info, lead_id: str) -> Lead:
@@ -41,6 +40,14 @@ async def _lead(info: Info, lead_id: str) -> Lead:
     if found is None:
         raise NotFound(f"no lead {lead_id!r}")
     return found
+
+
+async def _row(info: Info, lead_id: str) -> dict[str, Any]:
+    """A lead inside another payload (the compiled read needs the lead's own selection)."""
+    row = await leads.get(info.context.deps, lead_id)
+    if row is None:
+        raise NotFound(f"no lead {lead_id!r}")
+    return row
 
 
 async def create_lead(info: Info, input: CreateLeadInput) -> Lead:
@@ -68,7 +75,7 @@ async def convert_lead(info: Info, lead_id: strawberry.ID, input: ConvertLeadInp
     if person is None:
         raise NotFound("the converted person vanished")
     return LeadConversion(
-        lead=await _lead(info, lead_id),
+        lead=Lead.of(await _row(info, lead_id)),
         person=Person.of(person),
         company=Company.maybe(company),
         opportunity=Opportunity.maybe(opportunity),

@@ -2,33 +2,32 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import strawberry
 
-from domain import activities, monitor, opportunities
+from domain import activities, monitor, opportunities, reads
 from domain.errors import NotFound
 from domain.pagination import page_args
+from schema.compiled import selection
 from schema.context import Info
 from schema.inputs_sales import CreateOpportunityInput, LogActivityInput, OpportunityFilter, UpdateOpportunityInput
-from schema.selection import fields_at, node_includes, wants_total
+from schema.selection import node_includes, wants_total
 from schema.types.common import Connection, plain
 from schema.types.sales import Activity, Opportunity
 
 
-def _top(info: Info) -> set[str]:
-    return {name for name in fields_at(info) if name in opportunities.PARTS}
-
-
 async def opportunity(info: Info, id: strawberry.ID) -> Opportunity | None:
-    return Opportunity.maybe(await opportunities.get(info.context.deps, id, _top(info)))
+    found = await reads.node(info.context.deps, info.context.who, "Opportunity", id, selection(info))
+    return cast(Opportunity | None, found)
 
 
 async def opportunities_(
     info: Info, first: int | None = 50, after: str | None = None, filter: OpportunityFilter | None = None
 ) -> Connection[Opportunity]:
-    args = page_args(first, after, with_total=wants_total(info))
-    include = node_includes(info, opportunities.PARTS)
-    page = await opportunities.page(info.context.deps, args, plain(filter) if filter else None, include)
-    return Connection[Opportunity].of(page, Opportunity.of)
+    flt = plain(filter) if filter else None
+    page = await reads.opportunities(info.context.deps, info.context.who, selection(info), first, after, flt)
+    return cast(Connection[Opportunity], page)
 
 
 async def company_opportunities(
@@ -41,8 +40,7 @@ async def company_opportunities(
 
 
 async def activity(info: Info, id: strawberry.ID) -> Activity | None:
-    row = await activities.get(info.context.deps, id)
-    return Activity.of(row) if row else None
+    return cast(Activity | None, await reads.node(info.context.deps, info.context.who, "Activity", id, selection(info)))
 
 
 async def timeline(info: Info, label: str, node_id: str, first: int | None, after: str | None) -> Connection[Activity]:

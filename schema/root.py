@@ -15,12 +15,14 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     ValidationCache,
 )
+from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from resolvers import b2b, core, field, integrations, sales
 from resolvers import forecast as forecasting
 from resolvers import leads as leads_r
+from schema.compiled import read_field
 from schema.errors import ErrorCodes, classify
 from schema.permissions import ADMIN, AUTHED, IsAdminOrIntegration, IsAuthenticated
 from schema.scalars import OVERRIDES
@@ -204,6 +206,8 @@ def build_schema() -> strawberry.Schema:
         mutation=Mutation,
         subscription=Subscription,
         scalar_overrides=OVERRIDES,
+        # Compiled reads are plain dicts: fields without a resolver read them by key.
+        config=StrawberryConfig(default_resolver=read_field),
         extensions=[
             ErrorCodes,
             lambda: ParserCache(maxsize=256),

@@ -14,6 +14,7 @@ from strawberry.utils.str_converters import to_camel_case
 
 from domain.pagination import encode_cursor
 from graph.paging import Page
+from schema.compiled import compiled, is_type_of
 
 T = TypeVar("T")
 Row = dict[str, Any]
@@ -22,6 +23,10 @@ Row = dict[str, Any]
 @strawberry.interface
 class Node:
     id: strawberry.ID
+
+    @classmethod
+    def is_type_of(cls, obj: Any, _info: Any) -> bool:
+        return is_type_of(cls, obj)
 
 
 @strawberry.type
@@ -74,6 +79,8 @@ class Connection(Generic[T]):
 
     @strawberry.field
     def total_count(self) -> int:
+        if (row := compiled(self)) is not None:
+            return int(row["total_count"])
         return self.total or 0
 
     @classmethod

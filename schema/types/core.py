@@ -12,6 +12,8 @@ from domain import persons as person_uc
 from domain.auth import HOME_BASE_READERS
 from domain.auth import Role as DomainRole
 from domain.pagination import page_args
+from graph.compiler import page_key
+from schema.compiled import compiled
 from schema.context import Info
 from schema.enums import Role
 from schema.selection import node_includes, wants_total
@@ -52,6 +54,8 @@ class User(Node):
         description="Often a home address: null unless the caller is this user, an ADMIN or a SERVICE_AGENT dispatching."
     )
     def home_base(self, info: Info) -> GeoPoint | None:
+        if (row := compiled(self)) is not None:
+            return row["home_base"]  # type: ignore[no-any-return]  # the statement applied the rule below
         who = info.context.who
         if (who.user_id == self.id and who.api_key_id is None) or who.allows(HOME_BASE_READERS):
             return GeoPoint.of(self.row.get("homeBase"))
@@ -107,6 +111,25 @@ def part(info: Info, label: str, node_id: str, name: str, row: Row, make: Callab
     return load()
 
 
+def nested(obj: Any, info: Info, label: str, name: str, make: Callable[[Any], Any]) -> Any:
+    """A nested part: from the compiled statement's dict, or from the parent's row / a batched load."""
+    if (row := compiled(obj)) is not None:
+        return row[info.python_name]
+    return part(info, label, obj.id, name, obj.row, make)
+
+
+def _people_page(info: Info, kind: str, parent_id: str, first: int | None, after: str | None) -> Any:
+    """Contacts or members of one parent, batched with its siblings (reads that were not compiled)."""
+    args = page_args(first, after, with_total=wants_total(info))
+    include = node_includes(info, person_uc.PARTS)
+
+    async def load() -> Connection[Person]:
+        page = await info.context.loaders.pages(kind, args, include).load(parent_id)
+        return Connection[Person].of(page, Person.of)
+
+    return load()
+
+
 def _list(make: Callable[[Row], Any]) -> Callable[[list[Row] | None], list[Any]]:
     return lambda rows: [make(r) for r in rows or []]
 
@@ -151,48 +174,51 @@ class Company(Node):
 
     @strawberry.field(description="Direct parent in a corporate group (groups nest to any depth).")
     def parent(self, info: Info) -> Company | None:
-        return part(info, "Company", self.id, "parent", self.row, Company.maybe)  # type: ignore[no-any-return]
+        return nested(self, info, "Company", "parent", Company.maybe)  # type: ignore[no-any-return]
 
     @strawberry.field
     def subsidiaries(self, info: Info) -> list[Company]:
-        return part(info, "Company", self.id, "subsidiaries", self.row, _list(Company.of))  # type: ignore[no-any-return]
+        return nested(self, info, "Company", "subsidiaries", _list(Company.of))  # type: ignore[no-any-return]
 
     @strawberry.field(description="Top-level business units; units nest.")
     def units(self, info: Info) -> list[Unit]:
-        return part(info, "Company", self.id, "units", self.row, _list(Unit.of))  # type: ignore[no-any-return]
+        return nested(self, info, "Company", "units", _list(Unit.of))  # type: ignore[no-any-return]
 
     @strawberry.field
     def owner(self, info: Info) -> User | None:
-        return part(info, "Company", self.id, "owner", self.row, User.maybe)  # type: ignore[no-any-return]
+        return nested(self, info, "Company", "owner", User.maybe)  # type: ignore[no-any-return]
 
     @strawberry.field
     def external_ids(self, info: Info) -> list[ExternalId]:
-        return part(info, "Company", self.id, "externalIds", self.row, _external_ids)  # type: ignore[no-any-return]
+        return nested(self, info, "Company", "externalIds", _external_ids)  # type: ignore[no-any-return]
 
     @strawberry.field
-    async def contacts(self, info: Info, first: int | None = 50, after: str | None = None) -> Connection[Person]:
-        args = page_args(first, after, with_total=wants_total(info))
-        include = node_includes(info, person_uc.PARTS)
-        page = await info.context.loaders.pages("contacts", args, include).load(self.id)
-        return Connection[Person].of(page, Person.of)
+    def contacts(self, info: Info, first: int | None = 50, after: str | None = None) -> Connection[Person]:
+        if (row := compiled(self)) is not None:
+            return row[page_key("contacts", first, after)]  # type: ignore[no-any-return]
+        return _people_page(info, "contacts", self.id, first, after)  # type: ignore[no-any-return]
 
     @strawberry.field
-    async def opportunities(
+    def opportunities(
         self, info: Info, first: int | None = 50, after: str | None = None
     ) -> Connection[Annotated[Opportunity, strawberry.lazy("schema.types.sales")]]:
         from resolvers.sales import company_opportunities
 
-        return await company_opportunities(info, self.id, first, after)
+        if (row := compiled(self)) is not None:
+            return row[page_key("opportunities", first, after)]  # type: ignore[no-any-return]
+        return company_opportunities(info, self.id, first, after)  # type: ignore[return-value]
 
     @strawberry.field(
         description="Everything that happened with this company, its subsidiaries, units, people and opportunities, newest first."
     )
-    async def timeline(
+    def timeline(
         self, info: Info, first: int | None = 50, after: str | None = None
     ) -> Connection[Annotated[Activity, strawberry.lazy("schema.types.sales")]]:
         from resolvers.sales import timeline
 
-        return await timeline(info, "Company", self.id, first, after)
+        if (row := compiled(self)) is not None:
+            return row[page_key("timeline", first, after)]  # type: ignore[no-any-return]
+        return timeline(info, "Company", self.id, first, after)  # type: ignore[return-value]
 
 
 @strawberry.type
@@ -210,26 +236,45 @@ class Unit(Node):
         return cls.of(row) if row else None
 
     @strawberry.field
-    async def company(self, info: Info) -> Company:
-        row = await info.context.loaders.part("Company", "").load(self.row["companyId"])
-        assert row is not None
-        return Company.of(row)
+    def company(self, info: Info) -> Company:
+        if (shaped := compiled(self)) is not None:
+            return shaped["company"]  # type: ignore[no-any-return]
+
+        async def load() -> Company:
+            row = await info.context.loaders.part("Company", "").load(self.row["companyId"])
+            assert row is not None
+            return Company.of(row)
+
+        return load()  # type: ignore[return-value]
 
     @strawberry.field
-    async def parent(self, info: Info) -> Unit | None:
+    def parent(self, info: Info) -> Unit | None:
+        if (row := compiled(self)) is not None:
+            return row["parent"]  # type: ignore[no-any-return]
         parent_id = self.row.get("parentId")
-        return Unit.maybe(await info.context.loaders.unit.load(parent_id)) if parent_id else None
+        if not parent_id:
+            return None
+
+        async def load() -> Unit | None:
+            return Unit.maybe(await info.context.loaders.unit.load(parent_id))
+
+        return load()  # type: ignore[return-value]
 
     @strawberry.field
-    async def children(self, info: Info) -> list[Unit]:
-        return [Unit.of(r) for r in await info.context.loaders.unit_children.load(self.id)]
+    def children(self, info: Info) -> list[Unit]:
+        if (row := compiled(self)) is not None:
+            return row["children"]  # type: ignore[no-any-return]
+
+        async def load() -> list[Unit]:
+            return [Unit.of(r) for r in await info.context.loaders.unit_children.load(self.id)]
+
+        return load()  # type: ignore[return-value]
 
     @strawberry.field
-    async def members(self, info: Info, first: int | None = 50, after: str | None = None) -> Connection[Person]:
-        args = page_args(first, after, with_total=wants_total(info))
-        include = node_includes(info, person_uc.PARTS)
-        page = await info.context.loaders.pages("members", args, include).load(self.id)
-        return Connection[Person].of(page, Person.of)
+    def members(self, info: Info, first: int | None = 50, after: str | None = None) -> Connection[Person]:
+        if (row := compiled(self)) is not None:
+            return row[page_key("members", first, after)]  # type: ignore[no-any-return]
+        return _people_page(info, "members", self.id, first, after)  # type: ignore[no-any-return]
 
 
 @strawberry.type
@@ -295,36 +340,40 @@ class Person(Node):
 
     @strawberry.field(description="Null for a consumer (B2C) contact.")
     def company(self, info: Info) -> Company | None:
-        return part(info, "Person", self.id, "company", self.row, Company.maybe)  # type: ignore[no-any-return]
+        return nested(self, info, "Person", "company", Company.maybe)  # type: ignore[no-any-return]
 
     @strawberry.field
     def unit(self, info: Info) -> Unit | None:
-        return part(info, "Person", self.id, "unit", self.row, Unit.maybe)  # type: ignore[no-any-return]
+        return nested(self, info, "Person", "unit", Unit.maybe)  # type: ignore[no-any-return]
 
     @strawberry.field
     def owner(self, info: Info) -> User | None:
-        return part(info, "Person", self.id, "owner", self.row, User.maybe)  # type: ignore[no-any-return]
+        return nested(self, info, "Person", "owner", User.maybe)  # type: ignore[no-any-return]
 
     @strawberry.field
     def external_ids(self, info: Info) -> list[ExternalId]:
-        return part(info, "Person", self.id, "externalIds", self.row, _external_ids)  # type: ignore[no-any-return]
+        return nested(self, info, "Person", "externalIds", _external_ids)  # type: ignore[no-any-return]
 
     @strawberry.field(description="Current and past employers, newest first (a move closes the old one).")
     def employment_history(self, info: Info) -> list[Employment]:
-        return part(info, "Person", self.id, "employmentHistory", self.row, _list(Employment.of))  # type: ignore[no-any-return]
+        return nested(self, info, "Person", "employmentHistory", _list(Employment.of))  # type: ignore[no-any-return]
 
     @strawberry.field
-    async def relations(
+    def relations(
         self, info: Info, first: int | None = 50, after: str | None = None
     ) -> Connection[Annotated[PersonRelation, strawberry.lazy("schema.types.b2b")]]:
         from resolvers.b2b import person_relations
 
-        return await person_relations(info, self.id, first, after)
+        if (row := compiled(self)) is not None:
+            return row[page_key("relations", first, after)]  # type: ignore[no-any-return]
+        return person_relations(info, self.id, first, after)  # type: ignore[return-value]
 
     @strawberry.field
-    async def timeline(
+    def timeline(
         self, info: Info, first: int | None = 50, after: str | None = None
     ) -> Connection[Annotated[Activity, strawberry.lazy("schema.types.sales")]]:
         from resolvers.sales import timeline
 
-        return await timeline(info, "Person", self.id, first, after)
+        if (row := compiled(self)) is not None:
+            return row[page_key("timeline", first, after)]  # type: ignore[no-any-return]
+        return timeline(info, "Person", self.id, first, after)  # type: ignore[return-value]

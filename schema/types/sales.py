@@ -11,9 +11,11 @@ from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import strawberry
 
+from graph.compiler import page_key
+from schema.compiled import compiled
 from schema.context import Info
 from schema.types.common import Connection, Node, Row, ms
-from schema.types.core import Company, Person, User, _list, part
+from schema.types.core import Company, Person, User, _list, nested, part
 
 if TYPE_CHECKING:
     from schema.types.b2b import BuyingCenter
@@ -129,31 +131,35 @@ class Opportunity(Node):
 
     @strawberry.field
     def company(self, info: Info) -> Company | None:
-        return part(info, "Opportunity", self.id, "company", self.row, Company.maybe)  # type: ignore[no-any-return]
+        return nested(self, info, "Opportunity", "company", Company.maybe)  # type: ignore[no-any-return]
 
     @strawberry.field
     def owner(self, info: Info) -> User | None:
-        return part(info, "Opportunity", self.id, "owner", self.row, User.maybe)  # type: ignore[no-any-return]
+        return nested(self, info, "Opportunity", "owner", User.maybe)  # type: ignore[no-any-return]
 
     @strawberry.field
     def stage_history(self, info: Info) -> list[StageChange]:
-        return part(info, "Opportunity", self.id, "stageHistory", self.row, _list(StageChange.of))  # type: ignore[no-any-return]
+        return nested(self, info, "Opportunity", "stageHistory", _list(StageChange.of))  # type: ignore[no-any-return]
 
     @strawberry.field(description="Open alerts (acknowledged ones drop out).")
     def alerts(self, info: Info) -> list[OpportunityAlert]:
-        return part(info, "Opportunity", self.id, "alerts", self.row, _list(OpportunityAlert.of))  # type: ignore[no-any-return]
+        return nested(self, info, "Opportunity", "alerts", _list(OpportunityAlert.of))  # type: ignore[no-any-return]
 
     @strawberry.field
-    async def buying_center(self, info: Info) -> Annotated[BuyingCenter, strawberry.lazy("schema.types.b2b")]:
+    def buying_center(self, info: Info) -> Annotated[BuyingCenter, strawberry.lazy("schema.types.b2b")]:
         from resolvers.b2b import buying_center_of
 
-        return await buying_center_of(info, self.id, self)
+        if (row := compiled(self)) is not None:
+            return row["buying_center"]  # type: ignore[no-any-return]
+        return buying_center_of(info, self.id, self)  # type: ignore[return-value]
 
     @strawberry.field
-    async def timeline(self, info: Info, first: int | None = 50, after: str | None = None) -> Connection[Activity]:
+    def timeline(self, info: Info, first: int | None = 50, after: str | None = None) -> Connection[Activity]:
         from resolvers.sales import timeline
 
-        return await timeline(info, "Opportunity", self.id, first, after)
+        if (row := compiled(self)) is not None:
+            return row[page_key("timeline", first, after)]  # type: ignore[no-any-return]
+        return timeline(info, "Opportunity", self.id, first, after)  # type: ignore[return-value]
 
 
 @strawberry.enum
@@ -206,19 +212,25 @@ class Lead(Node):
 
     @strawberry.field
     def owner(self, info: Info) -> User | None:
-        return part(info, "Lead", self.id, "owner", self.row, User.maybe)  # type: ignore[no-any-return]
+        return nested(self, info, "Lead", "owner", User.maybe)  # type: ignore[no-any-return]
 
     @strawberry.field(description="Qualification attempts (calls, research, mails), oldest first.")
     def attempts(self, info: Info) -> list[Activity]:
-        return part(info, "Lead", self.id, "attempts", self.row, _list(Activity.of))  # type: ignore[no-any-return]
+        return nested(self, info, "Lead", "attempts", _list(Activity.of))  # type: ignore[no-any-return]
 
     @strawberry.field(description="Set once converted.")
-    async def converted_person(self, info: Info) -> Person | None:
-        found = part(info, "Lead", self.id, "convertedPerson", self.row, lambda v: v)
-        person_id = await found if inspect.isawaitable(found) else found  # prefetched by the lead's query
-        if not person_id:
-            return None
-        return Person.maybe(await info.context.loaders.part("Person", "").load(person_id))
+    def converted_person(self, info: Info) -> Person | None:
+        if (row := compiled(self)) is not None:
+            return row["converted_person"]  # type: ignore[no-any-return]
+
+        async def load() -> Person | None:
+            found = part(info, "Lead", self.id, "convertedPerson", self.row, lambda v: v)
+            person_id = await found if inspect.isawaitable(found) else found  # prefetched by the lead's query
+            if not person_id:
+                return None
+            return Person.maybe(await info.context.loaders.part("Person", "").load(person_id))
+
+        return load()  # type: ignore[return-value]
 
 
 ActivitySubject = Annotated[Person | Company | Opportunity | Lead, strawberry.union("ActivitySubject")]
@@ -252,6 +264,8 @@ class Activity(Node):
 
     @strawberry.field
     def about(self) -> list[ActivitySubject]:
+        if (row := compiled(self)) is not None:
+            return row["about"]  # type: ignore[no-any-return]
         makers: dict[str, Callable[[Row], ActivitySubject]] = {
             "Person": Person.of,
             "Company": Company.of,

@@ -1,0 +1,12 @@
+"""The read compiler: a GraphQL selection (as a neutral tree) becomes one parameterised Cypher statement.
+
+`decl` declares what each type's fields read; `core` and `sales` hold the declarations; `emit`
+compiles a selection into a projection and a shaping plan; `shape` turns the result into plain
+dicts for the GraphQL layer; `roots` builds the root statements.
+"""
+
+from graph.compiler import core, history, sales
+from graph.compiler.decl import TYPES, page_key
+from graph.compiler.emit import Compiler, Sel
+
+__all__ = ["TYPES", "Compiler", "Sel", "core", "history", "page_key", "sales"]

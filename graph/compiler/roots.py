@@ -1,0 +1,111 @@
+"""Root reads: a page of nodes or one node by id, each one statement with the compiled projection."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+from graph.compiler.emit import Compiler, PagePlan, Plan, Sel
+from graph.compiler.shape import Encode, shape, shape_page
+from graph.db import Db
+
+# The last statements compiled in this process (query, parameters), for tests and debugging.
+RECENT: deque[tuple[str, dict[str, Any]]] = deque(maxlen=16)
+
+
+@dataclass(frozen=True)
+class RootPage:
+    """A root connection: `match` binds `var`; `order`/`key` define the keyset."""
+
+    type: str
+    var: str
+    match: str
+    order: str
+    key: str
+
+
+COMPANIES = RootPage("Company", "c", "MATCH (c:Company)", "c.sortName, c.id", "[c.sortName, c.id]")
+PERSONS = RootPage("Person", "p", "MATCH (p:Person)", "p.sortName, p.id", "[p.sortName, p.id]")
+# Contacts of one company start from the company, not from every person.
+CONTACTS = RootPage(
+    "Person",
+    "p",
+    "MATCH (x_company:Company {id: $companyId}) MATCH (p:Person)-[:WORKS_AT]->(x_company)",
+    "p.sortName, p.id",
+    "[p.sortName, p.id]",
+)
+OPPORTUNITIES = RootPage(
+    "Opportunity", "o", "MATCH (o:Opportunity)", "o.createdAt DESC, o.id DESC", "[toString(o.createdAt), o.id]"
+)
+LEADS = RootPage("Lead", "l", "MATCH (l:Lead)", "l.createdAt DESC, l.id DESC", "[toString(l.createdAt), l.id]")
+LEAD_CONDITIONS = {
+    "status": "l.status = $status",
+    "ownerId": "EXISTS { (l)-[:OWNED_BY]->(:User {id: $ownerId}) }",
+    "minScore": "l.score >= $minScore",
+}
+LEAD_KEYSET = (
+    "($afterAt IS NULL OR l.createdAt < datetime($afterAt) OR (l.createdAt = datetime($afterAt) AND l.id < $afterId))"
+)
+OPPORTUNITY_CONDITIONS = {
+    "companyId": "EXISTS { (o)-[:FOR]->(:Company {id: $companyId}) }",
+    "ownerId": "EXISTS { (o)-[:OWNED_BY]->(:User {id: $ownerId}) }",
+    "stage": "o.stage = $stage",
+    "open": "$open = (NOT o.stage IN ['CLOSED_WON', 'CLOSED_LOST'])",
+    "closingFrom": "o.expectedCloseDate >= date($closingFrom)",
+    "closingTo": "o.expectedCloseDate <= date($closingTo)",
+    "hasAlert": (
+        "EXISTS { (o)<-[:ON]-(x:OpportunityAlert {kind: $hasAlert}) "
+        "WHERE x.resolvedAt IS NULL AND x.acknowledgedAt IS NULL }"
+    ),
+}
+OPPORTUNITY_KEYSET = (
+    "($afterAt IS NULL OR o.createdAt < datetime($afterAt) OR (o.createdAt = datetime($afterAt) AND o.id < $afterId))"
+)
+
+
+BY_ID = "MATCH (n:{label} {id: $id})"
+# External ids are nodes keyed "label|system|value" (see graph/common.py).
+BY_EXTERNAL_ID = "MATCH (:ExternalId {key: $key})-[:IDENTIFIES]->(n:{label})"
+
+
+def page_statement(
+    c: Compiler, root: RootPage, where: str, total_where: str, sub: list[Sel], first: int, has_previous: bool
+) -> tuple[str, PagePlan]:
+    """`where` and `total_where` are joined from constant conditions (graph.projection.where)."""
+    node_sels, wants_total = Compiler.connection_parts(sub)
+    cursors = Compiler.wants_cursors(sub)
+    proj, plan = c.obj(root.type, {"v": root.var}, node_sels)
+    c.params["limit"] = first + 1
+    total = ""
+    if wants_total:
+        total = f"CALL () {{ {root.match} WHERE {total_where} RETURN count({root.var}) AS total }}\n"
+    query = (
+        f"CALL () {{\n  {root.match} WHERE {where}\n"
+        f"  WITH {root.var} ORDER BY {root.order} LIMIT $limit\n"
+        f"  RETURN collect({{n: {proj}, k: {root.key if cursors else 'null'}}}) AS rows\n}}\n"
+        f"{total}RETURN rows, {'total' if wants_total else 'null'} AS total"
+    )
+    return query, PagePlan(plan, first, has_previous, cursors)
+
+
+def node_statement(
+    c: Compiler, type_name: str, label: str, sub: list[Sel], typename: str | None = None, match: str = BY_ID
+) -> tuple[str, Plan]:
+    """One node `n` found by `match` (by `$id` unless told), projected as `type_name` (which may be read
+    over the node, e.g. BuyingCenter over an opportunity)."""
+    proj, plan = c.obj(type_name, {"v": "n"}, sub)
+    plan.typename = typename
+    return f"{match.replace('{label}', label)} RETURN {proj} AS node", plan
+
+
+async def run_page(db: Db, c: Compiler, query: str, plan: PagePlan, encode: Encode) -> dict[str, Any]:
+    RECENT.append((query, c.params))
+    row = await db.read_one(query, c.params)
+    return shape_page(plan, row or {"rows": [], "total": 0}, encode)
+
+
+async def run_node(db: Db, c: Compiler, query: str, plan: Plan, encode: Encode) -> dict[str, Any] | None:
+    RECENT.append((query, c.params))
+    row = await db.read_one(query, c.params)
+    return shape(plan, row["node"], encode) if row else None

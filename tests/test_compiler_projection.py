@@ -1,0 +1,126 @@
+"""The compiled statement projects only what was selected; aliases and values never reach its text."""
+
+from __future__ import annotations
+
+import pytest
+from graphql import GraphQLObjectType
+
+from domain.deps import Deps
+from graph.compiler import TYPES, Compiler, Sel
+from graph.compiler.roots import RECENT
+from schema.root import build_schema
+from tests.compiler_world import seed
+from tests.conftest import Gql, data
+
+
+def compile_one(type_name: str, children: list[Sel]) -> str:
+    projection, _ = Compiler(lambda first, after: (50, None)).obj(
+        type_name, {"v": "n", "m": "m", "o": "o", "w": "w", "c": "c", "r": "r", "a": "a", "b": "b"}, children
+    )
+    return projection
+
+
+@pytest.mark.parametrize("type_name", sorted(name for name, t in TYPES.items() if "id" in t.fields))
+def test_selecting_only_id_projects_no_other_property(type_name: str) -> None:
+    assert compile_one(type_name, [Sel("id"), Sel("__typename")]) == "{f0: n.id}"
+
+
+@pytest.mark.parametrize(
+    ("type_name", "field", "projection"),
+    [
+        ("ExternalId", "system", "{f0: n.system}"),
+        ("StageChange", "to", "{f0: n.to}"),
+        ("Employment", "current", "{f0: type(w) = 'WORKS_AT'}"),
+        ("PersonRelation", "type", "{f0: type(r)}"),
+        ("BuyingCenterMember", "roles", "{f0: coalesce(m.roles, [])}"),
+        ("BuyingCenter", "opportunity", "{f0: {}}"),
+    ],
+)
+def test_types_without_id_project_only_the_selected_field(type_name: str, field: str, projection: str) -> None:
+    assert compile_one(type_name, [Sel(field)]) == projection
+
+
+def test_declarations_cover_exactly_the_fields_of_the_served_types() -> None:
+    # a field added to one of these types needs a declaration (or a fallback), or reads of it would fail
+    schema = build_schema()._schema
+    assert sorted(TYPES) == [
+        "Activity",
+        "BuyingCenter",
+        "BuyingCenterMember",
+        "Company",
+        "Employment",
+        "ExternalId",
+        "Lead",
+        "Opportunity",
+        "OpportunityAlert",
+        "Person",
+        "PersonRelation",
+        "StageChange",
+        "Unit",
+        "User",
+    ]
+    for name, declared in TYPES.items():
+        served = schema.type_map[name]
+        assert isinstance(served, GraphQLObjectType)
+        assert sorted(served.fields) == sorted([*declared.fields, *declared.fallback]), name
+
+
+@pytest.fixture
+async def world(deps: Deps) -> None:
+    await seed(deps)
+
+
+@pytest.mark.parametrize(
+    ("query", "statement"),
+    [
+        ('{ company(id: "cmp_1") { id } }', "MATCH (n:Company {id: $id}) RETURN {f0: n.id} AS node"),
+        ('{ person(id: "per_1") { id } }', "MATCH (n:Person {id: $id}) RETURN {f0: n.id} AS node"),
+        ('{ opportunity(id: "opp_1") { id } }', "MATCH (n:Opportunity {id: $id}) RETURN {f0: n.id} AS node"),
+        ('{ node(id: "unt_1") { id } }', "MATCH (n:Unit {id: $id}) RETURN {f0: n.id} AS node"),
+        ('{ node(id: "usr_owner") { id } }', "MATCH (n:User {id: $id}) RETURN {f0: n.id} AS node"),
+    ],
+)
+async def test_root_reads_of_only_id_project_only_id(
+    gql: Gql, admin_token: str, world: None, query: str, statement: str
+) -> None:
+    data(await gql(query, token=admin_token))
+    assert RECENT[-1][0] == statement
+
+
+async def test_a_page_of_ids_projects_only_ids_and_counts_nothing(gql: Gql, admin_token: str, world: None) -> None:
+    data(await gql("{ companies(first: 3) { edges { node { id } } } }", token=admin_token))
+    query = RECENT[-1][0]
+    assert "RETURN collect({n: {f0: c.id}, k: null}) AS rows" in query
+    assert "count(" not in query and "RETURN rows, null AS total" in query
+    # the sort key leaves the statement only when a cursor is selected
+    data(await gql("{ companies(first: 3) { pageInfo { endCursor } edges { node { id } } } }", token=admin_token))
+    assert "RETURN collect({n: {f0: c.id}, k: [c.sortName, c.id]}) AS rows" in RECENT[-1][0]
+
+
+async def test_buying_center_with_person_roles_and_attitude_projects_nothing_else(
+    gql: Gql, admin_token: str, world: None
+) -> None:
+    query = '{ buyingCenter(opportunityId: "opp_1") { members { person { fullName } roles attitude } } }'
+    found = data(await gql(query, token=admin_token))
+    assert [m["person"]["fullName"] for m in found["buyingCenter"]["members"]] == ["Adams", "Clark"]
+    assert RECENT[-1][0] == (
+        "MATCH (n:Opportunity {id: $id}) RETURN {f0: COLLECT { MATCH (v1:Person)-[v2:IN_BUYING_CENTER]->(n) "
+        "WITH * ORDER BY v1.sortName, v1.id RETURN {f0: {f0: coalesce(v1.fullName, v1.lastName)}, "
+        "f1: coalesce(v2.roles, []), f2: coalesce(v2.attitude, 'UNKNOWN')} }} AS node"
+    )
+
+
+async def test_aliases_and_argument_values_never_reach_the_statement_text(
+    gql: Gql, admin_token: str, world: None
+) -> None:
+    first = data(
+        await gql('{ company(id: "cmp_3") { contacts(first: 1) { pageInfo { endCursor } } } }', token=admin_token)
+    )
+    cursor = first["company"]["contacts"]["pageInfo"]["endCursor"]
+    query = """query($c: String!) { company(id: "cmp_3") { DROP_ALL: name
+      injected_alias: contacts(first: 1, after: $c) { edges { node { n: fullName } } } } }"""
+    found = data(await gql(query, {"c": cursor}, admin_token))
+    assert found == {"company": {"DROP_ALL": "Alpha KG", "injected_alias": {"edges": [{"node": {"n": "Brown"}}]}}}
+    statement, params = RECENT[-1]
+    assert "DROP_ALL" not in statement and "injected_alias" not in statement and "adams" not in statement
+    assert [v for k, v in params.items() if k.endswith("_after")] == [["adams", "per_3"]]
