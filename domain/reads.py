@@ -26,6 +26,7 @@ from graph import search as search_q
 from graph.compiler import Compiler, Sel
 from graph.compiler import roots as r
 from graph.compiler.shape import shape
+from graph.paging import PageArgs
 from graph.projection import where
 
 Shaped = dict[str, Any]
@@ -76,7 +77,7 @@ async def by_external_id(
 ) -> Shaped | None:
     """A company or person by one of its external ids, in one statement."""
     c = compiler(deps, who)
-    c.params["key"] = f"{type_name}|{system}|{value}"
+    c.params.update({"extLabel": type_name, "extSystem": system, "extValue": value})
     query, plan = r.node_statement(c, type_name, type_name, sub, type_name, r.BY_EXTERNAL_ID)
     return await r.run_node(deps.db, c, query, plan, encode_cursor)
 
@@ -175,8 +176,8 @@ async def companies(
     c = compiler(deps, who)
     params = company_uc.filter_params(flt)
     active = [name for name, value in params.items() if value is not None]
-    keys = cursor or []
-    c.params.update(params, afterName=str(keys[0]) if keys else "", afterId=str(keys[1]) if len(keys) > 1 else "")
+    after_name = PageArgs(size, cursor).after_params("afterName", "afterId")  # checks the cursor's shape
+    c.params.update(params, afterName=after_name["afterName"] or "", afterId=after_name["afterId"] or "")
     query, plan = r.page_statement(
         c,
         r.COMPANIES,
@@ -196,8 +197,8 @@ async def persons(
     c = compiler(deps, who)
     params = person_uc.filter_params(flt)
     active = [name for name, value in params.items() if value is not None]
-    keys = cursor or []
-    c.params.update(params, afterName=str(keys[0]) if keys else "", afterId=str(keys[1]) if len(keys) > 1 else "")
+    after_name = PageArgs(size, cursor).after_params("afterName", "afterId")  # checks the cursor's shape
+    c.params.update(params, afterName=after_name["afterName"] or "", afterId=after_name["afterId"] or "")
     root, conditions = r.PERSONS, [*active]
     if active == ["companyId"]:
         root, conditions = r.CONTACTS, []
@@ -222,8 +223,7 @@ async def leads(
     params = {name: flt.get(name) for name in r.LEAD_CONDITIONS}
     # Leads of a campaign wait for [marketing]: none yet.
     active = ["none"] if flt.get("campaignId") else [name for name, value in params.items() if value is not None]
-    keys = cursor or []
-    c.params.update(params, afterAt=keys[0] if keys else None, afterId=keys[1] if len(keys) > 1 else None)
+    c.params.update(params, **PageArgs(size, cursor).after_params("afterAt", "afterId"))  # checks the cursor's shape
     conditions = {**r.LEAD_CONDITIONS, "none": "false"}
     query, plan = r.page_statement(
         c, r.LEADS, where(conditions, active, r.LEAD_KEYSET), where(conditions, active), sub, size, cursor is not None
@@ -243,8 +243,7 @@ async def opportunities(
         if isinstance(value, date):
             params[name] = value.isoformat()
     active = [name for name, value in params.items() if value is not None]
-    keys = cursor or []
-    c.params.update(params, afterAt=keys[0] if keys else None, afterId=keys[1] if len(keys) > 1 else None)
+    c.params.update(params, **PageArgs(size, cursor).after_params("afterAt", "afterId"))  # checks the cursor's shape
     query, plan = r.page_statement(
         c,
         r.OPPORTUNITIES,

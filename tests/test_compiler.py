@@ -344,8 +344,8 @@ async def test_lead_and_activity_by_id_are_one_round_trip(gql: Gql, admin_token:
 async def test_reads_by_external_id_are_one_round_trip(gql: Gql, admin_token: str, deps: Deps, world: None) -> None:
     await deps.db.write(
         "MATCH (c:Company {id: 'cmp_3'}), (p:Person {id: 'per_1'}) "
-        "CREATE (:ExternalId {key: 'Company|sap|1', system: 'sap', value: '1'})-[:IDENTIFIES]->(c) "
-        "CREATE (:ExternalId {key: 'Person|sap|1', system: 'sap', value: '1'})-[:IDENTIFIES]->(p)"
+        "CREATE (:ExternalId {label: 'Company', system: 'sap', value: '1'})-[:IDENTIFIES]->(c) "
+        "CREATE (:ExternalId {label: 'Person', system: 'sap', value: '1'})-[:IDENTIFIES]->(p)"
     )
     query = """{ companyByExternalId(system: "sap", value: "1") { name externalIds { system value } units { name } }
       personByExternalId(system: "sap", value: "1") { fullName unit { name } } }"""

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graph.compiler.decl import TYPES, Decl, Many, One, Page, Same, Type, Union, Val, page_key, py_name
+from graph.paging import PageArgs as KeysetArgs
 
 TOKEN = re.compile(r"\{(\w+)\}")
 
@@ -199,10 +200,7 @@ class Compiler:
         if after is not None:
             local["where"] = self.render(decl.after, scope, local)
             self.params[prefix + "after"] = after
-            for i, value in enumerate(after):
-                self.params[f"{prefix}{i}"] = value
-            for i in {int(n) for n in re.findall(r"\$\{p\}(\d+)", decl.after)}:
-                self.params.setdefault(f"{prefix}{i}", None)
+            self.params.update({f"{prefix}{i}": value for i, value in enumerate(cursor_key(decl, after))})
         else:
             local["where"] = self.render(decl.first_page, scope, local)
         node_sels, wants_total = self.connection_parts(sub)
@@ -239,3 +237,25 @@ class Compiler:
             elif sel.name == "edges":
                 nodes.extend(child for edge in sel.children if edge.name == "node" for child in edge.children)
         return nodes, wants_total
+
+
+def cursor_key(decl: Page, after: list[Any]) -> list[Any]:
+    """The cursor's values for the page's keyset condition, checked against the page's key: as many parts as
+    the key has, each a string, those the condition reads as `datetime(${p}i)` a time as Cypher's toString
+    writes it. A forged cursor, or one of another page, raises InvalidCursor."""
+    times = set(re.findall(r"datetime\(\$\{p\}(\d+)\)", decl.after))
+    names = [f"afterAt{i}" if str(i) in times else f"after{i}" for i in range(_arity(decl.key))]
+    return list(KeysetArgs(0, after).after_params(*names).values())
+
+
+def _arity(key: str) -> int:
+    """How many parts the key list `[a, f(b, c), d]` has (commas outside nested brackets)."""
+    depth, parts = 0, 1
+    for char in key.strip()[1:-1]:
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif char == "," and depth == 0:
+            parts += 1
+    return parts

@@ -65,8 +65,10 @@ OPPORTUNITY_KEYSET = (
 
 
 BY_ID = "MATCH (n:{label} {id: $id})"
-# External ids are nodes keyed "label|system|value" (see graph/common.py).
-BY_EXTERNAL_ID = "MATCH (:ExternalId {key: $key})-[:IDENTIFIES]->(n:{label})"
+# External ids are nodes unique on (label, system, value) (a composite constraint, no string joining).
+BY_EXTERNAL_ID = (
+    "MATCH (:ExternalId {label: $extLabel, system: $extSystem, value: $extValue})-[:IDENTIFIES]->(n:{label})"
+)
 
 
 def page_statement(
