@@ -16,6 +16,8 @@ UNIQUE_IDS = (
     "Activity",
     "ExternalId",
     "OutboxEvent",
+    "Skill",
+    "Ticket",
 )
 
 STATEMENTS: tuple[str, ...] = (
@@ -45,6 +47,10 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE INDEX target_period IF NOT EXISTS FOR (t:Target) ON (t.period, t.currency)",
     "CREATE INDEX opportunity_close IF NOT EXISTS FOR (o:Opportunity) ON (o.expectedCloseDate)",
     "CREATE INDEX outbox_at IF NOT EXISTS FOR (o:OutboxEvent) ON (o.at)",
+    "CREATE CONSTRAINT skill_key IF NOT EXISTS FOR (s:Skill) REQUIRE s.key IS UNIQUE",
+    "CREATE INDEX ticket_status IF NOT EXISTS FOR (t:Ticket) ON (t.status)",
+    "CREATE INDEX ticket_created IF NOT EXISTS FOR (t:Ticket) ON (t.createdAt)",
+    "CREATE INDEX ticket_due IF NOT EXISTS FOR (t:Ticket) ON (t.dueAt)",
     "CREATE POINT INDEX company_location IF NOT EXISTS FOR (c:Company) ON (c.location)",
     "CREATE POINT INDEX person_location IF NOT EXISTS FOR (p:Person) ON (p.location)",
     "CREATE FULLTEXT INDEX search IF NOT EXISTS "

@@ -5,6 +5,7 @@ from __future__ import annotations
 from graph.activities import LEAD_BASE
 from graph.companies import BASE as COMPANY_BASE
 from graph.persons import BASE as PERSON_BASE
+from graph.tickets import BASE as TICKET_BASE
 
 SEARCH = (
     """
@@ -22,6 +23,10 @@ CALL (node) {
   UNION
   WITH node AS l WHERE l:Lead RETURN 'Lead' AS label, l {"""
     + LEAD_BASE
+    + """} AS hit
+  UNION
+  WITH node AS t WHERE t:Ticket RETURN 'Ticket' AS label, t {"""
+    + TICKET_BASE
     + """} AS hit
 }
 RETURN label, hit, score ORDER BY score DESC, hit.id

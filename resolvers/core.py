@@ -30,9 +30,10 @@ from schema.selection import fields_at, node_includes, wants_total
 from schema.types.common import Connection, Node, plain
 from schema.types.core import ApiKey, ApiKeyPayload, AuthPayload, Company, Person, Unit, User
 from schema.types.sales import Lead, Opportunity
+from schema.types.service import Ticket
 
 SearchHit = Annotated[
-    Person | Company | Opportunity | Lead,
+    Person | Company | Opportunity | Lead | Ticket,
     strawberry.union("SearchHit"),
 ]
 
@@ -46,7 +47,9 @@ def _top(info: Info, fragments: frozenset[str]) -> set[str]:
 
 def server_info() -> JSON:
     """What this server serves: version and the contract sections built so far."""
-    return cast(JSON, {"version": "0.1.0", "sections": ["core", "b2b", "sales"], "partial": ["integrations"]})
+    return cast(
+        JSON, {"version": "0.1.0", "sections": ["core", "b2b", "sales", "service"], "partial": ["integrations"]}
+    )
 
 
 async def me(info: Info) -> User:
@@ -79,6 +82,10 @@ async def node(info: Info, id: strawberry.ID) -> Node | None:
         from resolvers.sales import activity
 
         return await activity(info, id)
+    if label == "Ticket":
+        from resolvers.service import ticket
+
+        return await ticket(info, id)
     return None
 
 
@@ -140,6 +147,8 @@ async def search(info: Info, text: str, first: int | None = 20) -> list[SearchHi
             out.append(Company.of(row))
         elif label == "Lead":
             out.append(Lead.of(row))
+        elif label == "Ticket":
+            out.append(Ticket.of(row))
         elif label == "Opportunity":
             from resolvers.sales import opportunity
 

@@ -19,6 +19,7 @@ from schema.types.common import Connection, ExternalId, GeoPoint, Node, Row, ext
 if TYPE_CHECKING:
     from schema.types.b2b import PersonRelation
     from schema.types.sales import Activity, Opportunity
+    from schema.types.service import TimeSlot, UserSkill
 
 
 @strawberry.type
@@ -55,6 +56,20 @@ class User(Node):
         if who.user_id == self.id or who.role in (DomainRole.ADMIN, DomainRole.SERVICE_AGENT):
             return GeoPoint.of(self.row.get("homeBase"))
         return None
+
+    @strawberry.field
+    async def skills(self, info: Info) -> list[Annotated[UserSkill, strawberry.lazy("schema.types.service")]]:
+        from resolvers.service import user_skills
+
+        return await user_skills(info, self.id)
+
+    @strawberry.field
+    async def availability(
+        self, info: Info, from_: Annotated[datetime, strawberry.argument(name="from")], to: datetime
+    ) -> list[Annotated[TimeSlot, strawberry.lazy("schema.types.service")]]:
+        from resolvers.service import user_availability
+
+        return await user_availability(info, self.id, from_, to)
 
 
 @strawberry.type

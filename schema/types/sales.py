@@ -13,6 +13,7 @@ import strawberry
 from schema.context import Info
 from schema.types.common import Connection, Node, Row, ms
 from schema.types.core import Company, Person, User, _list, part
+from schema.types.service import Ticket
 
 if TYPE_CHECKING:
     from schema.types.b2b import BuyingCenter
@@ -215,7 +216,7 @@ class Lead(Node):
         return Person.maybe(await info.context.loaders.part("Person", "").load(person_id))
 
 
-ActivitySubject = Annotated[Person | Company | Opportunity | Lead, strawberry.union("ActivitySubject")]
+ActivitySubject = Annotated[Person | Company | Opportunity | Lead | Ticket, strawberry.union("ActivitySubject")]
 
 
 @strawberry.type
@@ -251,5 +252,6 @@ class Activity(Node):
             "Company": Company.of,
             "Opportunity": Opportunity.of,
             "Lead": Lead.of,
+            "Ticket": Ticket.of,
         }
         return [makers[item["label"]](item["node"]) for item in self.row.get("about") or [] if item["label"] in makers]
