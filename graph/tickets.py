@@ -13,8 +13,8 @@ BASE = (
     "slaBreached: coalesce(t.slaBreached, false), dueAt: t.dueAt.epochMillis, createdAt: t.createdAt.epochMillis, "
     "scheduledStart: t.scheduledStart.epochMillis, scheduledEnd: t.scheduledEnd.epochMillis, "
     f"site: {point_of('t', 'site')}, "
-    "requiredSkills: COLLECT { MATCH (t)-[r:REQUIRES]->(s:Skill) "
-    "RETURN {skill: s {.id, .name}, minLevel: r.minLevel} ORDER BY s.key }"
+    "requiredSkills: COLLECT { MATCH (t)-[treq:REQUIRES]->(tskill:Skill) "
+    "RETURN {skill: tskill {.id, .name}, minLevel: treq.minLevel} ORDER BY tskill.key }"
 )
 FRAGMENTS = {
     "company": "company: [(t)-[:FOR]->(c:Company) | c {" + COMPANY_BASE + "}][0]",
@@ -106,7 +106,7 @@ FILTERS = """
   ($status IS NULL OR t.status = $status)
   AND ($assigneeId IS NULL OR EXISTS {{ (t)-[:ASSIGNED_TO]->(:User {{id: $assigneeId}}) }})
   AND ($companyId IS NULL OR EXISTS {{ (t)-[:FOR]->(:Company {{id: $companyId}}) }})
-  AND ($unassigned IS NULL OR $unassigned = NOT EXISTS {{ (t)-[:ASSIGNED_TO]->(:User) }})
+  AND ($unassigned IS NULL OR $unassigned = (NOT EXISTS {{ (t)-[:ASSIGNED_TO]->(:User) }}))
 """
 
 PAGE = (
