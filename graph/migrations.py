@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from graph.activities import FILE_ON_TIMELINES
 from graph.db import Db
+from graph.phone_links import MIGRATE as LINK_PHONES
 
 UNIQUE_IDS = (
     "Entity",
@@ -48,6 +49,7 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE INDEX opportunity_close IF NOT EXISTS FOR (o:Opportunity) ON (o.expectedCloseDate)",
     "CREATE INDEX outbox_at IF NOT EXISTS FOR (o:OutboxEvent) ON (o.at)",
     "CREATE CONSTRAINT skill_key IF NOT EXISTS FOR (s:Skill) REQUIRE s.key IS UNIQUE",
+    "CREATE CONSTRAINT phone_e164 IF NOT EXISTS FOR (p:Phone) REQUIRE p.e164 IS UNIQUE",
     "CREATE INDEX ticket_status IF NOT EXISTS FOR (t:Ticket) ON (t.status)",
     "CREATE INDEX ticket_created IF NOT EXISTS FOR (t:Ticket) ON (t.createdAt)",
     "CREATE INDEX ticket_due IF NOT EXISTS FOR (t:Ticket) ON (t.dueAt)",
@@ -68,6 +70,8 @@ DATA: tuple[str, ...] = (
     # Every activity is filed on the timelines of its companies and their parents.
     "MATCH (a:Activity) WHERE NOT EXISTS { (:TimelineEntry)-[:OF]->(a) } "
     "CALL (a) {" + FILE_ON_TIMELINES + "} IN TRANSACTIONS OF 5000 ROWS",
+    # Phone numbers of persons and companies as (:Phone {e164}) nodes, for callerLookup.
+    LINK_PHONES,
 )
 
 

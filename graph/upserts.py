@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from graph.phone_links import SYNC_PERSON
+
 UPSERT_COMPANIES = """
 UNWIND $rows AS row
 OPTIONAL MATCH (:ExternalId {key: row.key})-[:IDENTIFIES]->(existing:Company)
@@ -27,7 +29,8 @@ WITH key, c WHERE c IS NULL
 RETURN collect(key) AS missing
 """
 
-UPSERT_PERSONS = """
+UPSERT_PERSONS = (
+    """
 UNWIND $rows AS row
 OPTIONAL MATCH (:ExternalId {key: row.key})-[:IDENTIFIES]->(existing:Person)
 OPTIONAL MATCH (:ExternalId {key: row.companyKey})-[:IDENTIFIES]->(company:Company)
@@ -54,5 +57,9 @@ CALL (row, p, company) {
   WITH p, company WHERE company IS NOT NULL AND NOT EXISTS { (p)-[:WORKS_AT]->(company) }
   CREATE (p)-[:WORKS_AT {since: datetime(), jobTitle: p.jobTitle}]->(company)
 }
+"""
+    + SYNC_PERSON
+    + """
 RETURN row.index AS index, p.id AS id, created
 """
+)

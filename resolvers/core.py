@@ -48,7 +48,8 @@ def _top(info: Info, fragments: frozenset[str]) -> set[str]:
 def server_info() -> JSON:
     """What this server serves: version and the contract sections built so far."""
     return cast(
-        JSON, {"version": "0.1.0", "sections": ["core", "b2b", "sales", "service"], "partial": ["integrations"]}
+        JSON,
+        {"version": "0.1.0", "sections": ["core", "b2b", "sales", "service", "mobile"], "partial": ["integrations"]},
     )
 
 

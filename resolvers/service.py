@@ -6,7 +6,7 @@ from datetime import datetime
 
 import strawberry
 
-from domain import dispatch, matching, technicians, tickets, users
+from domain import callers, dispatch, matching, technicians, tickets, users
 from domain.errors import NotFound
 from domain.pagination import page_args
 from schema.context import Info
@@ -14,6 +14,7 @@ from schema.selection import fields_at, node_includes, wants_total
 from schema.types.common import Connection, plain
 from schema.types.core import User
 from schema.types.service import (
+    CallerMatch,
     CreateTicketInput,
     Skill,
     TechnicianCandidate,
@@ -129,3 +130,10 @@ async def auto_assign_ticket(
 ) -> Ticket:
     deps, who = info.context.deps, info.context.who
     return await _ticket(info, await dispatch.auto_assign(deps, who, ticket_id, window_start, window_end))
+
+
+# ---- caller recognition ([mobile])
+
+
+async def caller_lookup(info: Info, phone: str) -> list[CallerMatch]:
+    return [CallerMatch.of(r) for r in await callers.lookup(info.context.deps, phone)]

@@ -95,6 +95,9 @@ class Query:
         "estimated duration, best first.",
     )
     # [mobile]
+    caller_lookup = q(
+        service.caller_lookup, "Every person or company reachable under this number, in any notation; empty when none."
+    )
     nearby = q(field.nearby, "Companies and people within radiusKm (at most 200), nearest first.")
     plan_route = q(
         field.plan_route,

@@ -139,6 +139,7 @@ class Company(Node):
     country: str | None
     location: GeoPoint | None
     is_reference: bool
+    phones: list[str] = strawberry.field(description="Switchboard numbers, E.164")
     created_at: datetime
     updated_at: datetime
     row: strawberry.Private[Row]
@@ -154,6 +155,7 @@ class Company(Node):
             country=row.get("country"),
             location=GeoPoint.of(row.get("location")),
             is_reference=bool(row.get("isReference")),
+            phones=row.get("phones") or [],
             created_at=ms(row["createdAt"]),
             updated_at=ms(row["updatedAt"]),
             row=row,

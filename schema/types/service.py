@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -11,6 +12,9 @@ from schema.context import Info
 from schema.enums import ChangeOp
 from schema.types.common import GeoPoint, GeoPointInput, Node, Row, ms
 from schema.types.core import Company, Person, User, part
+
+if TYPE_CHECKING:
+    from schema.types.sales import Activity, Opportunity
 
 UNSET = strawberry.UNSET
 
@@ -203,3 +207,25 @@ class TicketEvent:
     op: ChangeOp
     ticket_id: strawberry.ID
     ticket: Ticket | None = strawberry.field(description="null after a delete")
+
+
+@strawberry.type
+class CallerMatch:
+    person: Person | None
+    company: Company | None
+    open_opportunities: list[Annotated[Opportunity, strawberry.lazy("schema.types.sales")]]
+    open_tickets: list[Ticket]
+    last_activity: Annotated[Activity, strawberry.lazy("schema.types.sales")] | None
+
+    @classmethod
+    def of(cls, row: Row) -> CallerMatch:
+        from schema.types.sales import Activity, Opportunity
+
+        last = row.get("lastActivity")
+        return cls(
+            person=Person.maybe(row.get("person")),
+            company=Company.maybe(row.get("company")),
+            open_opportunities=[Opportunity.of(o) for o in row.get("openOpportunities") or []],
+            open_tickets=[Ticket.of(t) for t in row.get("openTickets") or []],
+            last_activity=Activity.of(last) if last else None,
+        )
