@@ -16,7 +16,7 @@ from domain.deps import Deps
 from domain.errors import Conflict, NotFound
 from domain.events import emit
 from graph import tickets as q
-from graph.db import Tx
+from graph.db import Row, Tx
 
 DISPATCHERS = frozenset({Role.ADMIN, Role.SERVICE_AGENT, Role.INTEGRATION})
 ASSIGNABLE = ("OPEN", "SCHEDULED")
@@ -31,17 +31,17 @@ async def _lock_user(tx: Tx, user_id: str) -> None:
         raise NotFound(f"userId: no such user {user_id!r}", argument="userId")
 
 
-async def _book(tx: Tx, who: Principal, ticket_id: str, user_id: str, start: datetime, previous: str) -> None:
+def _previous(state: Row) -> dict[str, str]:
+    """What a ticketChanged subscriber needs to know of the state before a booking change."""
+    out = {"previousStatus": str(state["status"])}
+    if state.get("assigneeId"):
+        out["previousAssigneeId"] = str(state["assigneeId"])
+    return out
+
+
+async def _book(tx: Tx, who: Principal, ticket_id: str, user_id: str, start: datetime, state: Row) -> None:
     await tx.run(q.BOOK, {"id": ticket_id, "userId": user_id, "start": start.isoformat()})
-    emit(
-        tx,
-        "TICKET",
-        ticket_id,
-        "UPDATED",
-        ["assignee", "scheduled", "status"],
-        who.user_id,
-        {"previousStatus": previous},
-    )
+    emit(tx, "TICKET", ticket_id, "UPDATED", ["assignee", "scheduled", "status"], who.user_id, _previous(state))
 
 
 async def assign(deps: Deps, who: Principal, ticket_id: str, user_id: str, start: datetime) -> str:
@@ -60,7 +60,7 @@ async def assign(deps: Deps, who: Principal, ticket_id: str, user_id: str, start
                 f"the technician lacks a required skill or is not free from {start:%Y-%m-%d %H:%M} to {end:%H:%M} UTC",
                 argument="start",
             )
-        await _book(tx, who, ticket_id, user_id, start, state["status"])
+        await _book(tx, who, ticket_id, user_id, start, state)
 
     await deps.db.transaction(work)
     return ticket_id
@@ -82,7 +82,7 @@ async def auto_assign(deps: Deps, who: Principal, ticket_id: str, window_start: 
             fresh = await matching.rows(tx.run, ticket_id, window_start, window_end, 1, user_id)
             if fresh:
                 start = datetime.fromtimestamp(fresh[0]["availableFrom"] / 1000, UTC)
-                await _book(tx, who, ticket_id, user_id, start, state["status"])
+                await _book(tx, who, ticket_id, user_id, start, state)
                 return
 
     await deps.db.transaction(work)
@@ -97,15 +97,7 @@ async def unassign(deps: Deps, who: Principal, ticket_id: str) -> str:
         if state["status"] != "SCHEDULED":
             raise Conflict(f"a ticket cannot go from {state['status']} to OPEN", field="status")
         await tx.run(q.UNBOOK, {"id": ticket_id})
-        emit(
-            tx,
-            "TICKET",
-            ticket_id,
-            "UPDATED",
-            ["assignee", "scheduled", "status"],
-            who.user_id,
-            {"previousStatus": "SCHEDULED"},
-        )
+        emit(tx, "TICKET", ticket_id, "UPDATED", ["assignee", "scheduled", "status"], who.user_id, _previous(state))
 
     await deps.db.transaction(work)
     return ticket_id

@@ -13,6 +13,7 @@ from domain.errors import BadInput, Conflict, Forbidden, NotFound
 from domain.events import emit
 from domain.ids import new_id
 from domain.technicians import skill_key
+from graph import sla as sla_q
 from graph import tickets as q
 from graph.db import Row, Tx
 from graph.paging import Page, PageArgs, read_page
@@ -153,6 +154,8 @@ async def update(deps: Deps, who: Principal, ticket_id: str, data: dict[str, Any
         if "estimatedMinutes" in props and state["status"] == "SCHEDULED":
             raise Conflict("estimatedMinutes of a SCHEDULED ticket: unassign it first, then change the duration")
         await tx.run(q.UPDATE, params)
+        if "dueAt" in data:
+            await tx.run(sla_q.RESET, {"id": ticket_id})
         if skills is not None:
             await tx.run(q.SET_REQUIREMENTS, {"id": ticket_id, "skills": skills})
         emit(tx, "TICKET", ticket_id, "UPDATED", data.keys(), who.user_id)

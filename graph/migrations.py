@@ -50,6 +50,7 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE INDEX outbox_at IF NOT EXISTS FOR (o:OutboxEvent) ON (o.at)",
     "CREATE CONSTRAINT skill_key IF NOT EXISTS FOR (s:Skill) REQUIRE s.key IS UNIQUE",
     "CREATE CONSTRAINT phone_e164 IF NOT EXISTS FOR (p:Phone) REQUIRE p.e164 IS UNIQUE",
+    "CREATE CONSTRAINT sla_breach_ticket IF NOT EXISTS FOR (b:SlaBreach) REQUIRE b.ticketId IS UNIQUE",
     "CREATE INDEX ticket_status IF NOT EXISTS FOR (t:Ticket) ON (t.status)",
     "CREATE INDEX ticket_created IF NOT EXISTS FOR (t:Ticket) ON (t.createdAt)",
     "CREATE INDEX ticket_due IF NOT EXISTS FOR (t:Ticket) ON (t.dueAt)",

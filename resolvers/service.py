@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
 from datetime import datetime
 
 import strawberry
@@ -10,6 +11,7 @@ from domain import callers, dispatch, matching, technicians, tickets, users
 from domain.errors import NotFound
 from domain.pagination import page_args
 from schema.context import Info
+from schema.enums import ChangeOp
 from schema.selection import fields_at, node_includes, wants_total
 from schema.types.common import Connection, plain
 from schema.types.core import User
@@ -19,6 +21,7 @@ from schema.types.service import (
     Skill,
     TechnicianCandidate,
     Ticket,
+    TicketEvent,
     TicketFilter,
     TicketStatus,
     TimeSlot,
@@ -137,3 +140,24 @@ async def auto_assign_ticket(
 
 async def caller_lookup(info: Info, phone: str) -> list[CallerMatch]:
     return [CallerMatch.of(r) for r in await callers.lookup(info.context.deps, phone)]
+
+
+# ---- subscription ([integrations])
+
+
+async def ticket_changed(
+    info: Info, ticket_id: strawberry.ID | None = None, assignee_id: strawberry.ID | None = None
+) -> AsyncGenerator[TicketEvent, None]:
+    """Changes of one ticket, or of the tickets of one assignee (also the change that takes a ticket
+    away from them), or all; over the change stream, so changes made by any API process arrive."""
+    from resolvers.integrations import _follow
+
+    async for event in _follow(info, {"TICKET"}, feed_only=False):
+        if ticket_id and event.node_id != ticket_id:
+            continue
+        row = None if event.op == "DELETED" else await tickets.get(info.context.deps, event.node_id, ("assignee",))
+        if assignee_id:
+            current = ((row or {}).get("assignee") or {}).get("id")
+            if assignee_id not in (current, event.extra.get("previousAssigneeId")):
+                continue
+        yield TicketEvent(op=ChangeOp(event.op), ticket_id=strawberry.ID(event.node_id), ticket=Ticket.maybe(row))

@@ -182,6 +182,11 @@ class Subscription:
         description="Changes of one opportunity or of one owner's (all when both absent); previousStage on a stage change.",
     )
     lead_created = strawberry.subscription(resolver=integrations.lead_created, permission_classes=[IsAuthenticated])
+    ticket_changed = strawberry.subscription(
+        resolver=service.ticket_changed,
+        permission_classes=[IsAuthenticated],
+        description="Changes of one ticket or of one assignee's tickets (all when both absent), from every API process.",
+    )
     entity_changed = strawberry.subscription(
         resolver=integrations.entity_changed,
         permission_classes=[IsAuthenticated, IsAdminOrIntegration],
