@@ -7,7 +7,7 @@ from datetime import datetime
 
 import strawberry
 
-from domain import callers, dispatch, matching, technicians, tickets, users
+from domain import calendar, callers, dispatch, matching, technicians, tickets, users
 from domain.errors import NotFound
 from domain.pagination import page_args
 from schema.context import Info
@@ -68,6 +68,10 @@ async def set_availability(info: Info, user_id: strawberry.ID, slots: list[TimeS
     await technicians.set_availability(deps, info.context.who, user_id, [plain(s) for s in slots])
     rows = await technicians.availability(deps, user_id, datetime.now().astimezone(), datetime(9999, 1, 1).astimezone())
     return [TimeSlot.of(r) for r in rows]
+
+
+async def rotate_calendar_token(info: Info, user_id: strawberry.ID) -> str:
+    return await calendar.rotate_token(info.context.deps, info.context.who, user_id)
 
 
 # ---- tickets

@@ -162,6 +162,10 @@ class Mutation:
     # [service]
     set_skills = m(service.set_skills)
     set_availability = m(service.set_availability, "Replaces the user's future slots (touching slots are merged).")
+    rotate_calendar_token = m(
+        service.rotate_calendar_token,
+        "A new feed token for GET /calendar/{userId}.ics?token=... (the old one stops working); shown once.",
+    )
     create_ticket = m(service.create_ticket)
     update_ticket = m(service.update_ticket)
     assign_ticket = m(service.assign_ticket)
