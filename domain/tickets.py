@@ -151,8 +151,10 @@ async def update(deps: Deps, who: Principal, ticket_id: str, data: dict[str, Any
 
     async def work(tx: Tx) -> None:
         state = await lock(tx, ticket_id)
-        if "estimatedMinutes" in props and state["status"] == "SCHEDULED":
-            raise Conflict("estimatedMinutes of a SCHEDULED ticket: unassign it first, then change the duration")
+        if "estimatedMinutes" in props and state["status"] in ("SCHEDULED", "IN_PROGRESS"):
+            raise Conflict(
+                f"the duration of a {state['status']} ticket is booked; unassign it first", field="estimatedMinutes"
+            )
         await tx.run(q.UPDATE, params)
         if "dueAt" in data:
             await tx.run(sla_q.RESET, {"id": ticket_id})

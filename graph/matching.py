@@ -32,19 +32,24 @@ WITH t, ws, we, need, reqs, consumer,
     MATCH (top)<-[:SUBSIDIARY_OF*0..]-(member:Company) RETURN DISTINCT member
   } END AS group
 WITH t, ws, we, need, reqs, consumer, group, CASE WHEN consumer IS NULL THEN group ELSE group + [consumer] END AS served
-// technicians: through the first required skill when there is one, else everyone with slots
+// technicians: the one asked about (booking), else through the first required skill when there is
+// one, else everyone with slots
 CALL (reqs) {
-  WITH reqs WHERE size(reqs) > 0
+  WITH reqs WHERE $userId IS NOT NULL
+  MATCH (u:User {id: $userId})
+  RETURN u
+  UNION
+  WITH reqs WHERE $userId IS NULL AND size(reqs) > 0
   WITH reqs[0] AS first
   MATCH (u:User)-[h:HAS_SKILL]->(s:Skill) WHERE s = first.skill AND h.level >= first.min
   RETURN u
   UNION
-  WITH reqs WHERE size(reqs) = 0
+  WITH reqs WHERE $userId IS NULL AND size(reqs) = 0
   MATCH (u:User) WHERE EXISTS { (u)-[:AVAILABLE]->(:Slot) }
   RETURN u
 }
 WITH t, ws, we, need, reqs, group, served, u
-WHERE ($userId IS NULL OR u.id = $userId) AND coalesce(u.active, true)
+WHERE coalesce(u.active, true)
 WITH t, ws, we, need, reqs, group, served, u,
   [r IN reqs | {name: r.name, min: r.min,
     level: [(u)-[h:HAS_SKILL]->(s) WHERE s = r.skill | h.level][0]}] AS skills

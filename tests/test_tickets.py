@@ -179,3 +179,41 @@ async def test_tickets_are_found_by_search_and_are_subjects_on_the_company_timel
         assert edges == [
             {"node": {"id": activity, "about": [{"__typename": "Ticket", "id": created, "status": "OPEN"}]}}
         ]
+
+
+async def test_the_duration_of_a_booked_ticket_is_fixed(gql: Gql, deps: Deps, admin_token: str) -> None:
+    acme = await company(gql, admin_token, "Acme", BERLIN)
+    tech = await technician(deps, gql, admin_token, "Anna", BERLIN, {}, [slot(0, 8, 16)])
+    created = await ticket(gql, admin_token, companyId=acme)
+    data(await gql(ASSIGN, {"t": created, "u": tech, "s": iso(at(0, 9))}, admin_token))
+    update = "mutation($id: ID!) { updateTicket(id: $id, input: {estimatedMinutes: 600}) { estimatedMinutes } }"
+    refused = await gql(update, {"id": created}, admin_token)
+    assert error_code(refused) == "CONFLICT"
+    assert refused["errors"][0]["message"] == "the duration of a SCHEDULED ticket is booked; unassign it first"
+    assert data(await gql(TICKET, {"id": created}, admin_token))["ticket"]["estimatedMinutes"] == 60
+
+
+async def test_assign_refuses_a_technician_without_the_skill_or_the_time(
+    gql: Gql, deps: Deps, admin_token: str
+) -> None:
+    acme = await company(gql, admin_token, "Acme", BERLIN)
+    anna = await technician(deps, gql, admin_token, "Anna", BERLIN, {"Hydraulics": 2}, [slot(0, 8, 12)])
+    needs = [{"skillName": "Hydraulics", "minLevel": 2}]
+    created = await ticket(gql, admin_token, companyId=acme, requiredSkills=needs, estimatedMinutes=120)
+    for start in (at(0, 7), at(0, 11), at(1, 9)):  # before the slot, spilling over its end, another day
+        refused = await gql(ASSIGN, {"t": created, "u": anna, "s": iso(start)}, admin_token)
+        assert error_code(refused) == "CONFLICT", start
+    hard = await ticket(gql, admin_token, companyId=acme, requiredSkills=[{"skillName": "Hydraulics", "minLevel": 3}])
+    refused = await gql(ASSIGN, {"t": hard, "u": anna, "s": iso(at(0, 8))}, admin_token)
+    assert refused["errors"][0]["message"] == (
+        "the technician lacks a required skill or is not free from 2030-03-04 08:00 to 09:00 UTC"
+    )
+    assert (
+        error_code(await gql(ASSIGN, {"t": created, "u": "usr_nope", "s": iso(at(0, 8))}, admin_token)) == "NOT_FOUND"
+    )
+    assert error_code(await gql(ASSIGN, {"t": "tkt_nope", "u": anna, "s": iso(at(0, 8))}, admin_token)) == "NOT_FOUND"
+    # and the failed calls booked nothing
+    assert data(await gql(TICKET, {"id": created}, admin_token))["ticket"]["assignee"] is None
+    assert data(await gql(ASSIGN, {"t": created, "u": anna, "s": iso(at(0, 10))}, admin_token))["assignTicket"][
+        "scheduled"
+    ] == {"start": "2030-03-04T10:00:00+00:00", "end": "2030-03-04T12:00:00+00:00"}
