@@ -35,16 +35,16 @@ WITH t, ws, we, need, reqs, consumer, group, CASE WHEN consumer IS NULL THEN gro
 // technicians: the one asked about (booking), else through the first required skill when there is
 // one, else everyone with slots
 CALL (reqs) {
-  WITH reqs WHERE $userId IS NOT NULL
-  MATCH (u:User {id: $userId})
+  UNWIND CASE WHEN $userId IS NULL THEN [] ELSE [$userId] END AS only
+  MATCH (u:User {id: only})
   RETURN u
   UNION
-  WITH reqs WHERE $userId IS NULL AND size(reqs) > 0
-  WITH reqs[0] AS first
-  MATCH (u:User)-[h:HAS_SKILL]->(s:Skill) WHERE s = first.skill AND h.level >= first.min
+  UNWIND CASE WHEN $userId IS NULL AND size(reqs) > 0 THEN [reqs[0]] ELSE [] END AS first
+  WITH first.skill AS skill, first.min AS min
+  MATCH (skill)<-[h:HAS_SKILL]-(u:User) WHERE h.level >= min
   RETURN u
   UNION
-  WITH reqs WHERE $userId IS NULL AND size(reqs) = 0
+  UNWIND CASE WHEN $userId IS NULL AND size(reqs) = 0 THEN [1] ELSE [] END AS anyone
   MATCH (u:User) WHERE EXISTS { (u)-[:AVAILABLE]->(:Slot) }
   RETURN u
 }

@@ -9,15 +9,21 @@ from graph.opportunities import BASE as OPPORTUNITY_BASE
 from graph.persons import BASE as PERSON_BASE
 from graph.tickets import BASE as TICKET_BASE
 
+# Open records of the caller's accounts (its company, or a person's employer) and of the person
+# (buying centers, tickets reported): traversed from them, never a scan of all opportunities/tickets.
 OPEN_OPPORTUNITIES = (
-    "COLLECT { MATCH (o:Opportunity) WHERE o.stage <> 'CLOSED_WON' AND o.stage <> 'CLOSED_LOST' "
-    "AND (EXISTS { (o)-[:FOR]->(x:Company) WHERE x IN accounts } OR EXISTS { (o)<-[:IN_BUYING_CENTER]-(person) }) "
-    "RETURN o {" + OPPORTUNITY_BASE + "} ORDER BY o.createdAt DESC, o.id LIMIT 20 }"
+    "COLLECT { CALL (accounts, person) { "
+    "UNWIND accounts AS acc MATCH (acc)<-[:FOR]-(o:Opportunity) RETURN o "
+    "UNION MATCH (person)-[:IN_BUYING_CENTER]->(o:Opportunity) RETURN o } "
+    "WITH DISTINCT o WHERE NOT o.stage IN ['CLOSED_WON', 'CLOSED_LOST'] "
+    "WITH o ORDER BY o.createdAt DESC, o.id LIMIT 20 RETURN o {" + OPPORTUNITY_BASE + "} }"
 )
 OPEN_TICKETS = (
-    "COLLECT { MATCH (t:Ticket) WHERE t.status IN ['OPEN', 'SCHEDULED', 'IN_PROGRESS'] "
-    "AND (EXISTS { (t)-[:FOR]->(x:Company) WHERE x IN accounts } OR EXISTS { (t)-[:REPORTED_BY]->(person) }) "
-    "RETURN t {" + TICKET_BASE + "} ORDER BY t.priorityRank, t.createdAt DESC LIMIT 20 }"
+    "COLLECT { CALL (accounts, person) { "
+    "UNWIND accounts AS acc MATCH (acc)<-[:FOR]-(t:Ticket) RETURN t "
+    "UNION MATCH (person)<-[:REPORTED_BY]-(t:Ticket) RETURN t } "
+    "WITH DISTINCT t WHERE t.status IN ['OPEN', 'SCHEDULED', 'IN_PROGRESS'] "
+    "WITH t ORDER BY t.priorityRank, t.createdAt DESC, t.id LIMIT 20 RETURN t {" + TICKET_BASE + "} }"
 )
 
 # Everyone under the number, with what a caller's record needs on screen, in one round trip.
