@@ -144,3 +144,8 @@ async def test_ticket_changed_reaches_a_subscriber_on_another_process(gql: Gql, 
             assert await sla.run(deps) == 1
             second_event = json.loads(await asyncio.wait_for(ws.recv(), 10))["payload"]["data"]["ticketChanged"]
             assert second_event["ticket"] == {"status": "SCHEDULED", "slaBreached": True, "assignee": {"id": anna}}
+            # and the change that takes the ticket away from her
+            unassign = "mutation($t: ID!) { unassignTicket(ticketId: $t) { status } }"
+            data(await _post(second, unassign, {"t": mine}, admin_token))
+            third_event = json.loads(await asyncio.wait_for(ws.recv(), 10))["payload"]["data"]["ticketChanged"]
+            assert third_event["ticket"] == {"status": "OPEN", "slaBreached": True, "assignee": None}
