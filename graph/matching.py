@@ -39,9 +39,11 @@ CALL (reqs) {
   MATCH (u:User {id: only})
   RETURN u
   UNION
-  UNWIND CASE WHEN $userId IS NULL AND size(reqs) > 0 THEN [reqs[0]] ELSE [] END AS first
-  WITH first.skill AS skill, first.min AS min
+  // those who hold every required skill at its level: holders of each, counted (light rows)
+  UNWIND CASE WHEN $userId IS NULL THEN reqs ELSE [] END AS req
+  WITH req.skill AS skill, req.min AS min, size(reqs) AS wanted
   MATCH (skill)<-[h:HAS_SKILL]-(u:User) WHERE h.level >= min
+  WITH u, wanted, count(*) AS held WHERE held = wanted
   RETURN u
   UNION
   UNWIND CASE WHEN $userId IS NULL AND size(reqs) = 0 THEN [1] ELSE [] END AS anyone
