@@ -50,6 +50,7 @@ class Settings:
     max_body_bytes: int = field(default_factory=lambda: int(os.environ.get("CRM_MAX_BODY_BYTES", str(1024 * 1024))))
     changes_retention: int = field(default_factory=lambda: int(os.environ.get("CRM_CHANGES_RETENTION", "1000000")))
     event_dedupe_seconds: int = field(default_factory=lambda: int(os.environ.get("CRM_EVENT_DEDUPE_SECONDS", "86400")))
+    default_region: str = field(default_factory=lambda: os.environ.get("CRM_DEFAULT_REGION", "DE").strip().upper())
     outbox_relay_seconds: float = field(default_factory=lambda: float(os.environ.get("CRM_OUTBOX_RELAY_SECONDS", "1")))
     # Proxies whose X-Forwarded-For is believed (IPs or CIDRs); none by default, so the peer address counts.
     trusted_proxies: tuple[str, ...] = field(default_factory=lambda: _csv("CRM_TRUSTED_PROXIES", ""))

@@ -33,6 +33,7 @@ from config.settings import Settings, get_settings
 from crm import logs
 from crm.clients import client_address, networks
 from crm.http_errors import BodyLimit, BodyTooLarge, error_body, media_type, request_id
+from domain import calendar as calendar_uc
 from domain.deps import Deps
 from domain.errors import CrmError, Unavailable
 from graph.db import current_round_trips, start_counting
@@ -230,6 +231,22 @@ def create_app(settings: Settings | None = None) -> Starlette:
         ok = all(checks.values())
         return JSONResponse({"status": "ready" if ok else "unavailable", **checks}, status_code=200 if ok else 503)
 
+    async def calendar(request: Request) -> Response:
+        """A technician's bookings as iCalendar: bearer credential or ?token=<calendar token>."""
+        try:
+            body = await calendar_uc.feed(
+                deps,
+                request.path_params["user_id"],
+                request.headers.get("authorization"),
+                request.query_params.get("token"),
+            )
+        except CrmError as exc:
+            status = {"UNAUTHENTICATED": 401, "FORBIDDEN": 403, "NOT_FOUND": 404}.get(exc.code, 400)
+            return JSONResponse({"errors": [{"message": exc.message, "extensions": {"code": exc.code}}]}, status)
+        return Response(
+            body, media_type="text/calendar; charset=utf-8", headers={"cache-control": "private, max-age=60"}
+        )
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if os.environ.get("CRM_MIGRATE_ON_START", "1") != "0":
@@ -253,6 +270,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/calendar/{user_id}.ics", calendar, methods=["GET"]),
         ],
         middleware=[Middleware(RequestLog), Middleware(BodyLimit, max_bytes=settings.max_body_bytes)],
         lifespan=lifespan,

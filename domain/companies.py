@@ -12,7 +12,7 @@ from domain.errors import BadInput, Conflict, NotFound
 from domain.events import emit
 from domain.ids import new_id
 from graph import activities as activity_q
-from graph import common
+from graph import common, phone_links
 from graph import companies as q
 from graph.db import Row, Tx
 from graph.paging import Page, PageArgs, read_page
@@ -88,6 +88,7 @@ async def create(deps: Deps, who: Principal, data: dict[str, Any]) -> str:
     props = _scalars({"isReference": False, **{k: v for k, v in data.items() if k in SCALARS}})
     location = validate.geo(data.get("location"), "location")
     ext = validate.external_ids(data.get("externalIds"))
+    phones = validate.phones(data.get("phones")) or []
     company_id = new_id("Company")
 
     async def work(tx: Tx) -> None:
@@ -109,6 +110,8 @@ async def create(deps: Deps, who: Principal, data: dict[str, Any]) -> str:
             },
         )
         await refs.add_external_ids(tx, "Company", company_id, ext)
+        if phones:
+            await tx.run(phone_links.SET_COMPANY_PHONES, {"id": company_id, "phones": phones})
         emit(tx, "COMPANY", company_id, "CREATED", data.keys(), who.user_id)
 
     await deps.db.transaction(work)
@@ -121,6 +124,7 @@ async def update(deps: Deps, who: Principal, company_id: str, data: dict[str, An
     location = validate.geo(data.get("location"), "location") if "location" in data else None
     parent_id = data.get("parentId")
     owner_id = data.get("ownerId")
+    phones = validate.phones(data.get("phones")) or [] if "phones" in data else None
 
     async def work(tx: Tx) -> None:
         if "parentId" in data:
@@ -149,6 +153,8 @@ async def update(deps: Deps, who: Principal, company_id: str, data: dict[str, An
         if "parentId" in data:
             # The subtree's activities now belong to other parent companies' histories.
             await tx.run(activity_q.REFILE_SUBTREE, {"id": company_id})
+        if phones is not None:
+            await tx.run(phone_links.SET_COMPANY_PHONES, {"id": company_id, "phones": phones})
         emit(tx, "COMPANY", company_id, "UPDATED", data.keys(), who.user_id)
 
     try:

@@ -13,6 +13,8 @@ PREFIXES = {
     "Opportunity": "opp",
     "Activity": "act",
     "Lead": "led",
+    "Skill": "skl",
+    "Ticket": "tkt",
 }
 LABELS = {prefix: label for label, prefix in PREFIXES.items()}
 

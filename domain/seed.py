@@ -13,6 +13,7 @@ from domain.auth import Principal, Role, hash_password
 from domain.deps import Deps
 from domain.errors import BadInput, Conflict
 from domain.ids import new_id
+from domain.seed_service import EXTRA_TECHNICIANS, seed_service
 from graph import users as user_q
 from graph.db import Row
 
@@ -110,10 +111,12 @@ async def seed_demo(deps: Deps) -> str:
     rep = users["rep@demo.crm"]
     first_people: list[str] = []
     first_opportunity = ""
+    roots: list[str] = []
     for group in GROUPS:
         root = await companies.create(
             deps, admin, {k: v for k, v in group.items() if k != "subsidiaries"} | {"ownerId": rep["id"]}
         )
+        roots.append(root)
         members = await _staff(deps, admin, root, group["name"].split()[0].lower())
         for sub in group["subsidiaries"]:
             sub_id = await companies.create(deps, admin, {**sub, "parentId": root, "industry": group["industry"]})
@@ -147,9 +150,12 @@ async def seed_demo(deps: Deps) -> str:
                 "source": "web form",
             },
         )
+    for email, name, _, _ in EXTRA_TECHNICIANS:
+        users[email] = await add_user(deps, email, name, Role.TECHNICIAN.value, DEMO_PASSWORD)
+    service = await seed_service(deps, admin, users, roots)
     return (
         f"demo data loaded: {len(DEMO_USERS)} users (password {DEMO_PASSWORD!r}), "
-        f"{sum(1 + len(g['subsidiaries']) for g in GROUPS)} companies, opportunity {first_opportunity}"
+        f"{sum(1 + len(g['subsidiaries']) for g in GROUPS)} companies, opportunity {first_opportunity}, {service}"
     )
 
 

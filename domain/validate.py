@@ -8,11 +8,13 @@ from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import phonenumbers
+
+from config.settings import get_settings
 from domain.errors import BadInput
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
-DEFAULT_CALLING_CODE = "49"
 
 # Input limits (README "Input limits"); every write checks its input against these before it writes.
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2200  # dates and times (times in UTC)
@@ -99,17 +101,18 @@ def email(value: str | None, field: str = "email") -> str | None:
     return value
 
 
-def phone(value: str, field: str = "phones", calling_code: str = DEFAULT_CALLING_CODE) -> str:
-    """Normalises to E.164: '+49 (30) 123-45' -> '+493012345'; '0049…' and national '0…' too."""
-    raw = value.strip()
-    digits = re.sub(r"[\s\-()./]", "", raw)
-    if digits.startswith("00"):
-        digits = "+" + digits[2:]
-    elif digits.startswith("0"):
-        digits = "+" + calling_code + digits[1:]
-    if not E164.match(digits):
+def phone(value: str, field: str = "phones", region: str | None = None) -> str:
+    """Normalises any notation to E.164 with the phonenumbers library: '030 1234567', '+49 30 1234567',
+    '0049-30-123 45 67' and '(030) 123 45 67' are all '+49301234567' (national numbers are read in
+    `region`, by default CRM_DEFAULT_REGION, DE)."""
+    try:
+        parsed = phonenumbers.parse(value.strip(), region or get_settings().default_region)
+    except phonenumbers.NumberParseException as exc:
+        raise BadInput(f"{field}: {value!r} is not a phone number", field=field) from exc
+    e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    if not phonenumbers.is_possible_number(parsed) or not E164.match(e164):
         raise BadInput(f"{field}: {value!r} is not a phone number", field=field)
-    return digits
+    return e164
 
 
 def phones(values: list[str] | None, field: str = "phones") -> list[str] | None:

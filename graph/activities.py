@@ -6,6 +6,7 @@ from graph.common import millis
 from graph.companies import BASE as COMPANY_BASE
 from graph.opportunities import BASE as OPPORTUNITY_BASE
 from graph.persons import BASE as PERSON_BASE
+from graph.tickets import BASE as TICKET_BASE
 from graph.users import USER
 
 LEAD_BASE = (
@@ -21,6 +22,7 @@ ABOUT = (
     "WHEN n:Company THEN {label: 'Company', node: [c IN [n] | c {" + COMPANY_BASE + "}][0]} "
     "WHEN n:Opportunity THEN {label: 'Opportunity', node: [o IN [n] | o {" + OPPORTUNITY_BASE + "}][0]} "
     "WHEN n:Lead THEN {label: 'Lead', node: [l IN [n] | l {" + LEAD_BASE + "}][0]} "
+    "WHEN n:Ticket THEN {label: 'Ticket', node: [t IN [n] | t {" + TICKET_BASE + "}][0]} "
     "ELSE {label: [x IN labels(n) WHERE x <> 'Entity'][0], node: {id: n.id}} END AS subject ORDER BY n.id }"
 )
 FIELDS = (

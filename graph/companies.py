@@ -8,7 +8,7 @@ from graph.users import USER
 
 BASE = (
     ".id, .name, .domain, .industry, .city, .country, createdAt: c.createdAt.epochMillis, updatedAt: c.updatedAt.epochMillis, "
-    "isReference: coalesce(c.isReference, false), "
+    "isReference: coalesce(c.isReference, false), phones: coalesce(c.phones, []), "
     f"location: {point_of('c', 'location')}"
 )
 SUB_BASE = BASE.replace("c.", "s.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from graph.activities import FILE_ON_TIMELINES
 from graph.db import Db
+from graph.phone_links import MIGRATE as LINK_PHONES
 
 UNIQUE_IDS = (
     "Entity",
@@ -16,6 +17,8 @@ UNIQUE_IDS = (
     "Activity",
     "ExternalId",
     "OutboxEvent",
+    "Skill",
+    "Ticket",
 )
 
 # Run before the schema statements, so the constraints can be created on an existing database.
@@ -66,6 +69,12 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE CONSTRAINT target_key IF NOT EXISTS FOR (t:Target) REQUIRE (t.userId, t.period, t.currency) IS UNIQUE",
     "CREATE INDEX opportunity_close IF NOT EXISTS FOR (o:Opportunity) ON (o.expectedCloseDate)",
     "CREATE INDEX outbox_at IF NOT EXISTS FOR (o:OutboxEvent) ON (o.at)",
+    "CREATE CONSTRAINT skill_key IF NOT EXISTS FOR (s:Skill) REQUIRE s.key IS UNIQUE",
+    "CREATE CONSTRAINT phone_e164 IF NOT EXISTS FOR (p:Phone) REQUIRE p.e164 IS UNIQUE",
+    "CREATE CONSTRAINT sla_breach_ticket IF NOT EXISTS FOR (b:SlaBreach) REQUIRE b.ticketId IS UNIQUE",
+    "CREATE INDEX ticket_status IF NOT EXISTS FOR (t:Ticket) ON (t.status)",
+    "CREATE INDEX ticket_created IF NOT EXISTS FOR (t:Ticket) ON (t.createdAt)",
+    "CREATE INDEX ticket_due IF NOT EXISTS FOR (t:Ticket) ON (t.dueAt)",
     "CREATE POINT INDEX company_location IF NOT EXISTS FOR (c:Company) ON (c.location)",
     "CREATE POINT INDEX person_location IF NOT EXISTS FOR (p:Person) ON (p.location)",
     "CREATE FULLTEXT INDEX search IF NOT EXISTS "
@@ -106,6 +115,8 @@ DATA: tuple[str, ...] = (
     "CALL (x) { SET x.label = coalesce(x.label, split(x.key, '|')[0], "
     "[(x)-[:IDENTIFIES]->(n) | [l IN labels(n) WHERE l <> 'Entity'][0]][0]) REMOVE x.key } "
     "IN TRANSACTIONS OF 10000 ROWS",
+    # Phone numbers of persons and companies as (:Phone {e164}) nodes, for callerLookup.
+    LINK_PHONES,
 )
 
 

@@ -15,6 +15,9 @@ TIME_KEY = re.compile(
 )
 
 
+INTEGER_SUFFIXES = ("Rank", "Ms")
+
+
 class InvalidCursor(ValueError):
     """A cursor whose key does not fit the page it is used for (forged, or from another connection)."""
 
@@ -47,14 +50,18 @@ class PageArgs:
     def after_params(self, *names: str) -> dict[str, Any]:
         """The cursor's key as named parameters; a key of another shape raises InvalidCursor.
 
-        Every key part is a string; a part named `afterAt…` is a time as Cypher's toString writes it.
+        Every key part is a string; a part named `afterAt…` is a time as Cypher's toString writes it; a part
+        named `…Rank` or `…Ms` (epoch milliseconds) is an integer.
         """
         if self.after is None:
             return dict.fromkeys(names)
-        if len(self.after) != len(names) or not all(isinstance(v, str) for v in self.after):
+        if len(self.after) != len(names):
             raise InvalidCursor("invalid cursor")
         for name, value in zip(names, self.after, strict=True):
-            if name.startswith("afterAt") and not _is_time_key(value):
+            if name.endswith(INTEGER_SUFFIXES):
+                if not isinstance(value, int) or isinstance(value, bool):
+                    raise InvalidCursor("invalid cursor")
+            elif not isinstance(value, str) or (name.startswith("afterAt") and not _is_time_key(value)):
                 raise InvalidCursor("invalid cursor")
         return dict(zip(names, self.after, strict=True))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from graph.common import EXTERNAL_IDS, point_of, to_point
 from graph.companies import BASE as COMPANY_BASE
+from graph.phone_links import SYNC_PERSON
 from graph.projection import Nodes
 from graph.users import USER
 
@@ -97,6 +98,8 @@ FOREACH (x IN CASE WHEN c IS NULL THEN [] ELSE [c] END |
   CREATE (p)-[:WORKS_AT {{since: datetime(), jobTitle: $jobTitle}}]->(x))
 FOREACH (x IN CASE WHEN n IS NULL THEN [] ELSE [n] END | CREATE (p)-[:MEMBER_OF]->(x))
 FOREACH (x IN CASE WHEN o IS NULL THEN [] ELSE [o] END | CREATE (p)-[:OWNED_BY]->(x))
+WITH p
+{SYNC_PERSON}
 RETURN p.id AS id
 """
 
@@ -135,6 +138,7 @@ CALL (p) {{
   OPTIONAL MATCH (p)-[o:OWNED_BY]->() DELETE o
   WITH p MATCH (u:User {{id: $ownerId}}) CREATE (p)-[:OWNED_BY]->(u)
 }}
+{SYNC_PERSON}
 RETURN p.id AS id
 """
 

@@ -5,10 +5,17 @@ from __future__ import annotations
 from graph.activities import LEAD_BASE
 from graph.companies import BASE as COMPANY_BASE
 from graph.persons import BASE as PERSON_BASE
+from graph.tickets import BASE as TICKET_BASE
 
 # Each hit is projected at its label's slot (p, c, o, l): with the base fields below, or with the
 # fields the client selected (the read compiler).
-SLOTS = {"Person": "__person__", "Company": "__company__", "Opportunity": "__opportunity__", "Lead": "__lead__"}
+SLOTS = {
+    "Person": "__person__",
+    "Company": "__company__",
+    "Opportunity": "__opportunity__",
+    "Lead": "__lead__",
+    "Ticket": "__ticket__",
+}
 SEARCH_TEMPLATE = """
 CALL db.index.fulltext.queryNodes('search', $query, {limit: $limit}) YIELD node, score
 CALL (node) {
@@ -19,15 +26,18 @@ CALL (node) {
   WITH node AS o WHERE o:Opportunity RETURN 'Opportunity' AS label, __opportunity__ AS hit
   UNION
   WITH node AS l WHERE l:Lead RETURN 'Lead' AS label, __lead__ AS hit
+  UNION
+  WITH node AS t WHERE t:Ticket RETURN 'Ticket' AS label, __ticket__ AS hit
 }
 RETURN label, hit, score ORDER BY score DESC, node.id
 """
-VARS = {"Person": "p", "Company": "c", "Opportunity": "o", "Lead": "l"}
+VARS = {"Person": "p", "Company": "c", "Opportunity": "o", "Lead": "l", "Ticket": "t"}
 BASES = {
     "Person": "p {" + PERSON_BASE + "}",
     "Company": "c {" + COMPANY_BASE + "}",
     "Opportunity": "o {.id}",
     "Lead": "l {" + LEAD_BASE + "}",
+    "Ticket": "t {" + TICKET_BASE + "}",
 }
 
 

@@ -6,6 +6,8 @@ deliver the same new record wait for each other, and the later one updates what 
 
 from __future__ import annotations
 
+from graph.phone_links import SYNC_PERSON
+
 UPSERT_COMPANIES = """
 UNWIND $rows AS row
 MERGE (x:ExternalId {label: 'Company', system: row.system, value: row.value})
@@ -32,7 +34,8 @@ WITH ext, c WHERE c IS NULL
 RETURN collect(ext) AS missing
 """
 
-UPSERT_PERSONS = """
+UPSERT_PERSONS = (
+    """
 UNWIND $rows AS row
 MERGE (x:ExternalId {label: 'Person', system: row.system, value: row.value})
 WITH row, x, [(x)-[:IDENTIFIES]->(p:Person) | p][0] AS existing
@@ -61,5 +64,9 @@ CALL (row, p, company) {
   WITH p, company WHERE company IS NOT NULL AND NOT EXISTS { (p)-[:WORKS_AT]->(company) }
   CREATE (p)-[:WORKS_AT {since: datetime(), jobTitle: p.jobTitle}]->(company)
 }
+"""
+    + SYNC_PERSON
+    + """
 RETURN row.index AS index, p.id AS id, created
 """
+)

@@ -30,9 +30,10 @@ from schema.selection import wants_total
 from schema.types.common import Connection, Node, plain
 from schema.types.core import ApiKey, ApiKeyPayload, AuthPayload, Company, Person, Unit, User
 from schema.types.sales import Lead, Opportunity
+from schema.types.service import Ticket
 
 SearchHit = Annotated[
-    Person | Company | Opportunity | Lead,
+    Person | Company | Opportunity | Lead | Ticket,
     strawberry.union("SearchHit"),
 ]
 
@@ -42,7 +43,10 @@ SearchHit = Annotated[
 
 def server_info() -> JSON:
     """What this server serves: version and the contract sections built so far."""
-    return cast(JSON, {"version": "0.1.0", "sections": ["core", "b2b", "sales"], "partial": ["integrations"]})
+    return cast(
+        JSON,
+        {"version": "0.1.0", "sections": ["core", "b2b", "sales", "service", "mobile"], "partial": ["integrations"]},
+    )
 
 
 async def me(info: Info) -> User:
@@ -60,6 +64,10 @@ async def node(info: Info, id: strawberry.ID) -> Node | None:
     if label == "ApiKey":
         key = await users.api_key(deps, info.context.who, id)
         return ApiKey.of(key) if key else None
+    if label == "Ticket":
+        from resolvers.service import ticket
+
+        return await ticket(info, id)
     return None
 
 

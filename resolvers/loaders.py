@@ -7,7 +7,7 @@ from typing import Any
 
 from strawberry.dataloader import DataLoader
 
-from domain import activities, b2b, companies, leads, opportunities, persons, units, users
+from domain import activities, b2b, companies, leads, opportunities, persons, technicians, tickets, units, users
 from domain.deps import Deps
 from graph.db import Row
 from graph.paging import Page, PageArgs
@@ -43,6 +43,7 @@ class Loaders:
         self.user: DataLoader[str, Row | None] = _loader(lambda ids: users.get_many(deps, ids))
         self.unit: DataLoader[str, Row | None] = _loader(lambda ids: units.get_many(deps, ids))
         self.unit_children: DataLoader[str, list[Row]] = _loader(lambda ids: units.children(deps, ids), [])
+        self.user_skills: DataLoader[str, list[Row]] = _loader(lambda ids: technicians.skills_many(deps, ids), [])
         self.buying_center: DataLoader[str, Row | None] = _loader(lambda ids: b2b.buying_centers(deps, ids))
         self._pages: dict[tuple[Any, ...], DataLoader[str, Page]] = {}
 
@@ -63,9 +64,12 @@ class Loaders:
         """Companies, persons or opportunities by id, with the named nested part ("" for the node alone)."""
         key = (label, name)
         if key not in self._parts:
-            use = {"Company": companies.get_many, "Person": persons.get_many, "Lead": leads.get_many}.get(
-                label, opportunities.get_many
-            )
+            use = {
+                "Company": companies.get_many,
+                "Person": persons.get_many,
+                "Lead": leads.get_many,
+                "Ticket": tickets.get_many,
+            }.get(label, opportunities.get_many)
             include = (name,) if name else ()
 
             async def batch(ids: list[str]) -> dict[str, Any]:

@@ -59,6 +59,9 @@ class CreateCompanyInput:
     parent_id: strawberry.ID | None = UNSET
     owner_id: strawberry.ID | None = UNSET
     is_reference: bool | None = UNSET
+    phones: list[str] | None = strawberry.field(
+        default=UNSET, description="Switchboard numbers (any notation; stored E.164)"
+    )
     external_ids: list[ExternalIdInput] | None = UNSET
 
 
@@ -73,6 +76,9 @@ class UpdateCompanyInput:
     parent_id: strawberry.ID | None = UNSET
     owner_id: strawberry.ID | None = UNSET
     is_reference: bool | None = UNSET
+    phones: list[str] | None = strawberry.field(
+        default=UNSET, description="Switchboard numbers (any notation; stored E.164)"
+    )
 
 
 @strawberry.input

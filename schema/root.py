@@ -19,7 +19,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 
-from resolvers import b2b, core, field, integrations, sales
+from resolvers import b2b, core, field, integrations, sales, service
 from resolvers import forecast as forecasting
 from resolvers import leads as leads_r
 from schema.compiled import read_field
@@ -88,7 +88,20 @@ class Query:
         "deal was won, targets and attainment.",
     )
     target_status = q(forecasting.target_status, "Targets of the period (of one user, or of everyone who has one).")
+    # [service]
+    skills = q(service.skills)
+    ticket = q(service.ticket)
+    tickets = q(service.tickets_)
+    tickets_to_schedule = q(service.tickets_to_schedule, "Open, unassigned tickets, most urgent first.")
+    ticket_candidates = q(
+        service.ticket_candidates,
+        "Technicians who hold every required skill at the minimum level and are free inside the window for the "
+        "estimated duration, best first.",
+    )
     # [mobile]
+    caller_lookup = q(
+        service.caller_lookup, "Every person or company reachable under this number, in any notation; empty when none."
+    )
     nearby = q(field.nearby, "Companies and people within radiusKm (at most 200), nearest first.")
     plan_route = q(
         field.plan_route,
@@ -150,6 +163,22 @@ class Mutation:
         integrations.upsert_persons,
         "At most 1,000 rows a call; idempotent on external id; companyExternalId must name a known company.",
     )
+    # [service]
+    set_skills = m(service.set_skills)
+    set_availability = m(service.set_availability, "Replaces the user's future slots (touching slots are merged).")
+    rotate_calendar_token = m(
+        service.rotate_calendar_token,
+        "A new feed token for GET /calendar/{userId}.ics?token=... (the old one stops working); shown once.",
+    )
+    create_ticket = m(service.create_ticket)
+    update_ticket = m(service.update_ticket)
+    assign_ticket = m(service.assign_ticket)
+    unassign_ticket = m(service.unassign_ticket)
+    auto_assign_ticket = m(
+        service.auto_assign_ticket,
+        "Assigns the best candidate in the window; returns the ticket unassigned when nobody fits.",
+    )
+    update_ticket_status = m(service.update_ticket_status)
     set_target = m(forecasting.set_target, "ADMIN and SALES_MANAGER; one target per user, period and currency.")
 
 
@@ -161,6 +190,11 @@ class Subscription:
         description="Changes of one opportunity or of one owner's (all when both absent); previousStage on a stage change.",
     )
     lead_created = strawberry.subscription(resolver=integrations.lead_created, permission_classes=[IsAuthenticated])
+    ticket_changed = strawberry.subscription(
+        resolver=service.ticket_changed,
+        permission_classes=[IsAuthenticated],
+        description="Changes of one ticket or of one assignee's tickets (all when both absent), from every API process.",
+    )
     entity_changed = strawberry.subscription(
         resolver=integrations.entity_changed,
         permission_classes=[IsAuthenticated, IsAdminOrIntegration],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 
 from domain.deps import Deps
 from domain.seed import DEMO_PASSWORD, seed_demo
@@ -54,7 +55,7 @@ async def test_demo_seed_loads_a_realistic_data_set_once(deps: Deps, gql: Gql) -
             token=token,
         )
     )
-    assert counts["users"]["totalCount"] == 8
+    assert counts["users"]["totalCount"] == 8 + 2  # and two more technicians of the service team
     assert counts["companies"]["totalCount"] == 6
     assert counts["persons"]["totalCount"] == 6 * 7 + 4
     assert counts["consumers"]["totalCount"] == 4
@@ -62,3 +63,28 @@ async def test_demo_seed_loads_a_realistic_data_set_once(deps: Deps, gql: Gql) -
     for edge in counts["opportunities"]["edges"]:
         assert edge["node"]["buyingCenter"]["missingRoles"] == ["CHAMPION"]
         assert len(edge["node"]["buyingCenter"]["members"]) == 4
+
+
+async def test_demo_seed_has_a_service_team_with_matching_work(deps: Deps, gql: Gql) -> None:
+    await seed_demo(deps)
+    token = await login(gql, "service@demo.crm", DEMO_PASSWORD)
+    queue = data(
+        await gql(
+            "{ ticketsToSchedule { totalCount edges { node { id priority } } } tickets(filter: {status: SCHEDULED}) { totalCount } skills { name } }",
+            token=token,
+        )
+    )
+    assert queue["ticketsToSchedule"]["totalCount"] == 4
+    assert queue["tickets"]["totalCount"] == 1
+    assert [s["name"] for s in queue["skills"]] == ["Electrics", "Hydraulics", "PLC", "Solar", "Welding"]
+    first = queue["ticketsToSchedule"]["edges"][0]["node"]
+    assert first["priority"] == "HIGH"
+    now = datetime.now(UTC)
+    candidates = data(
+        await gql(
+            "query($t: ID!, $s: DateTime!, $e: DateTime!) { ticketCandidates(ticketId: $t, windowStart: $s, windowEnd: $e) { user { name } reasons } }",
+            {"t": first["id"], "s": now.isoformat(), "e": (now + timedelta(days=14)).isoformat()},
+            token,
+        )
+    )
+    assert [c["user"]["name"] for c in candidates["ticketCandidates"]] == ["Mia Monteur"]

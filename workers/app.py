@@ -33,6 +33,7 @@ app.conf.update(
     beat_schedule={
         "heartbeat": {"task": "crm.system.heartbeat", "schedule": 30.0},
         "opportunity-monitor": {"task": "crm.opportunities.monitor", "schedule": 3600.0},
+        "ticket-sla": {"task": "crm.tickets.sla", "schedule": 60.0, "options": {"expires": 60.0}},
         # Backstop for the relay loop of the API processes (change events left in the outbox).
         "outbox-relay": {"task": "crm.outbox.relay", "schedule": 10.0, "options": {"expires": 10.0}},
     },

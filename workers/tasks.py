@@ -11,7 +11,7 @@ import redis
 from neo4j.exceptions import ServiceUnavailable, SessionExpired, TransientError
 
 from config.settings import get_settings
-from domain import monitor
+from domain import monitor, sla
 from domain.deps import Deps
 from workers.app import app
 
@@ -46,6 +46,21 @@ def _run(work: Callable[[Deps], Awaitable[T]]) -> T:
 def monitor_opportunities(self: Any) -> int:
     """Raises and resolves opportunity alerts; idempotent (an open alert is never raised twice)."""
     return _run(monitor.run)
+
+
+@app.task(
+    name="crm.tickets.sla",
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(ServiceUnavailable, SessionExpired, TransientError, redis.exceptions.ConnectionError),
+    retry_backoff=True,
+    retry_backoff_max=300,
+    max_retries=5,
+)
+def check_ticket_sla(self: Any) -> int:
+    """Flags tickets past due (not RESOLVED/CLOSED) once each; idempotent, safe to run in parallel."""
+    return _run(sla.run)
 
 
 async def _relay(deps: Deps) -> int:

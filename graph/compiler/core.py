@@ -64,6 +64,7 @@ COMPANY = Type(
         ),
         "owner": One("({v})-[:OWNED_BY]->({t}:User)", "User"),
         "externalIds": EXTERNAL_IDS,
+        "phones": Val("coalesce({v}.phones, [])"),
         "contacts": Page(
             "MATCH ({t}:Person)-[:WORKS_AT]->({v}) WHERE {where}",
             "Person",

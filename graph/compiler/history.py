@@ -49,7 +49,13 @@ ACTIVITY = Type(
         # What it is about, as stored (implicit links to a person's company left out).
         "about": Union(
             "MATCH ({v})-[{_r}:ABOUT]->({t}) WHERE {_r}.implicit IS NULL",
-            {"Person": "Person", "Company": "Company", "Opportunity": "Opportunity", "Lead": "Lead"},
+            {
+                "Person": "Person",
+                "Company": "Company",
+                "Opportunity": "Opportunity",
+                "Lead": "Lead",
+                "Ticket": "Ticket",
+            },
             "{t}.id",
         ),
     },

@@ -22,6 +22,7 @@ from schema.types.common import Connection, ExternalId, GeoPoint, Node, Row, ext
 if TYPE_CHECKING:
     from schema.types.b2b import PersonRelation
     from schema.types.sales import Activity, Opportunity
+    from schema.types.service import TimeSlot, UserSkill
 
 
 @strawberry.type
@@ -60,6 +61,23 @@ class User(Node):
         if (who.user_id == self.id and who.api_key_id is None) or who.allows(HOME_BASE_READERS):
             return GeoPoint.of(self.row.get("homeBase"))
         return None
+
+    @strawberry.field
+    async def skills(self, info: Info) -> list[Annotated[UserSkill, strawberry.lazy("schema.types.service")]]:
+        from resolvers.service import user_skills
+
+        if (row := compiled(self)) is not None:
+            return row["skills"]  # type: ignore[no-any-return]
+        return await user_skills(info, self.id)
+
+    @strawberry.field
+    async def availability(
+        self, info: Info, from_: Annotated[datetime, strawberry.argument(name="from")], to: datetime
+    ) -> list[Annotated[TimeSlot, strawberry.lazy("schema.types.service")]]:
+        from resolvers.service import user_availability
+
+        row = compiled(self)
+        return await user_availability(info, row["id"] if row is not None else self.id, from_, to)
 
 
 @strawberry.type
@@ -148,6 +166,7 @@ class Company(Node):
     country: str | None
     location: GeoPoint | None
     is_reference: bool
+    phones: list[str] = strawberry.field(description="Switchboard numbers, E.164")
     created_at: datetime
     updated_at: datetime
     row: strawberry.Private[Row]
@@ -163,6 +182,7 @@ class Company(Node):
             country=row.get("country"),
             location=GeoPoint.of(row.get("location")),
             is_reference=bool(row.get("isReference")),
+            phones=row.get("phones") or [],
             created_at=ms(row["createdAt"]),
             updated_at=ms(row["updatedAt"]),
             row=row,

@@ -16,6 +16,7 @@ from schema.compiled import compiled
 from schema.context import Info
 from schema.types.common import Connection, Node, Row, ms
 from schema.types.core import Company, Person, User, _list, nested, part
+from schema.types.service import Ticket
 
 if TYPE_CHECKING:
     from schema.types.b2b import BuyingCenter
@@ -233,7 +234,7 @@ class Lead(Node):
         return load()  # type: ignore[return-value]
 
 
-ActivitySubject = Annotated[Person | Company | Opportunity | Lead, strawberry.union("ActivitySubject")]
+ActivitySubject = Annotated[Person | Company | Opportunity | Lead | Ticket, strawberry.union("ActivitySubject")]
 
 
 @strawberry.type
@@ -271,5 +272,6 @@ class Activity(Node):
             "Company": Company.of,
             "Opportunity": Opportunity.of,
             "Lead": Lead.of,
+            "Ticket": Ticket.of,
         }
         return [makers[item["label"]](item["node"]) for item in self.row.get("about") or [] if item["label"] in makers]
