@@ -78,7 +78,8 @@ async def relate_persons(
 ) -> PersonRelation:
     row = await b2b.relate(info.context.deps, info.context.who, from_id, to_id, type.value, strength)
     source, target = await info.context.loaders.part("Person", "").load_many([row["fromId"], row["toId"]])
-    assert source is not None and target is not None
+    if source is None or target is None:  # erased by another request right after this one committed
+        raise NotFound("a person of the relation was removed while being written")
     return PersonRelation(
         type=RelationType(row["type"]),
         from_=Person.of(source),

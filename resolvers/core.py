@@ -8,7 +8,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from domain import companies, persons, reads, units, users
-from domain.errors import BadInput
+from domain.errors import NotFound
 from domain.ids import label_of
 from domain.pagination import page_args
 from schema.compiled import selection
@@ -150,8 +150,8 @@ async def revoke_api_key(info: Info, id: strawberry.ID) -> strawberry.ID:
 async def _written(info: Info, type_name: str, node_id: str) -> object:
     """A mutation's answer: the node just written, read as selected in one statement."""
     found = await reads.node(info.context.deps, info.context.who, type_name, node_id, selection(info))
-    if found is None:
-        raise BadInput(f"the {type_name.lower()} vanished while being written")
+    if found is None:  # deleted or erased by another request right after this one committed
+        raise NotFound(f"the {type_name.lower()} {node_id!r} was removed while being written")
     return found
 
 
