@@ -173,40 +173,42 @@ async def companies(
     deps: Deps, who: Principal, sub: list[Sel], first: int | None, after: str | None, flt: dict[str, Any] | None
 ) -> Shaped:
     size, cursor = _page_args(first, after)
-    c = compiler(deps, who)
     params = company_uc.filter_params(flt)
     active = [name for name, value in params.items() if value is not None]
-    after_name = PageArgs(size, cursor).after_params("afterName", "afterId")  # checks the cursor's shape
-    c.params.update(params, afterName=after_name["afterName"] or "", afterId=after_name["afterId"] or "")
-    query, plan = r.page_statement(
-        c,
-        r.COMPANIES,
-        where(company_q.CONDITIONS, active, company_q.KEYSET),
-        where(company_q.CONDITIONS, active),
-        sub,
-        size,
-        cursor is not None,
-    )
-    return await r.run_page(deps.db, c, query, plan, encode_cursor)
+    return await _name_page(deps, who, r.COMPANIES, company_q, params, active, sub, size, cursor)
 
 
 async def persons(
     deps: Deps, who: Principal, sub: list[Sel], first: int | None, after: str | None, flt: dict[str, Any] | None
 ) -> Shaped:
     size, cursor = _page_args(first, after)
-    c = compiler(deps, who)
     params = person_uc.filter_params(flt)
     active = [name for name, value in params.items() if value is not None]
-    after_name = PageArgs(size, cursor).after_params("afterName", "afterId")  # checks the cursor's shape
-    c.params.update(params, afterName=after_name["afterName"] or "", afterId=after_name["afterId"] or "")
-    root, conditions = r.PERSONS, [*active]
-    if active == ["companyId"]:
-        root, conditions = r.CONTACTS, []
+    if active == ["companyId"]:  # a company's contacts start from the company
+        return await _name_page(deps, who, r.CONTACTS, person_q, params, [], sub, size, cursor)
+    return await _name_page(deps, who, r.PERSONS, person_q, params, active, sub, size, cursor)
+
+
+async def _name_page(
+    deps: Deps,
+    who: Principal,
+    root: r.RootPage,
+    queries: Any,
+    params: dict[str, Any],
+    conditions: list[str],
+    sub: list[Sel],
+    size: int,
+    cursor: list[Any] | None,
+) -> Shaped:
+    """A page in name order (companies, persons): the filters set, the keyset on (sortName, id)."""
+    c = compiler(deps, who)
+    after = PageArgs(size, cursor).after_params("afterName", "afterId")  # checks the cursor's shape
+    c.params.update(params, afterName=after["afterName"] or "", afterId=after["afterId"] or "")
     query, plan = r.page_statement(
         c,
         root,
-        where(person_q.CONDITIONS, conditions, person_q.KEYSET),
-        where(person_q.CONDITIONS, conditions),
+        where(queries.CONDITIONS, conditions, queries.KEYSET),
+        where(queries.CONDITIONS, conditions),
         sub,
         size,
         cursor is not None,

@@ -6,8 +6,9 @@ variable as well as in a literal, so no mutation ever stores a time the reads ca
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import strawberry
 from graphql import GraphQLError
@@ -15,35 +16,33 @@ from graphql import GraphQLError
 from domain import validate
 from domain.errors import BadInput
 
+T = TypeVar("T")
+
 
 def _invalid(message: str) -> GraphQLError:
     return GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})
 
 
-def parse_datetime(value: Any) -> datetime:
+def _parse(value: Any, kind: str, example: str, parse: Callable[[str], T], check: Callable[[T, str], T]) -> T:
+    """An ISO 8601 string of `kind`, parsed and checked against the range every date input shares."""
     if not isinstance(value, str):
-        raise _invalid("a DateTime is an ISO 8601 string such as 2030-01-07T09:00:00+01:00")
+        raise _invalid(f"a {kind} is an ISO 8601 string such as {example}")
     try:
-        parsed = datetime.fromisoformat(value)
+        parsed = parse(value)
     except ValueError as exc:
-        raise _invalid(f"{value!r} is not an ISO 8601 date and time") from exc
+        raise _invalid(f"{value!r} is not an ISO 8601 {'date and time' if kind == 'DateTime' else 'date'}") from exc
     try:
-        return validate.moment(parsed, value)
+        return check(parsed, value)
     except BadInput as exc:
         raise _invalid(exc.message) from exc
+
+
+def parse_datetime(value: Any) -> datetime:
+    return _parse(value, "DateTime", "2030-01-07T09:00:00+01:00", datetime.fromisoformat, validate.moment)
 
 
 def parse_date(value: Any) -> date:
-    if not isinstance(value, str):
-        raise _invalid("a Date is an ISO 8601 string such as 2030-01-07")
-    try:
-        parsed = date.fromisoformat(value)
-    except ValueError as exc:
-        raise _invalid(f"{value!r} is not an ISO 8601 date") from exc
-    try:
-        return validate.day(parsed, value)
-    except BadInput as exc:
-        raise _invalid(exc.message) from exc
+    return _parse(value, "Date", "2030-01-07", date.fromisoformat, validate.day)
 
 
 def _iso(value: date) -> str:

@@ -19,6 +19,19 @@ T = TypeVar("T")
 
 HEARTBEAT_KEY = "crm:worker:heartbeat"
 
+# Every task that touches Neo4j is idempotent: acknowledged late, redelivered when its worker dies,
+# retried with back-off on transient failures. A retry waits unacknowledged, so its back-off stays
+# well below the broker's visibility timeout (CRM_TASK_VISIBILITY_TIMEOUT, 55 s) or it would run twice.
+IDEMPOTENT: dict[str, Any] = {
+    "bind": True,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": (ServiceUnavailable, SessionExpired, TransientError, redis.exceptions.ConnectionError),
+    "retry_backoff": True,
+    "retry_backoff_max": 30,
+    "max_retries": 5,
+}
+
 
 def _run(work: Callable[[Deps], Awaitable[T]]) -> T:
     """Runs a domain use case with process-wide connections made for this call."""
@@ -33,31 +46,13 @@ def _run(work: Callable[[Deps], Awaitable[T]]) -> T:
     return asyncio.run(main())
 
 
-@app.task(
-    name="crm.opportunities.monitor",
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(ServiceUnavailable, SessionExpired, TransientError, redis.exceptions.ConnectionError),
-    retry_backoff=True,
-    retry_backoff_max=30,  # a retry waits unacknowledged: stay well below the visibility timeout
-    max_retries=5,
-)
+@app.task(name="crm.opportunities.monitor", **IDEMPOTENT)
 def monitor_opportunities(self: Any) -> int:
     """Raises and resolves opportunity alerts; idempotent (an open alert is never raised twice)."""
     return _run(monitor.run)
 
 
-@app.task(
-    name="crm.tickets.sla",
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(ServiceUnavailable, SessionExpired, TransientError, redis.exceptions.ConnectionError),
-    retry_backoff=True,
-    retry_backoff_max=300,
-    max_retries=5,
-)
+@app.task(name="crm.tickets.sla", **IDEMPOTENT)
 def check_ticket_sla(self: Any) -> int:
     """Flags tickets past due (not RESOLVED/CLOSED) once each; idempotent, safe to run in parallel."""
     return _run(sla.run)
@@ -67,16 +62,7 @@ async def _relay(deps: Deps) -> int:
     return await deps.outbox.relay()
 
 
-@app.task(
-    name="crm.outbox.relay",
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(ServiceUnavailable, SessionExpired, TransientError, redis.exceptions.ConnectionError),
-    retry_backoff=True,
-    retry_backoff_max=60,
-    max_retries=3,
-)
+@app.task(name="crm.outbox.relay", **IDEMPOTENT)
 def relay_outbox(self: Any) -> int:
     """Publishes the change events still in the outbox (several relays may run: each event is
     appended once, deduplicated by its id); returns how many."""
