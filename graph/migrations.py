@@ -77,6 +77,12 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE INDEX ticket_due IF NOT EXISTS FOR (t:Ticket) ON (t.dueAt)",
     "CREATE POINT INDEX company_location IF NOT EXISTS FOR (c:Company) ON (c.location)",
     "CREATE POINT INDEX person_location IF NOT EXISTS FOR (p:Person) ON (p.location)",
+    # [b2c:segments]
+    # [b2c:mail]
+    # [b2c:imports]
+    # [field:projects]
+    # [integrations:webhooks]
+    # [integrations:exports]
     "CREATE FULLTEXT INDEX search IF NOT EXISTS "
     "FOR (n:Person|Company|Opportunity|Lead|Ticket) "
     "ON EACH [n.fullName, n.name, n.email, n.domain, n.subject, n.companyName, n.city] "

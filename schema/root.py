@@ -107,6 +107,16 @@ class Query:
         field.plan_route,
         "At most 25 stops, ordered by nearest neighbour then improved by 2-opt; great-circle distances.",
     )
+    # [b2c:segments]
+
+    # [b2c:mail]
+
+    # [b2c:imports]
+
+    # [field:projects]
+
+    # [integrations:webhooks]
+
     # [integrations]
     changes = q(
         integrations.changes_,
@@ -180,6 +190,15 @@ class Mutation:
     )
     update_ticket_status = m(service.update_ticket_status)
     set_target = m(forecasting.set_target, "ADMIN and SALES_MANAGER; one target per user, period and currency.")
+    # [b2c:segments]
+
+    # [b2c:mail]
+
+    # [b2c:imports]
+
+    # [field:projects]
+
+    # [integrations:webhooks]
 
 
 @strawberry.type
@@ -195,6 +214,8 @@ class Subscription:
         permission_classes=[IsAuthenticated],
         description="Changes of one ticket or of one assignee's tickets (all when both absent), from every API process.",
     )
+    # [b2c:imports]
+
     entity_changed = strawberry.subscription(
         resolver=integrations.entity_changed,
         permission_classes=[IsAuthenticated, IsAdminOrIntegration],
