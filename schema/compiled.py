@@ -9,8 +9,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 from strawberry.types.nodes import SelectedField, Selection
 
@@ -62,3 +62,20 @@ def is_type_of(cls: type, obj: Any) -> bool:
     if type(obj) is dict:
         return bool(obj.get("__typename", cls.__name__) == cls.__name__)
     return isinstance(obj, cls)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def entry(resolver: F) -> F:
+    """Marks a resolver that, on a compiled dict, returns the dict's entry under the field's Python name
+    (the lean executor then reads the entry itself; the resolver serves the other sources)."""
+    resolver._compiled_entry = "entry"  # type: ignore[attr-defined]
+    return resolver
+
+
+def paged(resolver: F) -> F:
+    """Marks a connection resolver that, on a compiled dict, returns the entry under
+    `page_key(python name, first, after)`."""
+    resolver._compiled_entry = "page"  # type: ignore[attr-defined]
+    return resolver

@@ -24,6 +24,7 @@ from resolvers import forecast as forecasting
 from resolvers import leads as leads_r
 from schema.compiled import read_field
 from schema.errors import ErrorCodes, classify
+from schema.executor import LeanExecutor
 from schema.permissions import ADMIN, AUTHED, IsAdminOrIntegration, IsAuthenticated
 from schema.scalars import OVERRIDES
 
@@ -255,12 +256,14 @@ LIMIT_RULES = [
 ]
 
 
-def build_schema() -> strawberry.Schema:
+def build_schema(lean: bool = True) -> strawberry.Schema:
+    """`lean`: complete compiled dicts with schema.executor.LeanExecutor (False: graphql-core's stock executor)."""
     return CrmSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         scalar_overrides=OVERRIDES,
+        execution_context_class=LeanExecutor if lean else None,
         # Compiled reads are plain dicts: fields without a resolver read them by key.
         config=StrawberryConfig(default_resolver=read_field),
         extensions=[

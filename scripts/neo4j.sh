@@ -10,6 +10,7 @@
 #   NEO4J_HEAP       JVM max heap                (default 1g)
 #   NEO4J_PAGECACHE  neo4j page cache size       (default 512m)
 #   NEO4J_JAVA_OPTS  extra JVM options           (default empty)
+#   NEO4J_START_TIMEOUT seconds to wait for Bolt (default 300; a loaded CI machine is slow)
 #   JAVA_HOME / MVN  java (17 or 21) and maven to use
 set -euo pipefail
 
@@ -21,7 +22,7 @@ NEO4J_BOLT="${NEO4J_BOLT:-127.0.0.1:7687}"
 NEO4J_HEAP="${NEO4J_HEAP:-1g}"
 NEO4J_PAGECACHE="${NEO4J_PAGECACHE:-512m}"
 NEO4J_JAVA_OPTS="${NEO4J_JAVA_OPTS:-}"
-START_TIMEOUT=120
+START_TIMEOUT="${NEO4J_START_TIMEOUT:-300}"
 STOP_TIMEOUT=30
 
 LAUNCHER_DIR="launcher"

@@ -42,7 +42,7 @@ stop_one() {
 case "${1:-}" in
   start)
     export CRM_ENV="${CRM_ENV:-dev}"
-    start_one api "${CRM[@]}" serve --port "${CRM_PORT:-8000}"
+    start_one api "${CRM[@]}" serve --port "${CRM_PORT:-8000}" --workers "${CRM_WORKERS:-$(nproc)}"
     start_one worker "${CRM[@]}" worker
     start_one beat "${CRM[@]}" beat
     for _ in $(seq 1 300); do

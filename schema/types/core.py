@@ -13,7 +13,7 @@ from domain.auth import HOME_BASE_READERS
 from domain.auth import Role as DomainRole
 from domain.pagination import page_args
 from graph.compiler import page_key
-from schema.compiled import compiled
+from schema.compiled import compiled, entry, paged
 from schema.context import Info
 from schema.enums import Role
 from schema.selection import node_includes, wants_total
@@ -54,6 +54,7 @@ class User(Node):
     @strawberry.field(
         description="Often a home address: null unless the caller is this user, an ADMIN or a SERVICE_AGENT dispatching."
     )
+    @entry
     def home_base(self, info: Info) -> GeoPoint | None:
         if (row := compiled(self)) is not None:
             return row["home_base"]  # type: ignore[no-any-return]  # the statement applied the rule below
@@ -193,32 +194,39 @@ class Company(Node):
         return cls.of(row) if row else None
 
     @strawberry.field(description="Direct parent in a corporate group (groups nest to any depth).")
+    @entry
     def parent(self, info: Info) -> Company | None:
         return nested(self, info, "Company", "parent", Company.maybe)  # type: ignore[no-any-return]
 
     @strawberry.field
+    @entry
     def subsidiaries(self, info: Info) -> list[Company]:
         return nested(self, info, "Company", "subsidiaries", _list(Company.of))  # type: ignore[no-any-return]
 
     @strawberry.field(description="Top-level business units; units nest.")
+    @entry
     def units(self, info: Info) -> list[Unit]:
         return nested(self, info, "Company", "units", _list(Unit.of))  # type: ignore[no-any-return]
 
     @strawberry.field
+    @entry
     def owner(self, info: Info) -> User | None:
         return nested(self, info, "Company", "owner", User.maybe)  # type: ignore[no-any-return]
 
     @strawberry.field
+    @entry
     def external_ids(self, info: Info) -> list[ExternalId]:
         return nested(self, info, "Company", "externalIds", _external_ids)  # type: ignore[no-any-return]
 
     @strawberry.field
+    @paged
     def contacts(self, info: Info, first: int | None = 50, after: str | None = None) -> Connection[Person]:
         if (row := compiled(self)) is not None:
             return row[page_key("contacts", first, after)]  # type: ignore[no-any-return]
         return _people_page(info, "contacts", self.id, first, after)  # type: ignore[no-any-return]
 
     @strawberry.field
+    @paged
     def opportunities(
         self, info: Info, first: int | None = 50, after: str | None = None
     ) -> Connection[Annotated[Opportunity, strawberry.lazy("schema.types.sales")]]:
@@ -231,6 +239,7 @@ class Company(Node):
     @strawberry.field(
         description="Everything that happened with this company, its subsidiaries, units, people and opportunities, newest first."
     )
+    @paged
     def timeline(
         self, info: Info, first: int | None = 50, after: str | None = None
     ) -> Connection[Annotated[Activity, strawberry.lazy("schema.types.sales")]]:
@@ -256,6 +265,7 @@ class Unit(Node):
         return cls.of(row) if row else None
 
     @strawberry.field
+    @entry
     def company(self, info: Info) -> Company:
         if (shaped := compiled(self)) is not None:
             return shaped["company"]  # type: ignore[no-any-return]
@@ -268,6 +278,7 @@ class Unit(Node):
         return load()  # type: ignore[return-value]
 
     @strawberry.field
+    @entry
     def parent(self, info: Info) -> Unit | None:
         if (row := compiled(self)) is not None:
             return row["parent"]  # type: ignore[no-any-return]
@@ -281,6 +292,7 @@ class Unit(Node):
         return load()  # type: ignore[return-value]
 
     @strawberry.field
+    @entry
     def children(self, info: Info) -> list[Unit]:
         if (row := compiled(self)) is not None:
             return row["children"]  # type: ignore[no-any-return]
@@ -291,6 +303,7 @@ class Unit(Node):
         return load()  # type: ignore[return-value]
 
     @strawberry.field
+    @paged
     def members(self, info: Info, first: int | None = 50, after: str | None = None) -> Connection[Person]:
         if (row := compiled(self)) is not None:
             return row[page_key("members", first, after)]  # type: ignore[no-any-return]
@@ -359,26 +372,32 @@ class Person(Node):
         return cls.of(row) if row else None
 
     @strawberry.field(description="Null for a consumer (B2C) contact.")
+    @entry
     def company(self, info: Info) -> Company | None:
         return nested(self, info, "Person", "company", Company.maybe)  # type: ignore[no-any-return]
 
     @strawberry.field
+    @entry
     def unit(self, info: Info) -> Unit | None:
         return nested(self, info, "Person", "unit", Unit.maybe)  # type: ignore[no-any-return]
 
     @strawberry.field
+    @entry
     def owner(self, info: Info) -> User | None:
         return nested(self, info, "Person", "owner", User.maybe)  # type: ignore[no-any-return]
 
     @strawberry.field
+    @entry
     def external_ids(self, info: Info) -> list[ExternalId]:
         return nested(self, info, "Person", "externalIds", _external_ids)  # type: ignore[no-any-return]
 
     @strawberry.field(description="Current and past employers, newest first (a move closes the old one).")
+    @entry
     def employment_history(self, info: Info) -> list[Employment]:
         return nested(self, info, "Person", "employmentHistory", _list(Employment.of))  # type: ignore[no-any-return]
 
     @strawberry.field
+    @paged
     def relations(
         self, info: Info, first: int | None = 50, after: str | None = None
     ) -> Connection[Annotated[PersonRelation, strawberry.lazy("schema.types.b2b")]]:
@@ -389,6 +408,7 @@ class Person(Node):
         return person_relations(info, self.id, first, after)  # type: ignore[return-value]
 
     @strawberry.field
+    @paged
     def timeline(
         self, info: Info, first: int | None = 50, after: str | None = None
     ) -> Connection[Annotated[Activity, strawberry.lazy("schema.types.sales")]]:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any, cast
 import strawberry
 
 from graph.compiler import page_key
-from schema.compiled import compiled
+from schema.compiled import compiled, entry, paged
 from schema.context import Info
 from schema.types.common import Connection, Node, Row, ms
 from schema.types.core import Company, Person, User, _list, nested, part
@@ -131,18 +131,22 @@ class Opportunity(Node):
         return cls.of(row) if row else None
 
     @strawberry.field
+    @entry
     def company(self, info: Info) -> Company | None:
         return nested(self, info, "Opportunity", "company", Company.maybe)  # type: ignore[no-any-return]
 
     @strawberry.field
+    @entry
     def owner(self, info: Info) -> User | None:
         return nested(self, info, "Opportunity", "owner", User.maybe)  # type: ignore[no-any-return]
 
     @strawberry.field
+    @entry
     def stage_history(self, info: Info) -> list[StageChange]:
         return nested(self, info, "Opportunity", "stageHistory", _list(StageChange.of))  # type: ignore[no-any-return]
 
     @strawberry.field(description="Open alerts (acknowledged ones drop out).")
+    @entry
     def alerts(self, info: Info) -> list[OpportunityAlert]:
         return nested(self, info, "Opportunity", "alerts", _list(OpportunityAlert.of))  # type: ignore[no-any-return]
 
@@ -155,6 +159,7 @@ class Opportunity(Node):
         return buying_center_of(info, self.id, self)  # type: ignore[return-value]
 
     @strawberry.field
+    @paged
     def timeline(self, info: Info, first: int | None = 50, after: str | None = None) -> Connection[Activity]:
         from resolvers.sales import timeline
 
@@ -212,14 +217,17 @@ class Lead(Node):
         )
 
     @strawberry.field
+    @entry
     def owner(self, info: Info) -> User | None:
         return nested(self, info, "Lead", "owner", User.maybe)  # type: ignore[no-any-return]
 
     @strawberry.field(description="Qualification attempts (calls, research, mails), oldest first.")
+    @entry
     def attempts(self, info: Info) -> list[Activity]:
         return nested(self, info, "Lead", "attempts", _list(Activity.of))  # type: ignore[no-any-return]
 
     @strawberry.field(description="Set once converted.")
+    @entry
     def converted_person(self, info: Info) -> Person | None:
         if (row := compiled(self)) is not None:
             return row["converted_person"]  # type: ignore[no-any-return]

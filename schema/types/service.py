@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from schema.compiled import compiled
+from schema.compiled import compiled, entry
 from schema.context import Info
 from schema.enums import ChangeOp
 from schema.types.common import GeoPoint, GeoPointInput, Node, Row, ms
@@ -135,18 +135,21 @@ class Ticket(Node):
         return cls.of(row) if row else None
 
     @strawberry.field
+    @entry
     def company(self, info: Info) -> Company | None:
         if (row := compiled(self)) is not None:
             return row["company"]  # type: ignore[no-any-return]
         return part(info, "Ticket", self.id, "company", self.row, Company.maybe)  # type: ignore[no-any-return]
 
     @strawberry.field(description="The consumer (or contact) the ticket is for.")
+    @entry
     def person(self, info: Info) -> Person | None:
         if (row := compiled(self)) is not None:
             return row["person"]  # type: ignore[no-any-return]
         return part(info, "Ticket", self.id, "person", self.row, Person.maybe)  # type: ignore[no-any-return]
 
     @strawberry.field
+    @entry
     def assignee(self, info: Info) -> User | None:
         if (row := compiled(self)) is not None:
             return row["assignee"]  # type: ignore[no-any-return]

@@ -1,0 +1,207 @@
+"""Lean execution of compiled reads.
+
+A compiled statement returns the response already shaped as dicts (graph.compiler). graphql-core
+would still resolve each of their fields one by one: a resolve-info object, a resolver call, and
+a completion step per field and per list item, about 10-25 µs a field (bench/execution.py). Most
+fields of such a dict are *basic*: no resolver, no permission, the value is the dict's entry. This
+executor completes those directly from the dict, and whole subtrees at once when every field below
+is basic: a per-request plan per (type, selection) holds one small function per field, built once and
+applied to every row.
+
+Semantics stay graphql-core's: values go through the same scalar and enum serializers; a field whose
+fast completion meets anything unusual (a null in a non-null position, a value that is not a dict,
+an abstract type, a field with a resolver, a serializer refusing a value) is executed again by the
+stock path, which raises the same errors at the same paths. Operations with @defer/@stream and
+schemas with resolve middleware take the stock path throughout.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from graphql import (
+    GraphQLEnumType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLScalarType,
+)
+from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
+from graphql.execution.values import get_argument_values
+from graphql.pyutils import Path, Undefined, gather_with_cancel
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from graph.compiler import page_key
+
+Step = Callable[[Any], Any]
+Plan = list[tuple[str, FieldDetailsList, Step | None]]
+
+
+class _Slow(Exception):
+    """The fast completion met something only the stock path handles."""
+
+
+SLOW = _Slow()
+
+
+def _leaf(serialize: Callable[[Any], Any], non_null: bool) -> Step:
+    def complete(value: Any) -> Any:
+        if value is None:
+            if non_null:
+                raise SLOW
+            return None
+        out = serialize(value)
+        if out is None or out is Undefined:
+            raise SLOW
+        return out
+
+    return complete
+
+
+def _list(item: Step, non_null: bool) -> Step:
+    def complete(value: Any) -> Any:
+        if value is None:
+            if non_null:
+                raise SLOW
+            return None
+        if type(value) is not list:
+            raise SLOW
+        return [item(x) for x in value]
+
+    return complete
+
+
+def _object(type_name: str, fields: list[tuple[str, Step]], non_null: bool) -> Step:
+    def complete(value: Any) -> Any:
+        if value is None:
+            if non_null:
+                raise SLOW
+            return None
+        if type(value) is not dict or value.get("__typename", type_name) != type_name:
+            raise SLOW
+        return {key: step(value) for key, step in fields}
+
+    return complete
+
+
+def _entry(python_name: str, complete: Step) -> Step:
+    def step(source: Any) -> Any:
+        return complete(source[python_name])
+
+    return step
+
+
+def _typename(name: str) -> Step:
+    return lambda _source: name
+
+
+class LeanExecutor(StrawberryGraphQLCoreExecutionContext):
+    """graphql-core's executor with a fast path for the basic fields of compiled dicts."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._plans: dict[tuple[str, int], tuple[GroupedFieldSet, Plan]] = {}
+        self._lean = not getattr(self.middleware_manager, "middlewares", None)
+
+    def execute_fields(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: GroupedFieldSet,
+        position_context: Any,
+    ) -> Any:
+        if position_context is not None or type(source_value) is not dict or not self._lean:
+            return super().execute_fields(parent_type, source_value, path, grouped_field_set, position_context)
+        results: dict[str, Any] = {}
+        awaitable_fields: list[str] = []
+        is_awaitable = self.is_awaitable
+        for response_name, field_details_list, step in self._plan(parent_type, grouped_field_set):
+            if step is not None:
+                try:
+                    results[response_name] = step(source_value)
+                    continue
+                except Exception:  # noqa: BLE001 - the stock path below reports it properly
+                    pass
+            result = self.execute_field(
+                parent_type, source_value, field_details_list, Path(path, response_name, parent_type.name), None
+            )
+            if result is not Undefined:
+                results[response_name] = result
+                if is_awaitable(result):
+                    awaitable_fields.append(response_name)
+        if not awaitable_fields:
+            return results
+
+        async def get_results() -> dict[str, Any]:
+            awaited = await gather_with_cancel(*(results[name] for name in awaitable_fields))
+            results.update(zip(awaitable_fields, awaited, strict=True))
+            return results
+
+        return get_results()
+
+    # ---- plans
+
+    def _plan(self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet) -> Plan:
+        key = (parent_type.name, id(grouped_field_set))
+        cached = self._plans.get(key)
+        if cached is not None and cached[0] is grouped_field_set:
+            return cached[1]
+        plan: Plan = []
+        for response_name, field_details_list in grouped_field_set.items():
+            plan.append((response_name, field_details_list, self._field_step(parent_type, field_details_list)))
+        self._plans[key] = (grouped_field_set, plan)  # the set is kept alive, so its id is not reused
+        return plan
+
+    def _field_step(self, parent_type: GraphQLObjectType, field_details_list: FieldDetailsList) -> Step | None:
+        """A function completing the field from its parent dict, or None when it needs the stock path."""
+        name = field_details_list[0].node.name.value
+        if name == "__typename":
+            return _typename(parent_type.name)
+        field_def = parent_type.fields.get(name)
+        if field_def is None:
+            return None
+        definition = field_def.extensions.get("strawberry-definition")
+        python_name = getattr(definition, "python_name", None)
+        if python_name is None:
+            return None
+        key = python_name
+        if not getattr(field_def.resolve, "_is_default", False):
+            # A resolver marked by schema.compiled.entry/paged reads the compiled dict's entry; others run.
+            resolver = getattr(definition, "base_resolver", None)
+            marker = getattr(getattr(resolver, "wrapped_func", None), "_compiled_entry", None)
+            if marker is None or getattr(definition, "extensions", None):
+                return None
+            if marker == "page":
+                details = field_details_list[0]
+                try:
+                    args = get_argument_values(
+                        field_def, details.node, self.variable_values, details.fragment_variable_values
+                    )
+                except Exception:  # noqa: BLE001 - bad arguments: the stock path reports them
+                    return None
+                key = page_key(python_name, args.get("first"), args.get("after"))
+        complete = self._value_step(field_def.type, field_details_list)
+        return None if complete is None else _entry(key, complete)
+
+    def _value_step(self, type_: GraphQLOutputType, field_details_list: FieldDetailsList) -> Step | None:
+        non_null = isinstance(type_, GraphQLNonNull)
+        inner: Any = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
+        if isinstance(inner, (GraphQLScalarType, GraphQLEnumType)):
+            return _leaf(inner.serialize, non_null)
+        if isinstance(inner, GraphQLList):
+            item = self._value_step(inner.of_type, field_details_list)
+            return None if item is None else _list(item, non_null)
+        if isinstance(inner, GraphQLObjectType):
+            grouped_field_set, new_defer_usages, _ = self.collect_subfields(inner, field_details_list)
+            if new_defer_usages:
+                return None
+            fields: list[tuple[str, Step]] = []
+            for response_name, _details, step in self._plan(inner, grouped_field_set):
+                if step is None:
+                    return None  # a field below needs its resolver: the object takes the mixed path
+                fields.append((response_name, step))
+            return _object(inner.name, fields, non_null)
+        return None  # interfaces and unions: the stock path resolves the runtime type
