@@ -37,7 +37,10 @@ QUERIES: list[tuple[str, dict[str, Any] | None]] = [
         missingRoles } } }""",
         None,
     ),
-    ('query($no: Boolean!) { company(id: "cmp_9") { name city @include(if: $no) owner @skip(if: $no) { name } } }', {"no": False}),
+    (
+        'query($no: Boolean!) { company(id: "cmp_9") { name city @include(if: $no) owner @skip(if: $no) { name } } }',
+        {"no": False},
+    ),
 ]
 
 
