@@ -59,6 +59,7 @@ def test_declarations_cover_exactly_the_fields_of_the_served_types() -> None:
         "OpportunityAlert",
         "Person",
         "PersonRelation",
+        "Segment",
         "Skill",
         "SkillRequirement",
         "StageChange",

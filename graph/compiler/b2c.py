@@ -109,7 +109,7 @@ MATERIAL = Type(
     },
 )
 
-declare(CAMPAIGN_STATS, CAMPAIGN, EVENT, MATERIAL)
+declare(CAMPAIGN_STATS, CAMPAIGN, EVENT, SEGMENT, MATERIAL)
 
 FROM_CAMPAIGN = One("({v})-[:FROM_CAMPAIGN]->({t}:Campaign)", "Campaign")
 assert OPPORTUNITY.name in TYPES and "Lead" in TYPES
