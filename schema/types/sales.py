@@ -20,6 +20,7 @@ from schema.types.service import Ticket
 
 if TYPE_CHECKING:
     from schema.types.b2b import BuyingCenter
+    from schema.types.campaigns import Campaign
 
 
 @strawberry.enum
@@ -142,6 +143,15 @@ class Opportunity(Node):
 
     @strawberry.field
     @entry
+    def campaign(self, info: Info) -> Annotated[Campaign, strawberry.lazy("schema.types.campaigns")] | None:
+        from resolvers.campaigns import campaign_of
+
+        if (row := compiled(self)) is not None:
+            return row["campaign"]  # type: ignore[no-any-return]
+        return campaign_of(info, "Opportunity", self.id)  # type: ignore[return-value]
+
+    @strawberry.field
+    @entry
     def stage_history(self, info: Info) -> list[StageChange]:
         return nested(self, info, "Opportunity", "stageHistory", _list(StageChange.of))  # type: ignore[no-any-return]
 
@@ -220,6 +230,15 @@ class Lead(Node):
     @entry
     def owner(self, info: Info) -> User | None:
         return nested(self, info, "Lead", "owner", User.maybe)  # type: ignore[no-any-return]
+
+    @strawberry.field
+    @entry
+    def campaign(self, info: Info) -> Annotated[Campaign, strawberry.lazy("schema.types.campaigns")] | None:
+        from resolvers.campaigns import campaign_of
+
+        if (row := compiled(self)) is not None:
+            return row["campaign"]  # type: ignore[no-any-return]
+        return campaign_of(info, "Lead", self.id)  # type: ignore[return-value]
 
     @strawberry.field(description="Qualification attempts (calls, research, mails), oldest first.")
     @entry
