@@ -33,6 +33,8 @@ from config.settings import Settings, get_settings
 from crm import logs
 from crm.clients import client_address, networks
 from crm.http_errors import BodyLimit, BodyTooLarge, error_body, media_type, request_id
+from crm.imports_http import PATH as IMPORTS_PATH
+from crm.imports_http import upload_contacts
 from domain import calendar as calendar_uc
 from domain.deps import Deps
 from domain.errors import CrmError, Unavailable
@@ -247,6 +249,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
             body, media_type="text/calendar; charset=utf-8", headers={"cache-control": "private, max-age=60"}
         )
 
+    async def imports_upload(request: Request) -> Response:
+        return await upload_contacts(deps, request)
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if os.environ.get("CRM_MIGRATE_ON_START", "1") != "0":
@@ -271,8 +276,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/calendar/{user_id}.ics", calendar, methods=["GET"]),
+            Route(IMPORTS_PATH, imports_upload, methods=["POST"]),  # streamed to disk, any size
         ],
-        middleware=[Middleware(RequestLog), Middleware(BodyLimit, max_bytes=settings.max_body_bytes)],
+        middleware=[
+            Middleware(RequestLog),
+            Middleware(BodyLimit, max_bytes=settings.max_body_bytes, unlimited=(IMPORTS_PATH,)),
+        ],
         lifespan=lifespan,
     )
     app.state.deps = deps

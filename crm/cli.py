@@ -1,4 +1,4 @@
-"""The `crm` command: serve, worker, beat, migrate, user add, seed, supervise."""
+"""The `crm` command: serve, worker, beat, migrate, user add, seed, supervise, import contacts."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from config.settings import get_settings
-from crm import supervise
+from crm import import_cli, supervise
 from domain.deps import Deps
 
 T = TypeVar("T")
@@ -95,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     add.add_argument("--name", required=True)
     add.add_argument("--role", required=True)
     supervise.parser(sub)
+    import_cli.parser(sub)
     seed = sub.add_parser("seed", help="load data")
     seed.add_argument("--demo", action="store_true", required=True)
     args = parser.parse_args(argv)
@@ -111,6 +112,8 @@ def main(argv: list[str] | None = None) -> int:
         return _user_add(args)
     if args.command == "supervise":
         return supervise.main(args)
+    if args.command == "import":
+        return import_cli.run(args)
     return _seed(args)
 
 

@@ -49,12 +49,13 @@ class BodyLimit:
     """Answers 413 to a request whose body is larger than `max_bytes`: at once when Content-Length says so,
     otherwise as soon as the bytes received pass the limit (the body is never read whole)."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, unlimited: tuple[str, ...] = ()) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.unlimited = unlimited  # paths that stream their bodies to disk (uploads)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope.get("path") in self.unlimited:
             await self.app(scope, receive, send)
             return
         too_large = f"the request body is larger than {self.max_bytes} bytes"

@@ -20,6 +20,9 @@ PREFIXES = {
     "Segment": "seg",
     "Event": "evt",
     "Material": "mat",
+    # [b2c:imports]
+    "Order": "ord",
+    "ImportJob": "imp",
 }
 LABELS = {prefix: label for label, prefix in PREFIXES.items()}
 

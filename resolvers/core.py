@@ -64,6 +64,10 @@ async def node(info: Info, id: strawberry.ID) -> Node | None:
     if label == "ApiKey":
         key = await users.api_key(deps, info.context.who, id)
         return ApiKey.of(key) if key else None
+    if label == "ImportJob":  # [b2c:imports]
+        from resolvers.imports import import_job
+
+        return await import_job(info, id)
     if label == "Ticket":
         from resolvers.service import ticket
 

@@ -22,8 +22,10 @@ from strawberry.types.graphql import OperationType
 from resolvers import b2b, core, field, integrations, sales, service
 from resolvers import campaigns as campaigns_r
 from resolvers import forecast as forecasting
+from resolvers import imports as imports_r
 from resolvers import leads as leads_r
 from resolvers import segments as segments_r
+from resolvers import orders as orders_r
 from schema.compiled import read_field
 from schema.errors import ErrorCodes, classify
 from schema.executor import LeanExecutor
@@ -124,6 +126,7 @@ class Query:
     # [b2c:mail]
 
     # [b2c:imports]
+    import_job = q(imports_r.import_job)
 
     # [field:projects]
 
@@ -230,6 +233,16 @@ class Mutation:
     # [b2c:mail]
 
     # [b2c:imports]
+    import_contacts = m(
+        imports_r.import_contacts,
+        "Bulk import of contacts from CSV text up to 10 MB (header row; columns firstName,lastName,email,phone,city,"
+        "country,tags,...); larger files go through the HTTP upload endpoint.",
+    )
+    upsert_orders = m(
+        orders_r.upsert_orders,
+        "At most 1,000 rows a call; idempotent on the order's external id (an unchanged order writes nothing); "
+        "the customer is matched by external id, then by e-mail, else created.",
+    )
 
     # [field:projects]
 
@@ -250,6 +263,11 @@ class Subscription:
         description="Changes of one ticket or of one assignee's tickets (all when both absent), from every API process.",
     )
     # [b2c:imports]
+    import_progress = strawberry.subscription(
+        resolver=imports_r.import_progress,
+        permission_classes=[IsAuthenticated],
+        description="The job now and after every batch until it ends (the last event is COMPLETED or FAILED).",
+    )
 
     entity_changed = strawberry.subscription(
         resolver=integrations.entity_changed,

@@ -11,7 +11,7 @@ import redis
 from neo4j.exceptions import ServiceUnavailable, SessionExpired, TransientError
 
 from config.settings import get_settings
-from domain import monitor, sla
+from domain import imports, monitor, sla
 from domain.deps import Deps
 from workers.app import app
 
@@ -86,3 +86,18 @@ def heartbeat(self: Any, sent_at: float | None = None) -> float:
     finally:
         client.close()
     return now - (sent_at or now)
+
+
+@app.task(name="crm.imports.run", **IDEMPOTENT)
+def run_import(self: Any, job_id: str) -> bool:
+    """Runs a slice of a contact import (well within the visibility timeout) and queues the next slice;
+    a slice that dies is run again from the job's last committed batch. True once the job has ended."""
+    seconds = min(imports.SLICE_SECONDS, get_settings().task_visibility_timeout / 3)
+
+    async def work(deps: Deps) -> bool:
+        return await imports.run_slice(deps, job_id, seconds)
+
+    done = _run(work)
+    if not done:
+        run_import.apply_async((job_id,))
+    return done

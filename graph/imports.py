@@ -1,0 +1,130 @@
+"""Cypher for contact imports: jobs, their row errors, and the batch upserts (UNWIND $rows).
+
+A batch and the job's progress commit in one transaction (domain/imports.py): CLAIM locks the
+job and returns its committed offset, so a runner whose offset is stale (another runner went on)
+writes nothing; then the batch's statements (FIND_*, CREATE_PERSONS, UPDATE_PERSONS, phones), then PROGRESS.
+
+Duplicates within one file are found in the graph: every person a job writes is marked with the
+job's id and the row (`importJobId`, `importRow`), so a later row with the same key - in this batch
+or one committed before a restart - sees the mark and is rejected.
+"""
+
+from __future__ import annotations
+
+from graph.phone_links import SYNC_PERSON
+
+CREATE_JOB = """
+CREATE (j:ImportJob {id: $id, status: 'PENDING', matchOn: $matchOn, path: $path, bytes: $bytes, offset: 0,
+  nextRow: 1, processed: 0, created: 0, updated: 0, rejected: 0, createdBy: $userId, createdAt: datetime()})
+RETURN j.id AS id
+"""
+
+JOB = """
+MATCH (j:ImportJob {id: $id})
+RETURN j {.id, .status, .matchOn, .path, .createdBy, .bytes, .offset, .nextRow, .totalRows, .processed, .created, .updated, .rejected,
+  startedAt: j.startedAt.epochMillis, finishedAt: j.finishedAt.epochMillis} AS job
+"""
+
+# Locks the job; the runner goes on only when the committed offset is the one it read from.
+CLAIM = """
+MATCH (j:ImportJob {id: $id})
+SET j._lock = true REMOVE j._lock
+RETURN j.status AS status, j.offset AS offset
+"""
+
+START = """
+MATCH (j:ImportJob {id: $id}) WHERE j.status = 'PENDING'
+SET j.status = 'RUNNING', j.offset = $offset, j.nextRow = $nextRow, j.totalRows = $totalRows,
+    j.columns = $columns, j.startedAt = coalesce(j.startedAt, datetime())
+"""
+
+FAIL = """
+MATCH (j:ImportJob {id: $id})
+SET j.status = 'FAILED', j.startedAt = coalesce(j.startedAt, datetime()), j.finishedAt = datetime()
+CREATE (:ImportRowError {jobId: $id, row: $row, message: $message})
+"""
+
+FINISH = """
+MATCH (j:ImportJob {id: $id}) WHERE j.status = 'RUNNING' AND j.offset = $offset
+SET j.status = 'COMPLETED', j.finishedAt = datetime()
+"""
+
+PROGRESS = """
+MATCH (j:ImportJob {id: $id})
+SET j.offset = $offset, j.nextRow = $nextRow, j.processed = j.processed + $processed,
+    j.created = j.created + $created, j.updated = j.updated + $updated, j.rejected = j.rejected + $rejected,
+    j.updatedAt = datetime()
+WITH j
+CALL (j) {
+  UNWIND $errors AS e
+  CREATE (:ImportRowError {jobId: j.id, row: e.row, message: e.message})
+}
+"""
+
+ERRORS_PAGE = """
+MATCH (e:ImportRowError {jobId: $id}) WHERE e.row > $after
+WITH e ORDER BY e.row LIMIT $limit
+RETURN e.row AS row, e.message AS message
+"""
+ERRORS_TOTAL = "MATCH (e:ImportRowError {jobId: $id}) RETURN count(e) AS total"
+
+# A batch is four plain statements (no per-row branching, so no Eager plans): look the keys up, create the
+# new persons, update the found ones, link the phones. Python decides per row from the lookup.
+FIND_BY_EMAIL = """
+UNWIND $keys AS key
+MATCH (p:Person {emailLower: key.key})
+RETURN key.key AS key, p.id AS id, p.createdAt.epochMillis AS createdAt, p.importJobId AS jobId, p.importRow AS row,
+  p.firstName AS firstName, p.lastName AS lastName
+"""
+
+FIND_BY_EXTERNAL_ID = """
+UNWIND $keys AS key
+MATCH (:ExternalId {label: 'Person', system: key.system, value: key.key})-[:IDENTIFIES]->(p:Person)
+RETURN key.key AS key, key.system AS system, p.id AS id, p.createdAt.epochMillis AS createdAt, p.importJobId AS jobId,
+  p.importRow AS row, p.firstName AS firstName, p.lastName AS lastName
+"""
+
+CREATE_PERSONS = """
+UNWIND $rows AS row
+CREATE (p:Person:Entity {id: row.id, phones: [], tags: [], source: 'import', createdAt: datetime(),
+  updatedAt: datetime(), importJobId: $jobId, importRow: row.number})
+SET p += row.props
+"""
+
+IDENTIFY = """
+UNWIND $rows AS row
+MATCH (p:Person {id: row.id})
+MERGE (x:ExternalId {label: 'Person', system: row.system, value: row.key})
+MERGE (x)-[:IDENTIFIES]->(p)
+"""
+
+UPDATE_PERSONS = """
+UNWIND $rows AS row
+MATCH (p:Person {id: row.id})
+SET p += row.props, p.updatedAt = datetime(), p.importJobId = $jobId, p.importRow = row.number
+"""
+
+# Phones of persons that had none (created in this batch): link only. Of found persons: re-link.
+LINK_NEW_PHONES = """
+UNWIND $rows AS row
+MATCH (p:Person {id: row.id})
+UNWIND row.props.phones AS e164
+MERGE (ph:Phone {e164: e164})
+CREATE (p)-[:HAS_PHONE]->(ph)
+"""
+
+RELINK_PHONES = (
+    """
+UNWIND $rows AS row
+MATCH (p:Person {id: row.id})
+"""
+    + SYNC_PERSON
+)
+
+# For the benchmark: the same rows MERGEd raw through the driver.
+RAW_MERGE = """
+UNWIND $rows AS row
+MERGE (p:Person {emailLower: row.key})
+ON CREATE SET p.id = row.newId, p.createdAt = datetime()
+SET p += row.props
+"""
