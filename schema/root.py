@@ -24,8 +24,8 @@ from resolvers import campaigns as campaigns_r
 from resolvers import forecast as forecasting
 from resolvers import imports as imports_r
 from resolvers import leads as leads_r
-from resolvers import segments as segments_r
 from resolvers import orders as orders_r
+from resolvers import segments as segments_r
 from schema.compiled import read_field
 from schema.errors import ErrorCodes, classify
 from schema.executor import LeanExecutor
