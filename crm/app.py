@@ -33,11 +33,13 @@ from config.settings import Settings, get_settings
 from crm import logs
 from crm.clients import client_address, networks
 from crm.http_errors import BodyLimit, BodyTooLarge, error_body, media_type, request_id
+from crm.mail_routes import routes as mail_routes
 from domain import calendar as calendar_uc
 from domain.deps import Deps
 from domain.errors import CrmError, Unavailable
 from graph.db import current_round_trips, start_counting
 from graph.migrations import migrate
+from integrations.mail import SmtpTransport
 from resolvers.loaders import Loaders
 from schema.context import Context
 from schema.errors import UNAVAILABLE
@@ -214,6 +216,7 @@ class RequestLog:
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or get_settings()
     deps = Deps.connect(settings)
+    deps.mail = SmtpTransport(settings.smtp_url)
     graphql = GraphQLApp(deps, settings)
 
     async def healthz(request: Request) -> Response:
@@ -271,6 +274,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/calendar/{user_id}.ics", calendar, methods=["GET"]),
+            *mail_routes(deps, graphql.trusted_proxies),
         ],
         middleware=[Middleware(RequestLog), Middleware(BodyLimit, max_bytes=settings.max_body_bytes)],
         lifespan=lifespan,

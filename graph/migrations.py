@@ -79,6 +79,14 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE POINT INDEX person_location IF NOT EXISTS FOR (p:Person) ON (p.location)",
     # [b2c:segments]
     # [b2c:mail]
+    "CREATE CONSTRAINT consent_key IF NOT EXISTS FOR (c:Consent) REQUIRE c.key IS UNIQUE",
+    "CREATE CONSTRAINT used_token_jti IF NOT EXISTS FOR (t:UsedToken) REQUIRE t.jti IS UNIQUE",
+    "CREATE CONSTRAINT mailing_id IF NOT EXISTS FOR (m:Mailing) REQUIRE m.id IS UNIQUE",
+    "CREATE CONSTRAINT mail_run_id IF NOT EXISTS FOR (r:MailRun) REQUIRE r.id IS UNIQUE",
+    "CREATE CONSTRAINT mail_run_slot IF NOT EXISTS FOR (r:MailRun) REQUIRE (r.mailingId, r.scheduledFor) IS UNIQUE",
+    "CREATE CONSTRAINT delivery_key IF NOT EXISTS FOR (d:Delivery) REQUIRE d.key IS UNIQUE",
+    "CREATE INDEX delivery_person IF NOT EXISTS FOR (d:Delivery) ON (d.personId)",
+    "CREATE INDEX mailing_status IF NOT EXISTS FOR (m:Mailing) ON (m.status)",
     # [b2c:imports]
     # [field:projects]
     # [integrations:webhooks]

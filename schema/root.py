@@ -19,7 +19,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 
-from resolvers import b2b, core, field, integrations, sales, service
+from resolvers import b2b, core, field, integrations, mail, sales, service
 from resolvers import forecast as forecasting
 from resolvers import leads as leads_r
 from schema.compiled import read_field
@@ -193,6 +193,24 @@ class Mutation:
     # [b2c:segments]
 
     # [b2c:mail]
+    # No permission class: its argument `source` collides with the permission extension's own parameter; the
+    # use case checks the caller (unauthenticated -> UNAUTHENTICATED) itself.
+    request_consent = strawberry.mutation(
+        resolver=mail.request_consent,
+        description="Starts double opt-in: consent PENDING and a confirmation mail with a signed link.",
+    )
+    record_consent = m(
+        mail.record_consent, "Records consent given elsewhere (paper form, shop checkout); evidence says where."
+    )
+    revoke_consent = m(mail.revoke_consent)
+    confirm_consent = strawberry.mutation(
+        resolver=mail.confirm_consent,
+        description="Public (no bearer token): the token from the confirmation link. True once per link; false "
+        "when the link was used before or a newer request or a revocation made it void.",
+    )
+    unsubscribe = strawberry.mutation(
+        resolver=mail.unsubscribe_, description="Public (no bearer token): the token from a mail's unsubscribe link."
+    )
 
     # [b2c:imports]
 

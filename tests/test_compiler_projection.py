@@ -48,6 +48,8 @@ def test_declarations_cover_exactly_the_fields_of_the_served_types() -> None:
         "BuyingCenter",
         "BuyingCenterMember",
         "Company",
+        "Consent",
+        "ConsentRecord",
         "Employment",
         "ExternalId",
         "Lead",
