@@ -13,6 +13,8 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
+from domain.deps import Deps
+from integrations.mail import SmtpTransport
 from tests.servers import free_port
 
 
@@ -21,6 +23,7 @@ class Sink:
     port: int
     messages: list[EmailMessage] = field(default_factory=list)
     refuse: set[str] = field(default_factory=set)  # recipients answered 550
+    connections: int = 0  # SMTP sessions opened (EHLO/HELO)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -39,6 +42,14 @@ class Sink:
 class Handler:
     def __init__(self, sink: Sink) -> None:
         self.sink = sink
+
+    async def handle_EHLO(
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        with self.sink.lock:
+            self.sink.connections += 1
+        session.host_name = hostname
+        return responses
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
         if address in self.sink.refuse:
@@ -69,3 +80,12 @@ def text_of(message: EmailMessage) -> str:
     part = message.get_body(("plain",))
     assert part is not None
     return str(part.get_content())
+
+
+def use_sink(deps: Deps) -> Iterator[Sink]:
+    """Body of a `sink` fixture: the app's mail goes to a fresh sink for the test."""
+    previous = deps.mail
+    with smtp_sink() as s:
+        deps.mail = SmtpTransport(s.url)
+        yield s
+    deps.mail = previous

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -15,7 +14,7 @@ from domain import tokens
 from domain.deps import Deps
 from integrations.mail import SmtpTransport
 from tests.conftest import Gql, data, error_code
-from tests.mail_sink import Sink, smtp_sink, text_of
+from tests.mail_sink import Sink, text_of, use_sink
 from tests.servers import free_port
 
 CONSENT = "channel purpose status source grantedAt confirmedAt revokedAt history { status source evidence }"
@@ -32,13 +31,7 @@ CONFIRM = "mutation($t: String!) { confirmConsent(token: $t) }"
 CONSENTS = "query($p: ID!) { person(id: $p) { consents { " + CONSENT + " } } }"
 
 
-@pytest.fixture
-def sink(deps: Deps) -> Iterator[Sink]:
-    previous = deps.mail
-    with smtp_sink() as s:
-        deps.mail = SmtpTransport(s.url)
-        yield s
-    deps.mail = previous
+sink = pytest.fixture(name="sink")(use_sink)
 
 
 async def consumer(gql: Gql, token: str, email: str = "eve@shop.example") -> str:
