@@ -15,6 +15,11 @@ PREFIXES = {
     "Lead": "led",
     "Skill": "skl",
     "Ticket": "tkt",
+    # [b2c:segments]
+    "Campaign": "cpg",
+    "Segment": "seg",
+    "Event": "evt",
+    "Material": "mat",
 }
 LABELS = {prefix: label for label, prefix in PREFIXES.items()}
 

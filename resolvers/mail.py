@@ -6,7 +6,8 @@ import strawberry
 
 from domain import consent, tracking
 from schema.context import Info
-from schema.types.mail import Channel, Consent, ConsentRecord
+from schema.types.campaigns import Channel
+from schema.types.mail import Consent, ConsentRecord
 
 
 async def person_consents(info: Info, person_id: str) -> list[Consent]:

@@ -9,15 +9,8 @@ import strawberry
 
 from schema.compiled import compiled
 from schema.context import Info
+from schema.types.campaigns import Channel
 from schema.types.common import Row, ms
-
-
-@strawberry.enum
-class Channel(Enum):
-    EMAIL = "EMAIL"
-    SMS = "SMS"
-    PHONE = "PHONE"
-    POST = "POST"
 
 
 @strawberry.enum
