@@ -44,6 +44,8 @@ from resolvers.loaders import Loaders
 from schema.context import Context
 from schema.errors import UNAVAILABLE
 from schema.root import build_schema
+from workers.app import app as celery_app
+from workers.queue import CeleryQueue
 
 log = logging.getLogger("crm.api")
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -217,6 +219,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or get_settings()
     deps = Deps.connect(settings)
     deps.mail = SmtpTransport(settings.smtp_url)
+    deps.tasks = CeleryQueue(celery_app)
     graphql = GraphQLApp(deps, settings)
 
     async def healthz(request: Request) -> Response:

@@ -5,13 +5,23 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from email import policy
 from email.message import EmailMessage
 from email.utils import formatdate
 from typing import Protocol
 
+# Header lines up to SMTP's limit (998): a long List-Unsubscribe URL stays one plain `<url>`, never encoded words.
+POLICY = policy.SMTP.clone(max_line_length=998)
+
 
 class MailTransient(Exception):
-    """The relay could not take the message now (4xx, connection lost): try again later."""
+    """The relay could not take the message now (4xx, connection lost): try again later. `refused` is True when
+    the relay answered (4xx: the message was certainly not taken), False when the connection failed (it may have
+    been taken just before)."""
+
+    def __init__(self, message: str, refused: bool = False) -> None:
+        super().__init__(message)
+        self.refused = refused
 
 
 @dataclass
@@ -24,7 +34,7 @@ class Outgoing:
     headers: dict[str, str] = field(default_factory=dict)
 
     def message(self) -> EmailMessage:
-        msg = EmailMessage()
+        msg = EmailMessage(policy=POLICY)
         msg["From"] = self.sender
         msg["To"] = self.to
         msg["Subject"] = self.subject
@@ -53,3 +63,9 @@ class MailSession(Protocol):
 
 class MailTransport(Protocol):
     def session(self) -> MailSession: ...
+
+
+class TaskQueue(Protocol):
+    """Queues a background task by name with plain arguments (Celery in the API and the workers)."""
+
+    def send(self, name: str, args: list[object]) -> None: ...

@@ -45,6 +45,8 @@ NODE_TYPES = {
     "Event": "Event",
     "Segment": "Segment",
     "Material": "Material",
+    # [b2c:mail]
+    "Mailing": "Mailing",
 }
 
 

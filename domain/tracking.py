@@ -23,8 +23,9 @@ def _fields(payload: dict[str, Any], *names: str) -> tuple[str, ...]:
         raise BadInput("invalid link", argument="token") from exc
 
 
-def unsubscribe_token(deps: Deps, delivery_key: str, person_id: str, purpose: str) -> str:
-    return tokens.sign(deps.settings.secret, "unsubscribe", {"d": delivery_key, "p": person_id, "pu": purpose})
+def unsubscribe_token(deps: Deps, delivery_key: str, purpose: str) -> str:
+    """The delivery key names the person (runId|personId)."""
+    return tokens.sign(deps.settings.secret, "unsubscribe", {"d": delivery_key, "pu": purpose})
 
 
 def open_token(deps: Deps, delivery_key: str) -> str:
@@ -38,7 +39,8 @@ def click_token(deps: Deps, delivery_key: str, url: str) -> str:
 async def by_token(deps: Deps, token: str, client: str | None = None) -> bool:
     """Revokes the e-mail consent for the mailing's purpose and marks the delivery unsubscribed; idempotent."""
     payload = tokens.verify(deps.settings.secret, "unsubscribe", token)
-    key, person_id, purpose = _fields(payload, "d", "p", "pu")
+    key, purpose = _fields(payload, "d", "pu")
+    person_id = key.rpartition("|")[2]
 
     async def work(tx: Tx) -> bool:
         try:

@@ -100,6 +100,8 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE CONSTRAINT delivery_key IF NOT EXISTS FOR (d:Delivery) REQUIRE d.key IS UNIQUE",
     "CREATE INDEX delivery_person IF NOT EXISTS FOR (d:Delivery) ON (d.personId)",
     "CREATE INDEX mailing_status IF NOT EXISTS FOR (m:Mailing) ON (m.status)",
+    "CREATE INDEX mail_run_status IF NOT EXISTS FOR (r:MailRun) ON (r.status)",
+    "CREATE INDEX delivery_mailing_status IF NOT EXISTS FOR (d:Delivery) ON (d.mailingId, d.status)",
     # [b2c:imports]
     # [field:projects]
     # [integrations:webhooks]

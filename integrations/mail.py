@@ -128,7 +128,7 @@ class SmtpSession:
         text = detail.decode(errors="replace") if isinstance(detail, bytes) else str(detail)
         if 500 <= code < 600:
             return SendResult("BOUNCED", code, text[:500])
-        raise MailTransient(f"the mail relay answered {code}: {text[:200]}")
+        raise MailTransient(f"the mail relay answered {code}: {text[:200]}", refused=True)
 
 
 class SmtpTransport:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import strawberry
 
-from domain import consent, tracking
+from domain import consent, mailings, reads, tracking
+from domain.errors import NotFound
+from schema.compiled import selection
 from schema.context import Info
 from schema.types.campaigns import Channel
-from schema.types.mail import Consent, ConsentRecord
+from schema.types.common import plain
+from schema.types.mail import Consent, ConsentRecord, CreateMailingInput, Mailing, UpdateMailingInput
 
 
 async def person_consents(info: Info, person_id: str) -> list[Consent]:
@@ -41,3 +46,34 @@ async def confirm_consent(info: Info, token: str) -> bool:
 
 async def unsubscribe_(info: Info, token: str) -> bool:
     return await tracking.by_token(info.context.deps, token, info.context.client)
+
+
+# ---- mailings
+
+
+async def mailing(info: Info, id: strawberry.ID) -> Mailing | None:
+    found = await reads.node(info.context.deps, info.context.who, "Mailing", id, selection(info))
+    return cast(Mailing | None, found)
+
+
+async def _mailing(info: Info, mailing_id: str) -> Mailing:
+    found = await mailing(info, strawberry.ID(mailing_id))
+    if found is None:
+        raise NotFound(f"no mailing {mailing_id!r}")
+    return found
+
+
+async def create_mailing(info: Info, input: CreateMailingInput) -> Mailing:
+    return await _mailing(info, await mailings.create(info.context.deps, info.context.who, plain(input)))
+
+
+async def update_mailing(info: Info, id: strawberry.ID, input: UpdateMailingInput) -> Mailing:
+    return await _mailing(info, await mailings.update(info.context.deps, info.context.who, id, plain(input)))
+
+
+async def send_mailing(info: Info, id: strawberry.ID) -> Mailing:
+    return await _mailing(info, await mailings.send(info.context.deps, info.context.who, id))
+
+
+async def pause_mailing(info: Info, id: strawberry.ID) -> Mailing:
+    return await _mailing(info, await mailings.pause(info.context.deps, info.context.who, id))

@@ -121,6 +121,7 @@ class Query:
     segment_size = q(segments_r.segment_size_of_rule, "Size of an ad-hoc rule without saving it.")
 
     # [b2c:mail]
+    mailing = q(mail.mailing)
 
     # [b2c:imports]
 
@@ -245,6 +246,10 @@ class Mutation:
     unsubscribe = strawberry.mutation(
         resolver=mail.unsubscribe_, description="Public (no bearer token): the token from a mail's unsubscribe link."
     )
+    create_mailing = m(mail.create_mailing)
+    update_mailing = m(mail.update_mailing, "Not while SENDING (CONFLICT); the next run is computed anew.")
+    send_mailing = m(mail.send_mailing, "Sends now, in the background; progress shows on the mailing.")
+    pause_mailing = m(mail.pause_mailing, "Stops a running run before its next chunk; sendMailing resumes it.")
 
     # [b2c:imports]
 

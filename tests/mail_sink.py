@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import threading
@@ -24,6 +25,7 @@ class Sink:
     messages: list[EmailMessage] = field(default_factory=list)
     refuse: set[str] = field(default_factory=set)  # recipients answered 550
     connections: int = 0  # SMTP sessions opened (EHLO/HELO)
+    raw: list[bytes] = field(default_factory=list)  # the messages as received on the wire
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -40,8 +42,9 @@ class Sink:
 
 
 class Handler:
-    def __init__(self, sink: Sink) -> None:
+    def __init__(self, sink: Sink, delay: float = 0.0) -> None:
         self.sink = sink
+        self.delay = delay
 
     async def handle_EHLO(
         self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
@@ -58,17 +61,20 @@ class Handler:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.delay:
+            await asyncio.sleep(self.delay)
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         assert isinstance(message, EmailMessage)
         with self.sink.lock:
             self.sink.messages.append(message)
+            self.sink.raw.append(bytes(envelope.content))
         return "250 Message accepted"
 
 
 @contextmanager
-def smtp_sink() -> Iterator[Sink]:
+def smtp_sink(delay: float = 0.0) -> Iterator[Sink]:
     sink = Sink(port=free_port())
-    controller = Controller(Handler(sink), hostname="127.0.0.1", port=sink.port)
+    controller = Controller(Handler(sink, delay), hostname="127.0.0.1", port=sink.port)
     controller.start()
     try:
         yield sink

@@ -6,7 +6,7 @@ from dataclasses import replace
 from typing import Any
 
 from graph.compiler.core import prop
-from graph.compiler.decl import TYPES, Many, Type, Val, declare, ms
+from graph.compiler.decl import TYPES, Many, One, Type, Val, declare, ms
 
 
 def maybe_ms(value: Any) -> Any:
@@ -41,3 +41,34 @@ PERSON_CONSENTS = Many(
 
 declare(CONSENT_RECORD, CONSENT)
 TYPES["Person"] = replace(TYPES["Person"], fields={**TYPES["Person"].fields, "consents": PERSON_CONSENTS})
+
+MAILING = Type(
+    "Mailing",
+    {
+        "id": prop("id"),
+        "subject": prop("subject"),
+        "bodyTemplate": prop("bodyTemplate"),
+        "fromAddress": prop("fromAddress"),
+        "consentPurpose": prop("consentPurpose"),
+        "status": prop("status"),
+        "recurrence": prop("recurrence"),
+        "timezone": prop("timezone"),
+        "sendAt": at("sendAt"),
+        "lastRunAt": at("lastRunAt"),
+        "nextRunAt": at("nextRunAt"),
+        # Exact: counted over the index on (mailingId, status).
+        "sentCount": Val(
+            "COUNT { MATCH ({_d}:Delivery) WHERE {_d}.mailingId = {v}.id AND {_d}.status IN ['SENT', 'BOUNCED'] }"
+        ),
+        "campaign": One("({v})-[:OF_CAMPAIGN]->({t}:Campaign)", "Campaign"),
+        "segment": One("({v})-[:TO_SEGMENT]->({t}:Segment)", "Segment"),
+    },
+)
+declare(MAILING)
+TYPES["Campaign"] = replace(
+    TYPES["Campaign"],
+    fields={
+        **TYPES["Campaign"].fields,
+        "mailings": Many("MATCH ({v})<-[:OF_CAMPAIGN]-({t}:Mailing)", "Mailing", "{t}.createdAt, {t}.id"),
+    },
+)
