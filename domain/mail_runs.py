@@ -8,8 +8,9 @@ call and set SENT (or BOUNCED on a 5xx) after it. A recipient whose delivery exi
 worker killed after the relay took a message and before its delivery was set SENT leaves that delivery SENDING, and
 it is not sent again (README "Mailings": at most once for that one message, never twice).
 
-Chunks are sent over `CRM_MAIL_LANES` SMTP connections at once (each lane its own connection, reused for the
-chunk); each lane has at most one message in that window.
+Chunks are sent over `CRM_MAIL_LANES` SMTP connections at once (each reused for the whole chunk), in rounds: one
+write per round marks the previous round's messages and claims one recipient per connection; each connection has
+at most one message in that window.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from domain import templates, tracking
@@ -48,59 +50,72 @@ def message(deps: Deps, run: Row, person: Row, key: str) -> Outgoing:
     return Outgoing(run["fromAddress"], person["email"], run["subject"], text, html, headers)
 
 
-class Lane:
-    """One SMTP connection working through its share of a chunk, one message in flight."""
+class Rounds:
+    """Sends a chunk in rounds: one write marks the previous round's messages and claims the next recipient for
+    each SMTP connection, then every connection sends its one message (in parallel threads). So each connection
+    has at most one message in the window, and Neo4j sees one round trip per `lanes` messages."""
 
-    def __init__(self, deps: Deps, run_id: str, run: Row) -> None:
+    def __init__(self, deps: Deps, run_id: str, run: Row, lanes: int) -> None:
         self.deps = deps
         self.run_id = run_id
         self.run = run
-        self.session: MailSession | None = None
-        self.pending: tuple[str, SendResult] | None = None  # sent, its delivery not yet marked
+        self.lanes = lanes
+        if deps.mail is None:
+            raise MailTransient("no mail transport configured")
+        self.sessions: list[MailSession] = [deps.mail.session() for _ in range(lanes)]  # each connects when used
+        self.done: list[dict[str, Any]] = []  # sent, their deliveries not yet marked
+        self.pool = ThreadPoolExecutor(max_workers=lanes, thread_name_prefix="smtp")
 
-    async def step(self, key: str | None, person_id: str | None, claim: str) -> bool:
-        """Marks the pending delivery and claims the next recipient (None: only mark); True when ours to send."""
-        prev_key, prev = self.pending if self.pending else (None, SendResult("SENT"))
-        params: dict[str, Any] = {
-            "prevKey": prev_key,
-            "prevStatus": prev.status,
-            "prevReason": prev.detail,
-            "key": key,
-            "consentKey": f"{person_id}|EMAIL|{self.run['purpose']}",
-            "claim": claim,
+    async def _round(self, people: list[Row], claim: str) -> set[str]:
+        params = {
+            "done": self.done,
+            "next": [{"personId": p["id"]} for p in people],
+            "purpose": self.run["purpose"],
             "runId": self.run_id,
             "mailingId": self.run["mailingId"],
             "campaignId": self.run["campaignId"],
-            "personId": person_id,
+            "claim": claim,
         }
-        rows = await self.deps.db.write(q.STEP, params)
-        self.pending = None
-        return bool(rows and rows[0]["mine"])
+        rows = await self.deps.db.write(q.ROUND, params)
+        self.done = []
+        return {r["personId"] for r in rows if r["mine"]}
+
+    def _send(self, lane: int, outgoing: Outgoing) -> SendResult:
+        return self.sessions[lane].send(outgoing)
 
     async def send(self, people: list[Row]) -> None:
-        transport = self.deps.mail
-        if transport is None:
-            raise MailTransient("no mail transport configured")
+        loop = asyncio.get_running_loop()
         try:
-            for person in people:
-                key, claim = f"{self.run_id}|{person['id']}", uuid.uuid4().hex
-                if not await self.step(key, person["id"], claim):
-                    continue  # consent gone meanwhile, or another worker has this recipient
-                outgoing = message(self.deps, self.run, person, key)
-                if self.session is None:
-                    self.session = transport.session()
-                try:
-                    result = await asyncio.to_thread(self.session.send, outgoing)
-                except MailTransient as exc:
-                    if exc.refused:  # 4xx: certainly not taken, so the retry may send it
+            for start in range(0, len(people), self.lanes):
+                batch, claim = people[start : start + self.lanes], uuid.uuid4().hex
+                mine = await self._round(batch, claim)
+                ours = [p for p in batch if p["id"] in mine]  # others: consent gone, or another worker has them
+                keys = [f"{self.run_id}|{p['id']}" for p in ours]
+                results = await asyncio.gather(
+                    *(
+                        loop.run_in_executor(self.pool, self._send, lane, message(self.deps, self.run, p, key))
+                        for lane, (p, key) in enumerate(zip(ours, keys, strict=True))
+                    ),
+                    return_exceptions=True,
+                )
+                failure: BaseException | None = None
+                for key, result in zip(keys, results, strict=True):
+                    if isinstance(result, SendResult):
+                        self.done.append({"key": key, "status": result.status, "reason": result.detail})
+                    elif isinstance(result, MailTransient) and result.refused:
+                        # 4xx: certainly not taken, so the retry of the chunk may send it
                         await self.deps.db.write(q.UNCLAIM, {"key": key, "claim": claim})
-                    raise
-                self.pending = (key, result)
+                        failure = failure or result
+                    else:
+                        failure = failure or result  # connection lost: the message stays SENDING (the window)
+                if failure is not None:
+                    raise failure
         finally:
-            if self.pending is not None:
-                await self.step(None, None, "")
-            if self.session is not None:
-                await asyncio.to_thread(self.session.close)
+            if self.done:
+                await self._round([], uuid.uuid4().hex)
+            for session in self.sessions:
+                await loop.run_in_executor(self.pool, session.close)
+            self.pool.shutdown(wait=False)
 
 
 async def chunk(deps: Deps, run_id: str, after: str | None) -> str:
@@ -119,13 +134,8 @@ async def chunk(deps: Deps, run_id: str, after: str | None) -> str:
     people = [
         r["person"] for r in await deps.db.read(q.RECIPIENTS, {"ids": ids, "purpose": run["purpose"], "runId": run_id})
     ]
-    lanes = max(1, min(deps.settings.mail_lanes, len(people)))
-    results = await asyncio.gather(
-        *(Lane(deps, run_id, run).send(people[i::lanes]) for i in range(lanes)), return_exceptions=True
-    )
-    for result in results:
-        if isinstance(result, BaseException):
-            raise result
+    if people:
+        await Rounds(deps, run_id, run, max(1, min(deps.settings.mail_lanes, len(people)))).send(people)
     if len(ids) < size:
         await _finish(deps, q.FINISH, run_id, run["mailingId"])
         return "done"

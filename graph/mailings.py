@@ -93,21 +93,23 @@ MATCH (p:Person {id: pid}) WHERE p.email IS NOT NULL
 RETURN p {.id, .firstName, .lastName, .fullName, .email, .city, .country} AS person
 """
 
-# One step per message: the previous message's outcome, then the claim of the next recipient (consent checked again
-# in the same statement). Only the claim's creator sends (`mine`), so a recipient gets one mail per run even when
-# two workers hold the same chunk.
-STEP = """
-OPTIONAL MATCH (prev:Delivery {key: $prevKey}) WHERE prev.status = 'SENDING'
-SET prev.status = $prevStatus, prev.sentAt = datetime(),
-    prev.bouncedAt = CASE WHEN $prevStatus = 'BOUNCED' THEN datetime() ELSE null END,
-    prev.bounceReason = $prevReason
-WITH count(*) AS done
-OPTIONAL MATCH (c:Consent {key: $consentKey}) WHERE c.status = 'GRANTED' AND $key IS NOT NULL
-WITH c WHERE c IS NOT NULL
-MERGE (d:Delivery {key: $key})
+# One round: the outcomes of the previous round's messages (at most one per SMTP connection), then the claims of
+# the next recipients, one per connection, each with its consent checked again in the same statement. Only the
+# claim's creator sends (`mine`), so a recipient gets one mail per run even when two workers hold the same chunk.
+ROUND = """
+CALL () {
+  UNWIND $done AS row
+  MATCH (d:Delivery {key: row.key}) WHERE d.status = 'SENDING'
+  SET d.status = row.status, d.sentAt = datetime(),
+      d.bouncedAt = CASE WHEN row.status = 'BOUNCED' THEN datetime() ELSE null END, d.bounceReason = row.reason
+}
+UNWIND $next AS row
+OPTIONAL MATCH (c:Consent {key: row.personId + '|EMAIL|' + $purpose}) WHERE c.status = 'GRANTED'
+WITH row, c WHERE c IS NOT NULL
+MERGE (d:Delivery {key: $runId + '|' + row.personId})
   ON CREATE SET d.status = 'SENDING', d.runId = $runId, d.mailingId = $mailingId, d.campaignId = $campaignId,
-    d.personId = $personId, d.createdAt = datetime(), d.claim = $claim
-RETURN d.claim = $claim AS mine
+    d.personId = row.personId, d.createdAt = datetime(), d.claim = $claim
+RETURN row.personId AS personId, d.claim = $claim AS mine
 """
 
 # A message the relay refused for now (4xx): its claim goes, so the retry of the chunk sends it.
