@@ -30,15 +30,18 @@ services: install launcher
 up: services
 	$(BIN)/crm migrate
 	$(BIN)/crm seed --demo
+	scripts/mailpit.sh start
 	CRM_PORT=$(CRM_PORT) scripts/run.sh start
 	@echo ""
 	@echo "  Graph CRM is up."
 	@echo "  GraphiQL:   http://127.0.0.1:$(CRM_PORT)/graphql"
+	@echo "  Mail:       http://127.0.0.1:8025 (Mailpit; every mail the CRM sends lands here)"
 	@echo "  Demo login: admin@demo.crm / demo-password   (also manager@, rep@, marketing@, service@, tech@, erp@demo.crm)"
 	@echo "  Stop with:  make down"
 
 down:
 	scripts/run.sh stop
+	scripts/mailpit.sh stop
 	@if [ -z "$$NEO4J_URI" ]; then scripts/neo4j.sh stop; fi
 	@if [ -z "$$REDIS_URL" ]; then scripts/redis.sh stop; fi
 

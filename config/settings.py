@@ -65,6 +65,21 @@ class Settings:
     login_failures_per_client: int = field(
         default_factory=lambda: int(os.environ.get("CRM_LOGIN_LIMIT_PER_CLIENT", "50"))
     )
+    # [b2c:mail] consent, mail transport, mailings, web forms
+    public_url: str = field(
+        default_factory=lambda: os.environ.get("CRM_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+    )
+    smtp_url: str = field(default_factory=lambda: os.environ.get("CRM_SMTP_URL", "smtp://127.0.0.1:1025"))
+    mail_senders: tuple[str, ...] = field(
+        default_factory=lambda: tuple(s.lower() for s in _csv("CRM_MAIL_SENDERS", "news@demo.crm,crm@demo.crm"))
+    )
+    consent_token_ttl: int = field(default_factory=lambda: int(os.environ.get("CRM_CONSENT_TOKEN_TTL", "604800")))
+    mail_chunk_size: int = field(default_factory=lambda: int(os.environ.get("CRM_MAIL_CHUNK", "200")))
+    mail_lanes: int = field(default_factory=lambda: int(os.environ.get("CRM_MAIL_LANES", "8")))
+    mail_stall_seconds: float = field(default_factory=lambda: float(os.environ.get("CRM_MAIL_STALL_SECONDS", "120")))
+    bounce_token: str = field(default_factory=lambda: os.environ.get("CRM_BOUNCE_TOKEN", ""))
+    form_limit_per_client: int = field(default_factory=lambda: int(os.environ.get("CRM_FORM_LIMIT_PER_CLIENT", "20")))
+    form_limit_window: int = field(default_factory=lambda: int(os.environ.get("CRM_FORM_LIMIT_WINDOW", "600")))
 
     @property
     def dev(self) -> bool:

@@ -35,15 +35,19 @@ from crm.clients import client_address, networks
 from crm.http_errors import BodyLimit, BodyTooLarge, error_body, media_type, request_id
 from crm.imports_http import PATH as IMPORTS_PATH
 from crm.imports_http import upload_contacts
+from crm.mail_routes import routes as mail_routes
 from domain import calendar as calendar_uc
 from domain.deps import Deps
 from domain.errors import CrmError, Unavailable
 from graph.db import current_round_trips, start_counting
 from graph.migrations import migrate
+from integrations.mail import SmtpTransport
 from resolvers.loaders import Loaders
 from schema.context import Context
 from schema.errors import UNAVAILABLE
 from schema.root import build_schema
+from workers.app import app as celery_app
+from workers.queue import CeleryQueue
 
 log = logging.getLogger("crm.api")
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -216,6 +220,8 @@ class RequestLog:
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or get_settings()
     deps = Deps.connect(settings)
+    deps.mail = SmtpTransport(settings.smtp_url)
+    deps.tasks = CeleryQueue(celery_app)
     graphql = GraphQLApp(deps, settings)
 
     async def healthz(request: Request) -> Response:
@@ -277,6 +283,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/readyz", readyz),
             Route("/calendar/{user_id}.ics", calendar, methods=["GET"]),
             Route(IMPORTS_PATH, imports_upload, methods=["POST"]),  # streamed to disk, any size
+            *mail_routes(deps, graphql.trusted_proxies),
         ],
         middleware=[
             Middleware(RequestLog),

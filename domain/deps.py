@@ -9,6 +9,7 @@ from redis.asyncio import Redis
 from config.settings import Settings
 from domain.auth import Authenticator
 from domain.events import EventBus
+from domain.mailer import MailTransport, TaskQueue
 from domain.outbox import Outbox
 from graph.db import Db
 
@@ -21,6 +22,9 @@ class Deps:
     bus: EventBus
     auth: Authenticator
     outbox: Outbox
+    # Set by the API and the workers (integrations/mail.py); None where nothing is mailed.
+    mail: MailTransport | None = None
+    tasks: TaskQueue | None = None
 
     @classmethod
     def connect(cls, settings: Settings) -> Deps:

@@ -7,6 +7,7 @@ import uuid
 PREFIXES = {
     "User": "usr",
     "ApiKey": "key",
+    "Mailing": "mlg",  # [b2c:mail]
     "Company": "cmp",
     "Unit": "unt",
     "Person": "per",

@@ -47,6 +47,8 @@ NODE_TYPES = {
     "Material": "Material",
     # [b2c:imports]
     "Order": "Order",
+    # [b2c:mail]
+    "Mailing": "Mailing",
 }
 
 

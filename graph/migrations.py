@@ -92,6 +92,16 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE INDEX person_last_order IF NOT EXISTS FOR (p:Person) ON (p.lastOrderAt)",
     "CREATE INDEX person_created IF NOT EXISTS FOR (p:Person) ON (p.createdAt)",
     # [b2c:mail]
+    "CREATE CONSTRAINT consent_key IF NOT EXISTS FOR (c:Consent) REQUIRE c.key IS UNIQUE",
+    "CREATE CONSTRAINT used_token_jti IF NOT EXISTS FOR (t:UsedToken) REQUIRE t.jti IS UNIQUE",
+    "CREATE CONSTRAINT mailing_id IF NOT EXISTS FOR (m:Mailing) REQUIRE m.id IS UNIQUE",
+    "CREATE CONSTRAINT mail_run_id IF NOT EXISTS FOR (r:MailRun) REQUIRE r.id IS UNIQUE",
+    "CREATE CONSTRAINT mail_run_slot IF NOT EXISTS FOR (r:MailRun) REQUIRE (r.mailingId, r.scheduledFor) IS UNIQUE",
+    "CREATE CONSTRAINT delivery_key IF NOT EXISTS FOR (d:Delivery) REQUIRE d.key IS UNIQUE",
+    "CREATE INDEX delivery_person IF NOT EXISTS FOR (d:Delivery) ON (d.personId)",
+    "CREATE INDEX mailing_status IF NOT EXISTS FOR (m:Mailing) ON (m.status)",
+    "CREATE INDEX mail_run_status IF NOT EXISTS FOR (r:MailRun) ON (r.status)",
+    "CREATE INDEX delivery_mailing_status IF NOT EXISTS FOR (d:Delivery) ON (d.mailingId, d.status)",
     # [b2c:imports]
     "CREATE CONSTRAINT order_id IF NOT EXISTS FOR (o:Order) REQUIRE o.id IS UNIQUE",
     "CREATE CONSTRAINT product_sku IF NOT EXISTS FOR (p:Product) REQUIRE p.sku IS UNIQUE",

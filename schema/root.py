@@ -19,7 +19,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 
-from resolvers import b2b, core, field, integrations, sales, service
+from resolvers import b2b, core, field, integrations, mail, sales, service
 from resolvers import campaigns as campaigns_r
 from resolvers import forecast as forecasting
 from resolvers import imports as imports_r
@@ -124,6 +124,7 @@ class Query:
     segment_size = q(segments_r.segment_size_of_rule, "Size of an ad-hoc rule without saving it.")
 
     # [b2c:mail]
+    mailing = q(mail.mailing)
 
     # [b2c:imports]
     import_job = q(imports_r.import_job)
@@ -231,6 +232,28 @@ class Mutation:
     )
 
     # [b2c:mail]
+    # No permission class: its argument `source` collides with the permission extension's own parameter; the
+    # use case checks the caller (unauthenticated -> UNAUTHENTICATED) itself.
+    request_consent = strawberry.mutation(
+        resolver=mail.request_consent,
+        description="Starts double opt-in: consent PENDING and a confirmation mail with a signed link.",
+    )
+    record_consent = m(
+        mail.record_consent, "Records consent given elsewhere (paper form, shop checkout); evidence says where."
+    )
+    revoke_consent = m(mail.revoke_consent)
+    confirm_consent = strawberry.mutation(
+        resolver=mail.confirm_consent,
+        description="Public (no bearer token): the token from the confirmation link. True once per link; false "
+        "when the link was used before or a newer request or a revocation made it void.",
+    )
+    unsubscribe = strawberry.mutation(
+        resolver=mail.unsubscribe_, description="Public (no bearer token): the token from a mail's unsubscribe link."
+    )
+    create_mailing = m(mail.create_mailing)
+    update_mailing = m(mail.update_mailing, "Not while SENDING (CONFLICT); the next run is computed anew.")
+    send_mailing = m(mail.send_mailing, "Sends now, in the background; progress shows on the mailing.")
+    pause_mailing = m(mail.pause_mailing, "Stops a running run before its next chunk; sendMailing resumes it.")
 
     # [b2c:imports]
     import_contacts = m(

@@ -50,6 +50,8 @@ def test_declarations_cover_exactly_the_fields_of_the_served_types() -> None:
         "Campaign",
         "CampaignStats",
         "Company",
+        "Consent",
+        "ConsentRecord",
         "Employment",
         "Event",
         "ExternalId",

@@ -36,5 +36,7 @@ app.conf.update(
         "ticket-sla": {"task": "crm.tickets.sla", "schedule": 60.0, "options": {"expires": 60.0}},
         # Backstop for the relay loop of the API processes (change events left in the outbox).
         "outbox-relay": {"task": "crm.outbox.relay", "schedule": 10.0, "options": {"expires": 10.0}},
+        # [b2c:mail] due mailing runs (sendAt reached, next cron occurrence) and broken chains of chunks
+        "mailings-due": {"task": "crm.mailings.due", "schedule": 30.0, "options": {"expires": 30.0}},
     },
 )

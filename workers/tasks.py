@@ -11,13 +11,17 @@ import redis
 from neo4j.exceptions import ServiceUnavailable, SessionExpired, TransientError
 
 from config.settings import get_settings
-from domain import imports, monitor, sla
+from domain import imports, mail_runs, mailings, monitor, sla
 from domain.deps import Deps
+from domain.mailer import MailTransient
+from integrations.mail import SmtpTransport
 from workers.app import app
+from workers.queue import CeleryQueue
 
 T = TypeVar("T")
 
 HEARTBEAT_KEY = "crm:worker:heartbeat"
+CHUNK_TASK_NAME = mailings.CHUNK_TASK
 
 # Every task that touches Neo4j is idempotent: acknowledged late, redelivered when its worker dies,
 # retried with back-off on transient failures. A retry waits unacknowledged, so its back-off stays
@@ -37,7 +41,10 @@ def _run(work: Callable[[Deps], Awaitable[T]]) -> T:
     """Runs a domain use case with process-wide connections made for this call."""
 
     async def main() -> T:
-        deps = Deps.connect(get_settings())
+        settings = get_settings()
+        deps = Deps.connect(settings)
+        deps.mail = SmtpTransport(settings.smtp_url)
+        deps.tasks = CeleryQueue(app)
         try:
             return await work(deps)
         finally:
@@ -101,3 +108,48 @@ def run_import(self: Any, job_id: str) -> bool:
     if not done:
         run_import.apply_async((job_id,))
     return done
+
+
+async def _due(deps: Deps) -> int:
+    started = await mailings.start_due(deps)
+    await mailings.resume_stalled(deps, deps.settings.mail_stall_seconds)
+    return len(started)
+
+
+@app.task(name="crm.mailings.due", **IDEMPOTENT)
+def start_due_mailings(self: Any) -> int:
+    """Starts due mailing runs (each once: MailRun is unique per mailing and scheduled time) and resumes runs whose
+    chain of chunks broke; returns how many runs started."""
+    return _run(_due)
+
+
+@app.task(
+    name=CHUNK_TASK_NAME,
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(ServiceUnavailable, SessionExpired, TransientError, redis.exceptions.ConnectionError),
+    retry_backoff=True,
+    retry_backoff_max=30,
+    max_retries=6,
+)
+def send_mailing_chunk(self: Any, run_id: str, after: str | None) -> str:
+    """Sends one chunk of a run (ids in the arguments; idempotent: recipients with a delivery are skipped). The relay
+    unreachable: retried with back-off (at most 30 s, below the visibility timeout); after the last retry the run
+    and its mailing are FAILED."""
+
+    async def work(deps: Deps) -> str:
+        return await mail_runs.chunk(deps, run_id, after)
+
+    try:
+        return _run(work)
+    except MailTransient as exc:
+        if self.request.retries >= self.max_retries:
+            error = str(exc)
+
+            async def give_up(deps: Deps) -> None:
+                await mail_runs.fail(deps, run_id, error)
+
+            _run(give_up)
+            return "failed"
+        raise self.retry(exc=exc, countdown=min(30, 2 ** (self.request.retries + 1))) from exc

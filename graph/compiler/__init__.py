@@ -5,8 +5,9 @@ compiles a selection into a projection and a shaping plan; `shape` turns the res
 dicts for the GraphQL layer; `roots` builds the root statements.
 """
 
-from graph.compiler import b2c, core, history, orders, sales, service
+# b2c before mail: mail adds Campaign.mailings to b2c's Campaign.
+from graph.compiler import b2c, core, history, mail, orders, sales, service
 from graph.compiler.decl import TYPES, page_key
 from graph.compiler.emit import Compiler, Sel
 
-__all__ = ["TYPES", "Compiler", "Sel", "b2c", "core", "history", "orders", "page_key", "sales", "service"]
+__all__ = ["TYPES", "Compiler", "Sel", "b2c", "core", "history", "mail", "orders", "page_key", "sales", "service"]

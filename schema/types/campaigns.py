@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
@@ -17,6 +17,9 @@ from schema.compiled import compiled
 from schema.context import Info
 from schema.types.common import Connection, GeoPoint, GeoPointInput, Node
 from schema.types.core import Person
+
+if TYPE_CHECKING:
+    from schema.types.mail import Mailing
 
 UNSET = strawberry.UNSET
 
@@ -73,6 +76,7 @@ class Campaign(Node):
     ends_at: datetime | None
     stats: CampaignStats
     events: list[Event]
+    mailings: list[Annotated[Mailing, strawberry.lazy("schema.types.mail")]]  # [b2c:mail] oldest first
 
 
 @strawberry.type

@@ -22,6 +22,7 @@ from schema.types.common import Connection, ExternalId, GeoPoint, Node, Row, ext
 
 if TYPE_CHECKING:
     from schema.types.b2b import PersonRelation
+    from schema.types.mail import Consent
     from schema.types.orders import Order
     from schema.types.sales import Activity, Opportunity
     from schema.types.service import TimeSlot, UserSkill
@@ -397,6 +398,14 @@ class Person(Node):
     @entry
     def employment_history(self, info: Info) -> list[Employment]:
         return nested(self, info, "Person", "employmentHistory", _list(Employment.of))  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Current consent per channel and purpose (its history is the evidence).")
+    async def consents(self, info: Info) -> list[Annotated[Consent, strawberry.lazy("schema.types.mail")]]:
+        from resolvers.mail import person_consents
+
+        if (row := compiled(self)) is not None:
+            return row["consents"]  # type: ignore[no-any-return]
+        return await person_consents(info, self.id)
 
     @strawberry.field
     @paged

@@ -1,0 +1,148 @@
+"""Cypher of mailings, their runs and deliveries.
+
+(:Mailing:Entity)-[:OF_CAMPAIGN]->(:Campaign), -[:TO_SEGMENT]->(:Segment); (:MailRun {id, mailingId, scheduledFor})
+unique per (mailingId, scheduledFor); (:Delivery {key: runId|personId}) unique.
+"""
+
+from __future__ import annotations
+
+MAILING = """m {.id, .subject, .bodyTemplate, .fromAddress, .consentPurpose, .status, .recurrence, .timezone,
+  .campaignId, .segmentId, .currentRunId,
+  sendAt: m.sendAt.epochMillis, lastRunAt: m.lastRunAt.epochMillis, nextRunAt: m.nextRunAt.epochMillis,
+  createdAt: m.createdAt.epochMillis,
+  sentCount: COUNT { MATCH (d:Delivery) WHERE d.mailingId = m.id AND d.status IN ['SENT', 'BOUNCED'] }}"""
+
+GET = "MATCH (m:Mailing {id: $id}) RETURN " + MAILING + " AS mailing"
+OF_CAMPAIGN = (
+    "MATCH (m:Mailing)-[:OF_CAMPAIGN]->(:Campaign {id: $id}) RETURN "
+    + MAILING
+    + " AS mailing ORDER BY m.createdAt, m.id"
+)
+EXISTS = "OPTIONAL MATCH (c:Campaign {id: $campaignId}) OPTIONAL MATCH (s:Segment {id: $segmentId}) RETURN c.id AS campaign, s.id AS segment"
+
+CREATE = """
+MATCH (c:Campaign {id: $campaignId}), (s:Segment {id: $segmentId})
+CREATE (m:Mailing:Entity {id: $id, subject: $subject, bodyTemplate: $bodyTemplate, fromAddress: $fromAddress,
+  consentPurpose: $consentPurpose, status: $status, recurrence: $recurrence, timezone: $timezone,
+  sendAt: CASE WHEN $sendAt IS NULL THEN null ELSE datetime($sendAt) END,
+  nextRunAt: CASE WHEN $nextRunAt IS NULL THEN null ELSE datetime($nextRunAt) END,
+  campaignId: $campaignId, segmentId: $segmentId, createdAt: datetime(), updatedAt: datetime()})
+CREATE (m)-[:OF_CAMPAIGN]->(c), (m)-[:TO_SEGMENT]->(s)
+"""
+
+# The mailing's write lock first: sending, pausing and editing one mailing run one after another.
+LOCK = (
+    "MATCH (m:Mailing {id: $id}) SET m._lock = true REMOVE m._lock RETURN "
+    + MAILING
+    + " AS mailing, COLLECT { MATCH (r:MailRun {id: m.currentRunId}) RETURN r {.status, .cursor} }[0] AS run"
+)
+
+UPDATE = """
+MATCH (m:Mailing {id: $id})
+SET m += $props, m.updatedAt = datetime(),
+    m.sendAt = CASE WHEN $sendAt IS NULL THEN null ELSE datetime($sendAt) END,
+    m.nextRunAt = CASE WHEN $nextRunAt IS NULL THEN null ELSE datetime($nextRunAt) END
+"""
+
+SET_STATUS = "MATCH (m:Mailing {id: $id}) SET m.status = $status, m.updatedAt = datetime()"
+
+# A run starts once per (mailing, scheduledFor): a second start fails on the constraint mail_run_slot.
+START_RUN = """
+MATCH (m:Mailing {id: $mailingId})
+CREATE (r:MailRun {id: $runId, mailingId: $mailingId, scheduledFor: datetime($scheduledFor), status: 'RUNNING',
+  startedAt: datetime(), progressAt: datetime(), cursor: null, chunks: 0})
+SET m.status = 'SENDING', m.lastRunAt = datetime(), m.currentRunId = $runId, m.updatedAt = datetime(),
+    m.nextRunAt = CASE WHEN $nextRunAt IS NULL THEN null ELSE datetime($nextRunAt) END
+"""
+
+RESUME_RUN = """
+MATCH (m:Mailing {id: $mailingId}), (r:MailRun {id: m.currentRunId})
+SET m.status = 'SENDING', m.updatedAt = datetime(), r.status = 'RUNNING', r.progressAt = datetime()
+RETURN r.id AS runId, r.cursor AS cursor
+"""
+
+# Mailings whose next run is due (one-off at sendAt, recurring at the next occurrence).
+DUE = """
+MATCH (m:Mailing) WHERE m.status = 'SCHEDULED' AND m.nextRunAt <= datetime($now)
+RETURN m.id AS id, m.nextRunAt.epochMillis AS nextRunAt, m.recurrence AS recurrence, m.timezone AS timezone
+ORDER BY m.nextRunAt LIMIT 100
+"""
+
+# Runs whose chain of chunk tasks stopped (a worker died between advancing the cursor and queueing the next chunk).
+STALLED = """
+MATCH (r:MailRun {status: 'RUNNING'}) WHERE r.progressAt < datetime($before)
+WITH r LIMIT 100
+SET r.progressAt = datetime()
+RETURN r.id AS runId, r.cursor AS cursor
+"""
+
+RUN = """
+MATCH (r:MailRun {id: $runId}) MATCH (m:Mailing {id: r.mailingId})
+RETURN r.status AS runStatus, r.cursor AS cursor, m.status AS status, m.id AS mailingId, m.subject AS subject,
+  m.bodyTemplate AS bodyTemplate, m.fromAddress AS fromAddress, m.consentPurpose AS purpose,
+  m.campaignId AS campaignId, m.segmentId AS segmentId, m.currentRunId = r.id AS current
+"""
+
+# The recipients of a chunk who may get the mail now: an address, e-mail consent GRANTED for the purpose, and no
+# delivery in this run yet.
+RECIPIENTS = """
+UNWIND $ids AS pid
+MATCH (p:Person {id: pid}) WHERE p.email IS NOT NULL
+  AND EXISTS { MATCH (c:Consent {key: pid + '|EMAIL|' + $purpose}) WHERE c.status = 'GRANTED' }
+  AND NOT EXISTS { MATCH (d:Delivery {key: $runId + '|' + pid}) }
+RETURN p {.id, .firstName, .lastName, .fullName, .email, .city, .country} AS person
+"""
+
+# One round: the outcomes of the previous round's messages (at most one per SMTP connection), then the claims of
+# the next recipients, one per connection, each with its consent checked again in the same statement. Only the
+# claim's creator sends (`mine`), so a recipient gets one mail per run even when two workers hold the same chunk.
+ROUND = """
+CALL () {
+  UNWIND $done AS row
+  MATCH (d:Delivery {key: row.key}) WHERE d.status = 'SENDING'
+  SET d.status = row.status, d.sentAt = datetime(),
+      d.bouncedAt = CASE WHEN row.status = 'BOUNCED' THEN datetime() ELSE null END, d.bounceReason = row.reason
+}
+UNWIND $next AS row
+OPTIONAL MATCH (c:Consent {key: row.personId + '|EMAIL|' + $purpose}) WHERE c.status = 'GRANTED'
+WITH row, c WHERE c IS NOT NULL
+MERGE (d:Delivery {key: $runId + '|' + row.personId})
+  ON CREATE SET d.status = 'SENDING', d.runId = $runId, d.mailingId = $mailingId, d.campaignId = $campaignId,
+    d.personId = row.personId, d.createdAt = datetime(), d.claim = $claim
+RETURN row.personId AS personId, d.claim = $claim AS mine
+"""
+
+# A message the relay refused for now (4xx): its claim goes, so the retry of the chunk sends it.
+UNCLAIM = "MATCH (d:Delivery {key: $key, claim: $claim}) WHERE d.status = 'SENDING' DELETE d"
+
+# The chunk is done: the cursor moves from where this chunk started (compare and set: of two workers holding
+# the same chunk only one moves it on and queues the next chunk).
+ADVANCE = """
+MATCH (r:MailRun {id: $runId}) WHERE r.status = 'RUNNING' AND coalesce(r.cursor, '') = coalesce($after, '')
+SET r.cursor = $cursor, r.chunks = r.chunks + 1, r.progressAt = datetime()
+RETURN r.id AS runId
+"""
+
+FINISH = """
+MATCH (r:MailRun {id: $runId}) WHERE r.status = 'RUNNING'
+SET r.status = 'DONE', r.finishedAt = datetime(), r.progressAt = datetime()
+WITH r
+MATCH (m:Mailing {id: r.mailingId}) WHERE m.currentRunId = r.id AND m.status = 'SENDING'
+SET m.status = CASE WHEN m.nextRunAt IS NOT NULL THEN 'SCHEDULED' ELSE 'SENT' END, m.updatedAt = datetime()
+RETURN m.id AS mailingId
+"""
+
+PAUSE_RUN = """
+MATCH (r:MailRun {id: $runId}) WHERE r.status = 'RUNNING'
+SET r.status = 'PAUSED', r.progressAt = datetime()
+RETURN r.id AS runId
+"""
+
+FAIL = """
+MATCH (r:MailRun {id: $runId}) WHERE r.status = 'RUNNING'
+SET r.status = 'FAILED', r.error = $error, r.progressAt = datetime()
+WITH r
+MATCH (m:Mailing {id: r.mailingId}) WHERE m.currentRunId = r.id
+SET m.status = 'FAILED', m.updatedAt = datetime()
+RETURN m.id AS mailingId
+"""
