@@ -15,6 +15,8 @@ PREFIXES = {
     "Lead": "led",
     "Skill": "skl",
     "Ticket": "tkt",
+    "Webhook": "whk",
+    "WebhookDelivery": "whd",
 }
 LABELS = {prefix: label for label, prefix in PREFIXES.items()}
 

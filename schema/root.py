@@ -22,6 +22,7 @@ from strawberry.types.graphql import OperationType
 from resolvers import b2b, core, field, integrations, sales, service
 from resolvers import forecast as forecasting
 from resolvers import leads as leads_r
+from resolvers import webhooks as webhooks_r
 from schema.compiled import read_field
 from schema.errors import ErrorCodes, classify
 from schema.permissions import ADMIN, AUTHED, IsAdminOrIntegration, IsAuthenticated
@@ -116,6 +117,7 @@ class Query:
     # [field:projects]
 
     # [integrations:webhooks]
+    webhooks = q(webhooks_r.webhooks_, "Subscription webhooks (ADMIN and INTEGRATION).")
 
     # [integrations]
     changes = q(
@@ -199,6 +201,14 @@ class Mutation:
     # [field:projects]
 
     # [integrations:webhooks]
+    create_webhook = m(
+        webhooks_r.create_webhook,
+        "The subscription document is validated now; it runs per event with the creator's permissions. "
+        "The secret is shown once.",
+    )
+    set_webhook_active = m(webhooks_r.set_webhook_active)
+    delete_webhook = m(webhooks_r.delete_webhook)
+    retry_delivery = m(webhooks_r.retry_delivery, "Replays a failed delivery now.")
 
 
 @strawberry.type
