@@ -81,6 +81,23 @@ class Settings:
     form_limit_per_client: int = field(default_factory=lambda: int(os.environ.get("CRM_FORM_LIMIT_PER_CLIENT", "20")))
     form_limit_window: int = field(default_factory=lambda: int(os.environ.get("CRM_FORM_LIMIT_WINDOW", "600")))
 
+    # [integrations:webhooks]
+    # Webhook URLs that resolve to loopback, link-local or private addresses: refused unless allowed (allowed by
+    # default only when CRM_ENV is dev or test).
+    webhook_allow_private: bool = field(
+        default_factory=lambda: (
+            os.environ.get(
+                "CRM_WEBHOOK_ALLOW_PRIVATE", "1" if os.environ.get("CRM_ENV", "dev") in ("dev", "test") else "0"
+            )
+            == "1"
+        )
+    )
+    # Retries: full jitter over base * 2^(attempt-1) seconds, at most `max`, for `hours` since the first attempt.
+    webhook_retry_base: float = field(default_factory=lambda: float(os.environ.get("CRM_WEBHOOK_RETRY_BASE", "1")))
+    webhook_retry_max: float = field(default_factory=lambda: float(os.environ.get("CRM_WEBHOOK_RETRY_MAX", "3600")))
+    webhook_retry_hours: float = field(default_factory=lambda: float(os.environ.get("CRM_WEBHOOK_RETRY_HOURS", "24")))
+    webhook_timeout: float = field(default_factory=lambda: float(os.environ.get("CRM_WEBHOOK_TIMEOUT", "10")))
+
     @property
     def dev(self) -> bool:
         return self.env == "dev"

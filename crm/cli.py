@@ -50,6 +50,17 @@ async def _with_deps(work: Callable[[Deps], Awaitable[T]]) -> T:
         await deps.close()
 
 
+def _webhooks() -> int:
+    import logging
+
+    from crm import logs, webhook_dispatch
+
+    logs.setup(os.environ.get("CRM_LOG_LEVEL", "INFO"))
+    logging.getLogger("crm.webhooks").info("webhook dispatcher started")
+    asyncio.run(webhook_dispatch.main())
+    return 0
+
+
 def _migrate(args: argparse.Namespace) -> int:
     from graph.migrations import migrate
 
@@ -88,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--workers", type=int, default=int(os.environ.get("CRM_WORKERS", "1")))
     sub.add_parser("worker", help="run a Celery worker")
     sub.add_parser("beat", help="run Celery beat")
+    sub.add_parser("webhooks", help="run the webhook dispatcher (one per installation)")
+    sub.add_parser("webhook-worker", help="run a Celery worker for webhook deliveries (a thread pool)")
     sub.add_parser("migrate", help="apply constraints and indexes")
     user = sub.add_parser("user", help="manage users").add_subparsers(dest="action", required=True)
     add = user.add_parser("add", help="add a user (password from stdin or prompt)")
@@ -104,6 +117,12 @@ def main(argv: list[str] | None = None) -> int:
         return _serve(args)
     if args.command == "worker":
         return _celery(["worker", "--loglevel=INFO", "--concurrency=2", "-Q", "crm", "-n", "crm@%h"])
+    if args.command == "webhooks":
+        return _webhooks()
+    if args.command == "webhook-worker":
+        concurrency = os.environ.get("CRM_WEBHOOK_CONCURRENCY", "16")
+        pool = ["--pool=threads", f"--concurrency={concurrency}"]
+        return _celery(["worker", "--loglevel=INFO", *pool, "-Q", "webhooks", "-n", "webhooks@%h"])
     if args.command == "beat":
         return _celery(["beat", "--loglevel=INFO", "--schedule", os.path.join(".data", "celerybeat-schedule")])
     if args.command == "migrate":

@@ -11,6 +11,7 @@ from domain.deps import Deps
 from domain.errors import BadInput, Conflict, NotFound
 from domain.events import emit
 from domain.ids import new_id
+from domain.normalize import normalize_domain
 from graph import activities as activity_q
 from graph import common, phone_links
 from graph import companies as q
@@ -74,8 +75,8 @@ def _scalars(data: dict[str, Any]) -> dict[str, Any]:
     for key in ("domain", "industry", "city", "country"):
         if key in data:
             out[key] = validate.text(data[key], key, max_len=200)
-    if out.get("domain"):
-        out["domain"] = str(out["domain"]).lower()
+    if "domain" in out:
+        out["domain"] = normalize_domain(out["domain"])
     if "isReference" in data:
         if data["isReference"] is None:
             raise BadInput("isReference cannot be null", field="isReference")

@@ -24,6 +24,8 @@ PREFIXES = {
     # [b2c:imports]
     "Order": "ord",
     "ImportJob": "imp",
+    "Webhook": "whk",
+    "WebhookDelivery": "whd",
 }
 LABELS = {prefix: label for label, prefix in PREFIXES.items()}
 

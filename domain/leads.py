@@ -13,6 +13,7 @@ from domain.deps import Deps
 from domain.errors import BadInput, Conflict, NotFound
 from domain.events import emit
 from domain.ids import new_id
+from domain.normalize import normalize_domain
 from domain.opportunities import DEFAULT_PROBABILITY, cents, money
 from graph import activities as activity_q
 from graph import common
@@ -65,7 +66,7 @@ def _props(data: dict[str, Any], creating: bool) -> dict[str, Any]:
         out["phone"] = validate.phone(data["phone"], "phone") if data["phone"] else None
     if "companyDomain" in data:
         domain = validate.text(data["companyDomain"], "companyDomain", max_len=200)
-        out["companyDomain"] = domain.lower() if domain else None
+        out["companyDomain"] = normalize_domain(domain)
     return out
 
 
@@ -182,10 +183,12 @@ async def convert(deps: Deps, who: Principal, lead_id: str, data: dict[str, Any]
         owner = await tx.run(q.OWNER, {"id": lead_id})
         owner_id = owner[0]["id"] if owner else None
         company_id = None
-        if lead.get("companyDomain"):
+        # Compared normalised (stored domains are; a lead stored before normalisation may not be).
+        domain = normalize_domain(lead.get("companyDomain"))
+        if domain:
             # Parallel conversions from one new company create it once: the lookup runs under a lock.
             await tx.run(common.LOCK_NAMED, {"name": common.COMPANY_BY_DOMAIN})
-            found = await tx.run(q.COMPANY_BY_DOMAIN, {"domain": lead["companyDomain"]})
+            found = await tx.run(q.COMPANY_BY_DOMAIN, {"domain": domain})
             company_id = found[0]["id"] if found else None
         if company_id is None and lead.get("companyName"):
             company_id = new_id("Company")
@@ -195,7 +198,7 @@ async def convert(deps: Deps, who: Principal, lead_id: str, data: dict[str, Any]
                     "id": company_id,
                     "name": lead["companyName"],
                     "sortName": validate.sort_key(lead["companyName"]),
-                    "domain": lead.get("companyDomain"),
+                    "domain": domain,
                     "industry": None,
                     "city": None,
                     "country": None,

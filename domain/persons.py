@@ -12,6 +12,7 @@ from domain.deps import Deps
 from domain.errors import BadInput, NotFound
 from domain.events import emit
 from domain.ids import new_id
+from domain.normalize import normalize_email
 from graph import common
 from graph import persons as q
 from graph import units as unit_q
@@ -54,7 +55,7 @@ def filter_params(flt: dict[str, Any] | None) -> dict[str, Any]:
     email = validate.text(flt.get("email"), "filter.email", max_len=254)
     return {
         "nameContains": validate.sort_key(name) if name else None,
-        "email": email.lower() if email else None,
+        "email": normalize_email(email),
         "companyId": flt.get("companyId"),
         "unitId": flt.get("unitId"),
         "city": city.lower() if city else None,

@@ -12,6 +12,7 @@ from domain.deps import Deps
 from domain.errors import BadInput, Conflict, NotFound
 from domain.events import emit
 from domain.ids import new_id
+from domain.normalize import normalize_domain
 from graph import upserts as q
 from graph.db import Row, Tx
 
@@ -43,8 +44,8 @@ def _company_row(index: int, data: dict[str, Any]) -> dict[str, Any]:
         for field in COMPANY_FIELDS:
             if field in data:
                 props[field] = validate.text(data[field], field, max_len=200)
-        if props.get("domain"):
-            props["domain"] = str(props["domain"]).lower()
+        if "domain" in props:
+            props["domain"] = normalize_domain(props["domain"])
     except BadInput as exc:
         raise _row_error(index, exc) from exc
     return {

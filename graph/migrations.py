@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from graph.activities import FILE_ON_TIMELINES
 from graph.db import Db
+from graph.normalize import MIGRATIONS as NORMALIZE_KEYS
 from graph.phone_links import MIGRATE as LINK_PHONES
 
 UNIQUE_IDS = (
@@ -109,6 +110,11 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE INDEX order_placed IF NOT EXISTS FOR (o:Order) ON (o.placedAt)",
     # [field:projects]
     # [integrations:webhooks]
+    "CREATE CONSTRAINT webhook_id IF NOT EXISTS FOR (w:Webhook) REQUIRE w.id IS UNIQUE",
+    # One delivery per (webhook, event): its id is derived from both and is the X-CRM-Delivery header.
+    "CREATE CONSTRAINT webhook_delivery_id IF NOT EXISTS FOR (d:WebhookDelivery) REQUIRE d.id IS UNIQUE",
+    "CREATE INDEX webhook_delivery_order IF NOT EXISTS FOR (d:WebhookDelivery) ON (d.webhookId, d.seq)",
+    "CREATE INDEX webhook_delivery_due IF NOT EXISTS FOR (d:WebhookDelivery) ON (d.due)",
     # [integrations:exports]
     "CREATE FULLTEXT INDEX search IF NOT EXISTS "
     "FOR (n:Person|Company|Opportunity|Lead|Ticket) "
@@ -150,6 +156,8 @@ DATA: tuple[str, ...] = (
     "IN TRANSACTIONS OF 10000 ROWS",
     # Phone numbers of persons and companies as (:Phone {e164}) nodes, for callerLookup.
     LINK_PHONES,
+    # [integrations:webhooks] stored company domains and e-mail keys as domain/normalize.py gives them.
+    *NORMALIZE_KEYS,
 )
 
 

@@ -72,6 +72,10 @@ async def node(info: Info, id: strawberry.ID) -> Node | None:
         from resolvers.service import ticket
 
         return await ticket(info, id)
+    if label in ("Webhook", "WebhookDelivery"):
+        from resolvers.webhooks import delivery_node, webhook_node
+
+        return await (webhook_node if label == "Webhook" else delivery_node)(info, id)
     return None
 
 

@@ -43,6 +43,12 @@ async def _follow(info: Info, types: set[str] | None, feed_only: bool) -> AsyncG
     who = context.who
     if feed_only:
         changes.require_feed_access(who)
+    if context.events is not None:  # a webhook: one event at a time from its dispatcher
+        async with context.events.subscribe() as fed:
+            while True:
+                event = await fed.get()
+                if types is None or event.type in types:
+                    yield event
     checked = time.monotonic()
     async with context.deps.bus.subscribe() as queue:
         while True:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -13,10 +14,21 @@ from strawberry.types import Info as StrawberryInfo
 from domain.auth import Principal
 from domain.deps import Deps
 from domain.errors import CrmError, Unauthenticated
+from domain.events import ChangeEvent
 from graph.db import RoundTrips
 
 if TYPE_CHECKING:
     from resolvers.loaders import Loaders
+
+
+class EventQueue(Protocol):
+    async def get(self) -> ChangeEvent: ...
+
+
+class EventFeed(Protocol):
+    """Where subscriptions take their events from: the change stream, or a webhook's dispatcher."""
+
+    def subscribe(self) -> AbstractAsyncContextManager[EventQueue]: ...
 
 
 @dataclass
@@ -31,6 +43,8 @@ class Context:
     credential: str | None = None
     client: str | None = None  # the client's address (X-Forwarded-For only from a trusted proxy)
     connection_params: dict[str, Any] | None = field(default=None)
+    # A webhook's subscription runs on the events its dispatcher feeds (which checks the creator itself).
+    events: EventFeed | None = None
 
     @property
     def who(self) -> Principal:

@@ -26,6 +26,7 @@ from resolvers import imports as imports_r
 from resolvers import leads as leads_r
 from resolvers import orders as orders_r
 from resolvers import segments as segments_r
+from resolvers import webhooks as webhooks_r
 from schema.compiled import read_field
 from schema.errors import ErrorCodes, classify
 from schema.executor import LeanExecutor
@@ -132,6 +133,7 @@ class Query:
     # [field:projects]
 
     # [integrations:webhooks]
+    webhooks = q(webhooks_r.webhooks_, "Subscription webhooks (ADMIN and INTEGRATION).")
 
     # [integrations]
     changes = q(
@@ -270,6 +272,14 @@ class Mutation:
     # [field:projects]
 
     # [integrations:webhooks]
+    create_webhook = m(
+        webhooks_r.create_webhook,
+        "The subscription document is validated now; it runs per event with the creator's permissions. "
+        "The secret is shown once.",
+    )
+    set_webhook_active = m(webhooks_r.set_webhook_active)
+    delete_webhook = m(webhooks_r.delete_webhook)
+    retry_delivery = m(webhooks_r.retry_delivery, "Replays a failed delivery now.")
 
 
 @strawberry.type

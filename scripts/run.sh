@@ -45,11 +45,13 @@ case "${1:-}" in
     start_one api "${CRM[@]}" serve --port "${CRM_PORT:-8000}" --workers "${CRM_WORKERS:-$(nproc)}"
     start_one worker "${CRM[@]}" worker
     start_one beat "${CRM[@]}" beat
+    start_one webhooks "${CRM[@]}" webhooks
+    start_one webhook-worker "${CRM[@]}" webhook-worker
     for _ in $(seq 1 300); do
       curl -fsS "http://127.0.0.1:${CRM_PORT:-8000}/readyz" >/dev/null 2>&1 && exit 0; sleep 0.2
     done
     echo "run.sh: API not ready; see $RUN/api.log" >&2; tail -n 30 "$RUN/api.log" >&2; exit 1
     ;;
-  stop) stop_one beat; stop_one worker; stop_one api ;;
+  stop) stop_one webhook-worker; stop_one webhooks; stop_one beat; stop_one worker; stop_one api ;;
   *) echo "usage: $0 start|stop" >&2; exit 2 ;;
 esac

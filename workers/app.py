@@ -8,7 +8,9 @@ from config.settings import get_settings
 
 settings = get_settings()
 
-app = Celery("crm", broker=settings.redis_url, backend=settings.redis_url, include=["workers.tasks"])
+app = Celery(
+    "crm", broker=settings.redis_url, backend=settings.redis_url, include=["workers.tasks", "workers.webhooks"]
+)
 app.conf.update(
     task_acks_late=True,
     task_reject_on_worker_lost=True,
@@ -30,6 +32,8 @@ app.conf.update(
     },
     # On a lost broker connection, running late-ack tasks will be redelivered: cancel them rather than run twice.
     worker_cancel_long_running_tasks_on_connection_loss=True,
+    # [integrations:webhooks] deliveries have a queue (and worker) of their own.
+    task_routes={"crm.webhooks.deliver": {"queue": "webhooks"}},
     beat_schedule={
         "heartbeat": {"task": "crm.system.heartbeat", "schedule": 30.0},
         "opportunity-monitor": {"task": "crm.opportunities.monitor", "schedule": 3600.0},
@@ -38,5 +42,7 @@ app.conf.update(
         "outbox-relay": {"task": "crm.outbox.relay", "schedule": 10.0, "options": {"expires": 10.0}},
         # [b2c:mail] due mailing runs (sendAt reached, next cron occurrence) and broken chains of chunks
         "mailings-due": {"task": "crm.mailings.due", "schedule": 30.0, "options": {"expires": 30.0}},
+        # [integrations:webhooks]
+        "webhook-prune": {"task": "crm.webhooks.prune", "schedule": 86400.0},
     },
 )
