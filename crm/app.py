@@ -32,6 +32,7 @@ from strawberry.types.unset import UnsetType
 from config.settings import Settings, get_settings
 from crm import logs
 from crm.clients import client_address, networks
+from crm.exports import routes as export_routes
 from crm.http_errors import BodyLimit, BodyTooLarge, error_body, media_type, request_id
 from domain import calendar as calendar_uc
 from domain.deps import Deps
@@ -271,6 +272,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/calendar/{user_id}.ics", calendar, methods=["GET"]),
+            *export_routes(deps),
         ],
         middleware=[Middleware(RequestLog), Middleware(BodyLimit, max_bytes=settings.max_body_bytes)],
         lifespan=lifespan,
