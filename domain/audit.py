@@ -17,8 +17,11 @@ import orjson
 
 from domain.auth import ADMIN_ONLY, Principal
 from domain.deps import Deps
+from domain.errors import BadInput
+from domain.pagination import encode_cursor, page_args
 from graph import audit as q
 from graph.db import Row
+from graph.paging import InvalidCursor, PageArgs
 
 FAR_FUTURE = "+999999999-12-31T23:59:59.999999999Z"
 
@@ -42,12 +45,15 @@ async def record(deps: Deps, who: Principal, action: str, target: str, params: M
 
 
 async def entries(
-    deps: Deps, who: Principal, first: int, after: tuple[str, str] | None = None, actor_id: str | None = None
+    deps: Deps, who: Principal, first: int | None = 50, after: str | None = None, actor_id: str | None = None
 ) -> list[Row]:
-    """ADMIN only: entries newest first, after (time, id) of the last one seen."""
+    """ADMIN only: entries newest first (each with its `cursor`), after the entry whose cursor is `after`."""
     who.require(ADMIN_ONLY, "read the audit trail")
-    after_at, after_id = after or (FAR_FUTURE, "")
-    rows = await deps.db.read(
-        q.PAGE, {"actorId": actor_id, "afterAt": after_at, "afterId": after_id or "\uffff", "limit": first}
-    )
-    return [row["entry"] for row in rows]
+    args = page_args(first, after)
+    try:
+        key = PageArgs(args.first, args.after).after_params("afterAt", "afterId")
+    except InvalidCursor as exc:
+        raise BadInput("invalid cursor", argument="after") from exc
+    params = {"actorId": actor_id, "afterAt": key["afterAt"] or FAR_FUTURE, "afterId": key["afterId"] or "\uffff"}
+    rows = await deps.db.read(q.PAGE, {**params, "limit": args.first})
+    return [{**row["entry"], "cursor": encode_cursor([row["at"], row["entry"]["id"]])} for row in rows]

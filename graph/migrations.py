@@ -83,6 +83,8 @@ STATEMENTS: tuple[str, ...] = (
     # [field:projects]
     # [integrations:webhooks]
     # [integrations:exports]
+    "CREATE CONSTRAINT audit_entry_id IF NOT EXISTS FOR (e:AuditEntry) REQUIRE e.id IS UNIQUE",
+    "CREATE INDEX audit_entry_at IF NOT EXISTS FOR (e:AuditEntry) ON (e.at)",
     "CREATE FULLTEXT INDEX search IF NOT EXISTS "
     "FOR (n:Person|Company|Opportunity|Lead|Ticket) "
     "ON EACH [n.fullName, n.name, n.email, n.domain, n.subject, n.companyName, n.city] "

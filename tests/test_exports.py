@@ -186,3 +186,30 @@ async def test_activities_and_visits_as_icalendar(gql: Gql, admin: tuple[str, st
     assert unknown.status_code == 404
     both = await client.get("/exports/activities.ics", params={"personId": ada, "mine": "1"}, headers=bearer(token))
     assert both.status_code == 400
+
+
+AUDIT = (
+    "query($a: String, $u: ID) { auditTrail(first: 1, after: $a, actorId: $u) { actorId action target params cursor } }"
+)
+
+
+async def test_the_audit_trail_lists_exports_newest_first_for_admins_only(
+    gql: Gql, admin: tuple[str, str], client: httpx.AsyncClient, make_user: Any
+) -> None:
+    admin_id, token = admin
+    rep_id, rep = await make_user("SALES_REP")
+    assert (await client.get("/exports/companies.csv", headers=bearer(token))).status_code == 200
+    assert (await client.get("/exports/persons.xlsx", params={"tag": "vip"}, headers=bearer(rep))).status_code == 200
+    first = data(await gql(AUDIT, {}, token))["auditTrail"]
+    assert [(e["actorId"], e["action"], e["target"], e["params"]) for e in first] == [
+        (rep_id, "export.persons.xlsx", "persons", '{"tag":"vip"}')
+    ]
+    second = data(await gql(AUDIT, {"a": first[0]["cursor"]}, token))["auditTrail"]
+    assert [(e["actorId"], e["action"]) for e in second] == [(admin_id, "export.companies.csv")]
+    assert data(await gql(AUDIT, {"a": second[0]["cursor"]}, token))["auditTrail"] == []
+    mine = data(await gql(AUDIT, {"u": admin_id}, token))["auditTrail"]
+    assert [e["action"] for e in mine] == ["export.companies.csv"]
+    refused = await gql(AUDIT, {}, rep)
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    forged = await gql(AUDIT, {"a": "bm90LWEtY3Vyc29y"}, token)
+    assert forged["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
