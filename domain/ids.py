@@ -15,6 +15,9 @@ PREFIXES = {
     "Lead": "led",
     "Skill": "skl",
     "Ticket": "tkt",
+    # [b2c:imports]
+    "Order": "ord",
+    "ImportJob": "imp",
 }
 LABELS = {prefix: label for label, prefix in PREFIXES.items()}
 

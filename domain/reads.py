@@ -40,6 +40,8 @@ NODE_TYPES = {
     "User": "User",
     "Lead": "Lead",
     "Activity": "Activity",
+    # [b2c:imports]
+    "Order": "Order",
 }
 
 

@@ -80,6 +80,10 @@ STATEMENTS: tuple[str, ...] = (
     # [b2c:segments]
     # [b2c:mail]
     # [b2c:imports]
+    "CREATE CONSTRAINT order_id IF NOT EXISTS FOR (o:Order) REQUIRE o.id IS UNIQUE",
+    "CREATE CONSTRAINT product_sku IF NOT EXISTS FOR (p:Product) REQUIRE p.sku IS UNIQUE",
+    "CREATE CONSTRAINT importjob_id IF NOT EXISTS FOR (j:ImportJob) REQUIRE j.id IS UNIQUE",
+    "CREATE INDEX order_placed IF NOT EXISTS FOR (o:Order) ON (o.placedAt)",
     # [field:projects]
     # [integrations:webhooks]
     # [integrations:exports]

@@ -23,6 +23,7 @@ from resolvers import audit as audit_r
 from resolvers import b2b, core, field, integrations, sales, service
 from resolvers import forecast as forecasting
 from resolvers import leads as leads_r
+from resolvers import orders as orders_r
 from schema.compiled import read_field
 from schema.errors import ErrorCodes, classify
 from schema.permissions import ADMIN, AUTHED, IsAdminOrIntegration, IsAuthenticated
@@ -202,6 +203,11 @@ class Mutation:
     # [b2c:mail]
 
     # [b2c:imports]
+    upsert_orders = m(
+        orders_r.upsert_orders,
+        "At most 1,000 rows a call; idempotent on the order's external id (an unchanged order writes nothing); "
+        "the customer is matched by external id, then by e-mail, else created.",
+    )
 
     # [field:projects]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -21,6 +22,7 @@ from schema.types.common import Connection, ExternalId, GeoPoint, Node, Row, ext
 
 if TYPE_CHECKING:
     from schema.types.b2b import PersonRelation
+    from schema.types.orders import Order
     from schema.types.sales import Activity, Opportunity
     from schema.types.service import TimeSlot, UserSkill
 
@@ -397,3 +399,38 @@ class Person(Node):
         if (row := compiled(self)) is not None:
             return row[page_key("timeline", first, after)]  # type: ignore[no-any-return]
         return timeline(info, "Person", self.id, first, after)  # type: ignore[return-value]
+
+    # [b2c:imports]
+    @strawberry.field(description="Newest first.")
+    def orders(
+        self, info: Info, first: int | None = 50, after: str | None = None
+    ) -> Connection[Annotated[Order, strawberry.lazy("schema.types.orders")]]:
+        from resolvers.orders import person_field
+
+        if (row := compiled(self)) is not None:
+            return row[page_key("orders", first, after)]  # type: ignore[no-any-return]
+        return person_field(info, self.id, page_key("orders", first, after))  # type: ignore[return-value]
+
+    @strawberry.field
+    def order_count(self, info: Info) -> int:
+        from resolvers.orders import person_field
+
+        if (row := compiled(self)) is not None:
+            return row["order_count"]  # type: ignore[no-any-return]
+        return person_field(info, self.id, "order_count")  # type: ignore[return-value]
+
+    @strawberry.field(description="Sum of the person's order totals.")
+    def total_spent(self, info: Info) -> Decimal:
+        from resolvers.orders import person_field
+
+        if (row := compiled(self)) is not None:
+            return row["total_spent"]  # type: ignore[no-any-return]
+        return person_field(info, self.id, "total_spent")  # type: ignore[return-value]
+
+    @strawberry.field
+    def last_order_at(self, info: Info) -> datetime | None:
+        from resolvers.orders import person_field
+
+        if (row := compiled(self)) is not None:
+            return row["last_order_at"]  # type: ignore[no-any-return]
+        return person_field(info, self.id, "last_order_at")  # type: ignore[return-value]
