@@ -34,6 +34,7 @@ from crm import logs
 from crm.clients import client_address, networks
 from crm.exports import routes as export_routes
 from crm.http_errors import BodyLimit, BodyTooLarge, error_body, media_type, request_id
+from crm.shops import routes as shop_routes
 from domain import calendar as calendar_uc
 from domain.deps import Deps
 from domain.errors import CrmError, Unavailable
@@ -273,6 +274,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/readyz", readyz),
             Route("/calendar/{user_id}.ics", calendar, methods=["GET"]),
             *export_routes(deps),
+            *shop_routes(deps),
         ],
         middleware=[Middleware(RequestLog), Middleware(BodyLimit, max_bytes=settings.max_body_bytes)],
         lifespan=lifespan,

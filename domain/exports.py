@@ -241,12 +241,24 @@ async def ics_stream(name: str, pages: Pages) -> AsyncIterator[bytes]:
     yield ical.FOOTER
 
 
+async def prefetched(pages: Pages) -> Pages:
+    """The pages, each next one read from Neo4j while the caller works on the current one."""
+    it = aiter(pages)
+    ahead: asyncio.Future[list[Row] | None] = asyncio.ensure_future(anext(it, None))
+    try:
+        while (page := await ahead) is not None:
+            ahead = asyncio.ensure_future(anext(it, None))
+            yield page
+    finally:
+        ahead.cancel()
+
+
 async def xlsx_stream(columns: Columns, pages: Pages, chunk: int = 256 * 1024) -> AsyncIterator[bytes]:
     """The workbook is written to a temporary file (row by row, constant memory, on a worker thread so the
     event loop keeps serving), then sent in chunks and deleted."""
     book = await asyncio.to_thread(XlsxFile, list(columns.names))
     try:
-        async for page in pages:
+        async for page in prefetched(pages):
             await asyncio.to_thread(book.write, [columns.cells(row) for row in page])
         path = await asyncio.to_thread(book.close)
         with open(path, "rb") as handle:

@@ -11,7 +11,7 @@ import redis
 from neo4j.exceptions import ServiceUnavailable, SessionExpired, TransientError
 
 from config.settings import get_settings
-from domain import monitor, sla
+from domain import monitor, shops, sla
 from domain.deps import Deps
 from workers.app import app
 
@@ -86,3 +86,22 @@ def heartbeat(self: Any, sent_at: float | None = None) -> float:
     finally:
         client.close()
     return now - (sent_at or now)
+
+
+@app.task(name="crm.shops.process", **IDEMPOTENT)
+def process_shop_delivery(self: Any, key: str) -> str:
+    """Maps a stored shop webhook into orders, customers and products (idempotent; DONE entries are skipped)."""
+
+    async def work(deps: Deps) -> str:
+        return await shops.process(deps, key)
+
+    return _run(work)
+
+
+@app.task(name="crm.shops.sweep", **IDEMPOTENT)
+def sweep_shop_deliveries(self: Any) -> int:
+    """Hands out again the shop deliveries still waiting after a minute (their task was lost)."""
+    keys = _run(shops.stale)
+    for key in keys:
+        process_shop_delivery.delay(key)
+    return len(keys)
