@@ -58,9 +58,20 @@ ACTIVITY_LOGGERS = CRM_WRITERS | {Role.TECHNICIAN}
 TARGET_SETTERS = frozenset({Role.ADMIN, Role.SALES_MANAGER})
 FEED_ROLES = frozenset({Role.ADMIN, Role.INTEGRATION})
 HOME_BASE_READERS = frozenset({Role.ADMIN, Role.SERVICE_AGENT})
+# [b2c:segments] Who runs marketing: campaigns, segments, events, materials, bulk updates of persons.
+MARKETERS = frozenset({Role.ADMIN, Role.SALES_MANAGER, Role.MARKETING, Role.INTEGRATION})
 # Every set of roles a permission check uses: a role's permissions are the sets it belongs to.
-ROLE_SETS = (CRM_WRITERS, CRM_DELETERS, ADMIN_ONLY, ACTIVITY_LOGGERS, TARGET_SETTERS, FEED_ROLES, HOME_BASE_READERS)
-# Tie-break among roles with no permission the other lacks (SALES_REP and MARKETING have the same ones).
+ROLE_SETS = (
+    CRM_WRITERS,
+    CRM_DELETERS,
+    ADMIN_ONLY,
+    ACTIVITY_LOGGERS,
+    TARGET_SETTERS,
+    FEED_ROLES,
+    HOME_BASE_READERS,
+    MARKETERS,
+)
+# Tie-break among roles with no permission the other lacks.
 PRIVILEGE_ORDER = (
     Role.ADMIN,
     Role.SALES_MANAGER,

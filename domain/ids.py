@@ -18,6 +18,11 @@ PREFIXES = {
     # [b2c:imports]
     "Order": "ord",
     "ImportJob": "imp",
+    # [b2c:segments]
+    "Campaign": "cpg",
+    "Segment": "seg",
+    "Event": "evt",
+    "Material": "mat",
 }
 LABELS = {prefix: label for label, prefix in PREFIXES.items()}
 

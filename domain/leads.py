@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from domain import refs, validate
+from domain import campaigns, refs, validate
 from domain.activities import TYPES as ACTIVITY_TYPES
 from domain.auth import CRM_WRITERS, Principal
 from domain.deps import Deps
@@ -42,12 +42,11 @@ async def get_many(deps: Deps, ids: list[str], include: Iterable[str] = ()) -> d
 
 async def page(deps: Deps, args: PageArgs, flt: dict[str, Any] | None, include: Iterable[str] = ()) -> Page:
     flt = flt or {}
-    if flt.get("campaignId"):
-        return Page(rows=[], keys=[], has_next=False, has_previous=args.after is not None, total=0)
     params = {
         "status": flt.get("status"),
         "ownerId": flt.get("ownerId"),
         "minScore": flt.get("minScore"),
+        "campaignId": flt.get("campaignId"),
         **args.after_params("afterAt", "afterId"),
     }
     return await read_page(deps.db, q.PAGE.format(projection=projection(include)), params, args)
@@ -73,8 +72,6 @@ def _props(data: dict[str, Any], creating: bool) -> dict[str, Any]:
 async def create(deps: Deps, who: Principal, data: dict[str, Any]) -> str:
     who.require(CRM_WRITERS, "create leads")
     props = _props(data, creating=True)
-    if data.get("campaignId"):
-        raise NotFound("campaignId: no such campaign", field="campaignId")
     lead_id = new_id("Lead")
     params = {key: props.get(key) for key in (*TEXT, "email", "phone", "companyDomain")}
     params.update(id=lead_id, ownerId=data.get("ownerId") or who.user_id)
@@ -82,7 +79,11 @@ async def create(deps: Deps, who: Principal, data: dict[str, Any]) -> str:
     async def work(tx: Tx) -> None:
         await refs.require(tx, {"ownerId": ("User", params["ownerId"])})
         await tx.run(q.CREATE, params)
-        emit(tx, "LEAD", lead_id, "CREATED", data.keys(), who.user_id)
+        campaign_id = data.get("campaignId")
+        if campaign_id:
+            await campaigns.link(tx, "Lead", lead_id, campaign_id)
+        extra = {"campaignId": campaign_id} if campaign_id else None
+        emit(tx, "LEAD", lead_id, "CREATED", data.keys(), who.user_id, extra)
 
     await deps.db.transaction(work)
     return lead_id
@@ -104,6 +105,8 @@ async def update(deps: Deps, who: Principal, lead_id: str, data: dict[str, Any])
         await refs.require(tx, {"ownerId": ("User", data.get("ownerId"))})
         params = {"id": lead_id, "props": props, "setOwner": "ownerId" in data, "ownerId": data.get("ownerId")}
         await tx.run(q.UPDATE, params)
+        if "campaignId" in data:
+            await campaigns.link(tx, "Lead", lead_id, data["campaignId"])
         emit(tx, "LEAD", lead_id, "UPDATED", data.keys(), who.user_id)
 
     await deps.db.transaction(work)

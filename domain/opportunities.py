@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from domain import refs, validate
+from domain import campaigns, refs, validate
 from domain.auth import CRM_WRITERS, Principal
 from domain.deps import Deps
 from domain.errors import BadInput, NotFound
@@ -106,12 +106,12 @@ async def create(deps: Deps, who: Principal, data: dict[str, Any]) -> str:
         "ownerId": data.get("ownerId") or who.user_id,
         "byId": who.user_id,
     }
-    if data.get("campaignId"):
-        raise NotFound("campaignId: no such campaign", field="campaignId")
 
     async def work(tx: Tx) -> None:
         await refs.require(tx, {"companyId": ("Company", params["companyId"]), "ownerId": ("User", params["ownerId"])})
         await tx.run(q.CREATE, params)
+        if data.get("campaignId"):
+            await campaigns.link(tx, "Opportunity", str(params["id"]), data["campaignId"])
         emit(tx, "OPPORTUNITY", params["id"], "CREATED", data.keys(), who.user_id)
 
     await deps.db.transaction(work)

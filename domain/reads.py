@@ -42,6 +42,11 @@ NODE_TYPES = {
     "Activity": "Activity",
     # [b2c:imports]
     "Order": "Order",
+    # [b2c:segments]
+    "Campaign": "Campaign",
+    "Event": "Event",
+    "Segment": "Segment",
+    "Material": "Material",
 }
 
 
@@ -225,10 +230,9 @@ async def leads(
     flt = flt or {}
     c = compiler(deps, who)
     params = {name: flt.get(name) for name in r.LEAD_CONDITIONS}
-    # Leads of a campaign wait for [marketing]: none yet.
-    active = ["none"] if flt.get("campaignId") else [name for name, value in params.items() if value is not None]
+    active = [name for name, value in params.items() if value is not None]
     c.params.update(params, **PageArgs(size, cursor).after_params("afterAt", "afterId"))  # checks the cursor's shape
-    conditions = {**r.LEAD_CONDITIONS, "none": "false"}
+    conditions = r.LEAD_CONDITIONS
     query, plan = r.page_statement(
         c, r.LEADS, where(conditions, active, r.LEAD_KEYSET), where(conditions, active), sub, size, cursor is not None
     )

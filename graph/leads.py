@@ -119,6 +119,7 @@ CALL () {{
   WHERE ($status IS NULL OR l.status = $status)
     AND ($ownerId IS NULL OR EXISTS {{ (l)-[:OWNED_BY]->(:User {{id: $ownerId}}) }})
     AND ($minScore IS NULL OR l.score >= $minScore)
+    AND ($campaignId IS NULL OR EXISTS {{ (l)-[:FROM_CAMPAIGN]->(:Campaign {{id: $campaignId}}) }})
     AND ($afterAt IS NULL OR l.createdAt < datetime($afterAt) OR (l.createdAt = datetime($afterAt) AND l.id < $afterId))
   WITH l ORDER BY l.createdAt DESC, l.id DESC LIMIT $limit
   RETURN collect({{node: {projection}, key: [toString(l.createdAt), l.id]}}) AS rows
@@ -128,6 +129,7 @@ CALL () {{
   WHERE $withTotal AND ($status IS NULL OR l.status = $status)
     AND ($ownerId IS NULL OR EXISTS {{ (l)-[:OWNED_BY]->(:User {{id: $ownerId}}) }})
     AND ($minScore IS NULL OR l.score >= $minScore)
+    AND ($campaignId IS NULL OR EXISTS {{ (l)-[:FROM_CAMPAIGN]->(:Campaign {{id: $campaignId}}) }})
   RETURN count(l) AS total
 }}
 RETURN rows, total

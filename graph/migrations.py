@@ -78,6 +78,19 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE POINT INDEX company_location IF NOT EXISTS FOR (c:Company) ON (c.location)",
     "CREATE POINT INDEX person_location IF NOT EXISTS FOR (p:Person) ON (p.location)",
     # [b2c:segments]
+    *(
+        f"CREATE CONSTRAINT {label.lower()}_id IF NOT EXISTS FOR (n:{label}) REQUIRE n.id IS UNIQUE"
+        for label in ("Campaign", "Segment", "Event", "Material")
+    ),
+    "CREATE INDEX campaign_created IF NOT EXISTS FOR (c:Campaign) ON (c.createdAt)",
+    "CREATE INDEX segment_name IF NOT EXISTS FOR (s:Segment) ON (s.name)",
+    "CREATE INDEX event_starts IF NOT EXISTS FOR (e:Event) ON (e.startsAt)",
+    "CREATE INDEX delivery_campaign IF NOT EXISTS FOR (d:Delivery) ON (d.campaignId)",
+    "CREATE INDEX company_reference IF NOT EXISTS FOR (c:Company) ON (c.isReference)",
+    # Segment rules: conditions on these read an index (city and tags exist above).
+    "CREATE INDEX person_country IF NOT EXISTS FOR (p:Person) ON (p.country)",
+    "CREATE INDEX person_last_order IF NOT EXISTS FOR (p:Person) ON (p.lastOrderAt)",
+    "CREATE INDEX person_created IF NOT EXISTS FOR (p:Person) ON (p.createdAt)",
     # [b2c:mail]
     # [b2c:imports]
     "CREATE CONSTRAINT order_id IF NOT EXISTS FOR (o:Order) REQUIRE o.id IS UNIQUE",

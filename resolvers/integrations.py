@@ -86,7 +86,7 @@ async def opportunity_changed(
 
 async def lead_created(info: Info, campaign_id: strawberry.ID | None = None) -> AsyncGenerator[Lead, None]:
     async for event in _follow(info, {"LEAD"}, feed_only=False):
-        if event.op != "CREATED" or campaign_id:  # no lead comes from a campaign until campaigns exist
+        if event.op != "CREATED" or (campaign_id and event.extra.get("campaignId") != campaign_id):
             continue
         row = await leads.get(info.context.deps, event.node_id)
         if row is not None:

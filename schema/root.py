@@ -21,9 +21,11 @@ from strawberry.types.graphql import OperationType
 
 from resolvers import audit as audit_r
 from resolvers import b2b, core, field, integrations, sales, service
+from resolvers import campaigns as campaigns_r
 from resolvers import forecast as forecasting
 from resolvers import leads as leads_r
 from resolvers import orders as orders_r
+from resolvers import segments as segments_r
 from schema.compiled import read_field
 from schema.errors import ErrorCodes, classify
 from schema.permissions import ADMIN, AUTHED, IsAdminOrIntegration, IsAuthenticated
@@ -110,6 +112,15 @@ class Query:
         "At most 25 stops, ordered by nearest neighbour then improved by 2-opt; great-circle distances.",
     )
     # [b2c:segments]
+    campaign = q(campaigns_r.campaign)
+    campaigns = q(campaigns_r.campaigns_, "Newest first; totalCount only when selected.")
+    event = q(campaigns_r.event)
+    events = q(campaigns_r.events_, "In time order (startsAt, then id).")
+    materials = q(campaigns_r.materials_, "By title; industry and product match case-insensitively.")
+    references = q(campaigns_r.references, "Reference customers (isReference), by name; industry case-insensitive.")
+    segment = q(segments_r.segment)
+    segments = q(segments_r.segments_, "By name.")
+    segment_size = q(segments_r.segment_size_of_rule, "Size of an ad-hoc rule without saving it.")
 
     # [b2c:mail]
 
@@ -199,6 +210,29 @@ class Mutation:
     update_ticket_status = m(service.update_ticket_status)
     set_target = m(forecasting.set_target, "ADMIN and SALES_MANAGER; one target per user, period and currency.")
     # [b2c:segments]
+    create_campaign = m(campaigns_r.create_campaign)
+    update_campaign = m(
+        campaigns_r.update_campaign,
+        "PLANNED -> ACTIVE -> COMPLETED, PLANNED or ACTIVE -> CANCELLED; any other status change is CONFLICT.",
+    )
+    create_event = m(campaigns_r.create_event)
+    register_participant = m(
+        campaigns_r.register_participant,
+        "Idempotent per person; REGISTERED -> ATTENDED or CANCELLED, CANCELLED -> REGISTERED or ATTENDED; "
+        "ATTENDED is final (CONFLICT).",
+    )
+    create_material = m(campaigns_r.create_material, "ADMIN, SALES_MANAGER, MARKETING, INTEGRATION.")
+    delete_material = m(campaigns_r.delete_material, "ADMIN, SALES_MANAGER, MARKETING, INTEGRATION.")
+    create_segment = m(segments_r.create_segment)
+    update_segment = m(segments_r.update_segment)
+    delete_segment = m(
+        segments_r.delete_segment, "CONFLICT while a mailing sends to the segment or another segment includes it."
+    )
+    bulk_update_persons = m(
+        segments_r.bulk_update_persons,
+        "Patches every person a rule matches; expectedCount guards against surprises (CONFLICT when the match "
+        "count differs, and nothing is written). Runs in batches of 5,000 persons, each its own transaction.",
+    )
 
     # [b2c:mail]
 

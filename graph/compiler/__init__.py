@@ -5,8 +5,8 @@ compiles a selection into a projection and a shaping plan; `shape` turns the res
 dicts for the GraphQL layer; `roots` builds the root statements.
 """
 
-from graph.compiler import core, history, orders, sales, service
+from graph.compiler import b2c, core, history, orders, sales, service
 from graph.compiler.decl import TYPES, page_key
 from graph.compiler.emit import Compiler, Sel
 
-__all__ = ["TYPES", "Compiler", "Sel", "core", "history", "orders", "page_key", "sales", "service"]
+__all__ = ["TYPES", "Compiler", "Sel", "b2c", "core", "history", "orders", "page_key", "sales", "service"]

@@ -43,6 +43,7 @@ LEAD_CONDITIONS = {
     "status": "l.status = $status",
     "ownerId": "EXISTS { (l)-[:OWNED_BY]->(:User {id: $ownerId}) }",
     "minScore": "l.score >= $minScore",
+    "campaignId": "EXISTS { (l)-[:FROM_CAMPAIGN]->(:Campaign {id: $campaignId}) }",
 }
 LEAD_KEYSET = (
     "($afterAt IS NULL OR l.createdAt < datetime($afterAt) OR (l.createdAt = datetime($afterAt) AND l.id < $afterId))"

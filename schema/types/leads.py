@@ -53,6 +53,9 @@ class UpdateLeadInput:
     company_name: str | None = UNSET
     company_domain: str | None = UNSET
     owner_id: strawberry.ID | None = UNSET
+    campaign_id: strawberry.ID | None = strawberry.field(
+        default=UNSET, description="The campaign the lead came from; null: from none."
+    )
 
 
 @strawberry.input

@@ -20,6 +20,7 @@ from schema.types.service import Ticket
 
 if TYPE_CHECKING:
     from schema.types.b2b import BuyingCenter
+    from schema.types.campaigns import Campaign
 
 
 @strawberry.enum
@@ -139,6 +140,14 @@ class Opportunity(Node):
         return nested(self, info, "Opportunity", "owner", User.maybe)  # type: ignore[no-any-return]
 
     @strawberry.field
+    def campaign(self, info: Info) -> Annotated[Campaign, strawberry.lazy("schema.types.campaigns")] | None:
+        from resolvers.campaigns import campaign_of
+
+        if (row := compiled(self)) is not None:
+            return row["campaign"]  # type: ignore[no-any-return]
+        return campaign_of(info, "Opportunity", self.id)  # type: ignore[return-value]
+
+    @strawberry.field
     def stage_history(self, info: Info) -> list[StageChange]:
         return nested(self, info, "Opportunity", "stageHistory", _list(StageChange.of))  # type: ignore[no-any-return]
 
@@ -214,6 +223,14 @@ class Lead(Node):
     @strawberry.field
     def owner(self, info: Info) -> User | None:
         return nested(self, info, "Lead", "owner", User.maybe)  # type: ignore[no-any-return]
+
+    @strawberry.field
+    def campaign(self, info: Info) -> Annotated[Campaign, strawberry.lazy("schema.types.campaigns")] | None:
+        from resolvers.campaigns import campaign_of
+
+        if (row := compiled(self)) is not None:
+            return row["campaign"]  # type: ignore[no-any-return]
+        return campaign_of(info, "Lead", self.id)  # type: ignore[return-value]
 
     @strawberry.field(description="Qualification attempts (calls, research, mails), oldest first.")
     def attempts(self, info: Info) -> list[Activity]:

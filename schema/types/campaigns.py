@@ -1,0 +1,147 @@
+"""[b2c] Campaigns, events (with their participants) and sales materials.
+
+Read through the compiler (graph/compiler/b2c.py): objects of these types are plain dicts that the
+default resolver reads by key; fields with arguments outside the statement have resolvers.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+import strawberry
+
+from schema.compiled import compiled
+from schema.context import Info
+from schema.types.common import Connection, GeoPoint, GeoPointInput, Node
+from schema.types.core import Person
+
+UNSET = strawberry.UNSET
+
+
+@strawberry.enum
+class Channel(Enum):
+    EMAIL = "EMAIL"
+    SMS = "SMS"
+    PHONE = "PHONE"
+    POST = "POST"
+
+
+@strawberry.enum(description="PLANNED -> ACTIVE -> COMPLETED; PLANNED or ACTIVE -> CANCELLED. Other steps: CONFLICT.")
+class CampaignStatus(Enum):
+    PLANNED = "PLANNED"
+    ACTIVE = "ACTIVE"
+    COMPLETED = "COMPLETED"
+    CANCELLED = "CANCELLED"
+
+
+@strawberry.enum
+class ParticipationStatus(Enum):
+    REGISTERED = "REGISTERED"
+    ATTENDED = "ATTENDED"
+    CANCELLED = "CANCELLED"
+
+
+@strawberry.type(description="Computed when selected, each figure exactly.")
+class CampaignStats:
+    leads: int
+    opportunities: int
+    currency: str
+    won_revenue: Decimal = strawberry.field(description="Won opportunities in the campaign's currency.")
+    sent: int = strawberry.field(description="Deliveries SENT or BOUNCED.")
+    delivered: int
+    opened: int
+    clicked: int
+    bounced: int
+    unsubscribed: int
+    participants: int = strawberry.field(
+        description="Distinct persons REGISTERED or ATTENDED at the campaign's events."
+    )
+
+
+@strawberry.type
+class Campaign(Node):
+    id: strawberry.ID
+    name: str
+    channel: Channel
+    status: CampaignStatus
+    budget: Decimal | None
+    currency: str
+    starts_at: datetime | None
+    ends_at: datetime | None
+    stats: CampaignStats
+    events: list[Event]
+
+
+@strawberry.type
+class Event(Node):
+    id: strawberry.ID
+    name: str
+    starts_at: datetime
+    venue: str | None
+    location: GeoPoint | None
+    campaign: Campaign | None
+    registered_count: int = strawberry.field(description="Signed up and not cancelled (REGISTERED or ATTENDED).")
+    attended_count: int
+
+    @strawberry.field(description="Persons by name; all statuses when status is absent.")
+    async def participants(
+        self, info: Info, status: ParticipationStatus | None = None, first: int | None = 50, after: str | None = None
+    ) -> Connection[Person]:
+        from resolvers.campaigns import participants
+
+        return await participants(info, _id(self), status, first, after)
+
+
+@strawberry.type
+class Material(Node):
+    id: strawberry.ID
+    title: str
+    url: str
+    kind: str
+    industries: list[str]
+    products: list[str]
+
+
+def _id(obj: Any) -> str:
+    row = compiled(obj)
+    return str(row["id"] if row is not None else obj.id)
+
+
+@strawberry.input
+class CreateCampaignInput:
+    name: str
+    channel: Channel
+    budget: Decimal | None = UNSET
+    currency: str = "EUR"
+    starts_at: datetime | None = UNSET
+    ends_at: datetime | None = UNSET
+
+
+@strawberry.input
+class UpdateCampaignInput:
+    name: str | None = UNSET
+    status: CampaignStatus | None = UNSET
+    budget: Decimal | None = UNSET
+    starts_at: datetime | None = UNSET
+    ends_at: datetime | None = UNSET
+
+
+@strawberry.input
+class CreateEventInput:
+    name: str
+    starts_at: datetime
+    venue: str | None = UNSET
+    location: GeoPointInput | None = UNSET
+    campaign_id: strawberry.ID | None = UNSET
+
+
+@strawberry.input(description="A sales material (brochure, case study, video); ADMIN, SALES_MANAGER, MARKETING.")
+class CreateMaterialInput:
+    title: str
+    url: str = strawberry.field(description="http(s) address")
+    kind: str = strawberry.field(description="Free text such as BROCHURE, CASE_STUDY, VIDEO")
+    industries: list[str] = strawberry.field(default_factory=list)
+    products: list[str] = strawberry.field(default_factory=list)
