@@ -107,6 +107,16 @@ async def search(request: Request, deps: Deps, who: Principal) -> Response:
     return download(ex.table_stream(fmt, columns, pages), fmt, "search")
 
 
+async def segment(request: Request, deps: Deps, who: Principal) -> Response:
+    fmt = _format(request, ("csv", "xlsx", "vcf"))
+    segment_id = str(request.path_params["segment_id"])
+    pages = await ex.segment_pages(deps, segment_id)
+    await audit.record(deps, who, f"export.segment.{fmt}", segment_id, {})
+    if fmt == "vcf":
+        return download(ex.vcf_stream(pages), fmt, segment_id)
+    return download(ex.table_stream(fmt, ex.PERSON_COLUMNS, pages), fmt, segment_id)
+
+
 async def activities(request: Request, deps: Deps, who: Principal) -> Response:
     target, pages, params = await ex.activity_pages(deps, who, request.query_params)
     await audit.record(deps, who, "export.activities.ics", target, params)
@@ -136,6 +146,7 @@ def routes(deps: Deps) -> list[Route]:
         Route("/exports/persons.{fmt}", route(deps, persons), methods=["GET"]),
         Route("/exports/companies.{fmt}", route(deps, companies), methods=["GET"]),
         Route("/exports/search.{fmt}", route(deps, search), methods=["GET"]),
+        Route("/exports/segments/{segment_id}.{fmt}", route(deps, segment), methods=["GET"]),
         Route("/exports/activities.ics", route(deps, activities), methods=["GET"]),
         Route("/imports/vcard", route(deps, import_vcard), methods=["POST"]),
     ]

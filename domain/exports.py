@@ -16,7 +16,7 @@ from typing import Any
 
 from domain import companies as company_uc
 from domain import persons as person_uc
-from domain import validate
+from domain import segments, validate
 from domain.auth import Principal
 from domain.deps import Deps
 from domain.errors import BadInput, NotFound, Unauthenticated
@@ -209,6 +209,25 @@ async def activity_pages(deps: Deps, who: Principal, query: Mapping[str, str]) -
 
     pages = _keyset(deps, statement, params, {"afterAt": FAR_FUTURE, "afterId": "\uffff"}, key)
     return target, pages, {"type": kind, chosen[0]: query[chosen[0]]}
+
+
+async def segment_pages(deps: Deps, segment_id: str) -> Pages:
+    """A segment's members (always over the current data), in id order: ids from `member_ids_page`, then their
+    rows. NotFound for an unknown segment, before anything is sent."""
+    await segments.stored_rule(deps, segment_id)
+    return _segment_pages(deps, segment_id)
+
+
+async def _segment_pages(deps: Deps, segment_id: str) -> Pages:
+    after: str | None = None
+    while True:
+        ids = await segments.member_ids_page(deps, segment_id, after, PAGE_SIZE)
+        if ids:
+            rows = {row["row"]["id"]: row["row"] for row in await deps.db.read(q.PERSONS_BY_IDS, {"ids": ids})}
+            yield [rows[member] for member in ids if member in rows]  # a person erased meanwhile is left out
+        if len(ids) < PAGE_SIZE:
+            return
+        after = ids[-1]
 
 
 async def person_card(deps: Deps, person_id: str) -> bytes:

@@ -213,3 +213,53 @@ async def test_the_audit_trail_lists_exports_newest_first_for_admins_only(
     assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     forged = await gql(AUDIT, {"a": "bm90LWEtY3Vyc29y"}, token)
     assert forged["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+SEGMENT = "mutation($n: String!, $r: SegmentRule!) { createSegment(name: $n, rule: $r) { id size } }"
+
+
+async def test_the_xlsx_of_a_segment_opens_with_openpyxl_with_one_row_per_member(
+    gql: Gql, deps: Deps, admin_token: str, client: httpx.AsyncClient
+) -> None:
+    token = admin_token
+    # given more Berliners than one page holds, and a few Munich people
+    berliners = PAGE_SIZE + 50
+    rows = [
+        {"externalId": {"system": "erp", "value": f"b{n}"}, "lastName": f"Berliner {n:05d}", "city": "Berlin"}
+        for n in range(berliners)
+    ] + [
+        {"externalId": {"system": "erp", "value": f"m{n}"}, "lastName": f"Munich {n}", "city": "Munich"}
+        for n in range(20)
+    ]
+    for start in range(0, len(rows), 1000):
+        data(await gql(UPSERT, {"rows": rows[start : start + 1000]}, token))
+    rule = {"condition": {"field": "CITY", "op": "EQ", "value": "Berlin"}}
+    segment = data(await gql(SEGMENT, {"n": "Berlin", "r": rule}, token))["createSegment"]
+    assert segment["size"] == berliners
+    # when the segment is exported as XLSX
+    response = await client.get(f"/exports/segments/{segment['id']}.xlsx", headers=bearer(token))
+    assert response.status_code == 200
+    assert response.headers["content-disposition"] == f'attachment; filename="{segment["id"]}.xlsx"'
+    table = list(
+        openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)["Export"].iter_rows(values_only=True)
+    )
+    # then one row per member, each a Berliner, none twice
+    assert table[0][:3] == ("id", "firstName", "lastName")
+    members = table[1:]
+    assert len(members) == berliners
+    assert {row[2] for row in members} == {f"Berliner {n:05d}" for n in range(berliners)}
+    assert [row[0] for row in members] == sorted(row[0] for row in members)  # id order, as member_ids_page
+    assert {row[9] for row in members} == {"Berlin"}
+    # the same members as CSV and as vCards; an unknown segment is NOT_FOUND; each export is on record
+    as_csv = csv_rows(await client.get(f"/exports/segments/{segment['id']}.csv", headers=bearer(token)))
+    assert [r["id"] for r in as_csv] == [row[0] for row in members]
+    cards = vcard.parse((await client.get(f"/exports/segments/{segment['id']}.vcf", headers=bearer(token))).text)
+    assert len(cards) == berliners and {c.city for c in cards} == {"Berlin"}
+    missing = await client.get("/exports/segments/seg_nope.xlsx", headers=bearer(token))
+    assert missing.status_code == 404 and missing.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    principal = await deps.auth.authenticate(token) or _fail()
+    assert [(e["action"], e["target"]) for e in await audit.entries(deps, principal, 10)] == [
+        ("export.segment.vcf", segment["id"]),
+        ("export.segment.csv", segment["id"]),
+        ("export.segment.xlsx", segment["id"]),
+    ]
