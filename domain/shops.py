@@ -27,7 +27,7 @@ import orjson
 
 from domain.auth import Principal, Role
 from domain.deps import Deps
-from domain.errors import BadInput, Unauthenticated
+from domain.errors import BadInput, CrmError, Unauthenticated, Unavailable
 from domain.normalize import normalize_domain
 from domain.orders import upsert_orders
 from graph import shops as q
@@ -120,7 +120,10 @@ async def process(deps: Deps, key: str) -> str:
     try:
         row: dict[str, Any] = PLATFORMS[platform].row(shop, orjson.loads(entry["body"]))
         results = await upsert_orders(deps, shop_principal(platform, shop), [row])
-    except (PayloadError, BadInput, orjson.JSONDecodeError, KeyError) as exc:
+    except Unavailable:
+        raise  # transient: the task is retried
+    except (PayloadError, CrmError, orjson.JSONDecodeError, KeyError) as exc:
+        # Retrying cannot help (no order of the shop's shape, a row upsert_orders refuses): on record, not retried.
         await deps.db.write(q.FAILED, {"key": key, "error": str(getattr(exc, "message", exc))[:2000]})
         return "FAILED"
     await deps.db.write(q.DONE, {"key": key, "orderId": results[0].id})
