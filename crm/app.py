@@ -32,10 +32,12 @@ from strawberry.types.unset import UnsetType
 from config.settings import Settings, get_settings
 from crm import logs
 from crm.clients import client_address, networks
+from crm.exports import routes as export_routes
 from crm.http_errors import BodyLimit, BodyTooLarge, error_body, media_type, request_id
 from crm.imports_http import PATH as IMPORTS_PATH
 from crm.imports_http import upload_contacts
 from crm.mail_routes import routes as mail_routes
+from crm.shops import routes as shop_routes
 from domain import calendar as calendar_uc
 from domain.deps import Deps
 from domain.errors import CrmError, Unavailable
@@ -284,6 +286,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/calendar/{user_id}.ics", calendar, methods=["GET"]),
             Route(IMPORTS_PATH, imports_upload, methods=["POST"]),  # streamed to disk, any size
             *mail_routes(deps, graphql.trusted_proxies),
+            *export_routes(deps),
+            *shop_routes(deps),
         ],
         middleware=[
             Middleware(RequestLog),

@@ -16,14 +16,15 @@ PREFIXES = {
     "Lead": "led",
     "Skill": "skl",
     "Ticket": "tkt",
+    # [b2c:imports]
+    "Order": "ord",
+    "ImportJob": "imp",
     # [b2c:segments]
     "Campaign": "cpg",
     "Segment": "seg",
     "Event": "evt",
     "Material": "mat",
-    # [b2c:imports]
-    "Order": "ord",
-    "ImportJob": "imp",
+    # [integrations:webhooks]
     "Webhook": "whk",
     "WebhookDelivery": "whd",
 }

@@ -40,13 +40,14 @@ NODE_TYPES = {
     "User": "User",
     "Lead": "Lead",
     "Activity": "Activity",
+    # [b2c:imports]
+    "Order": "Order",
     # [b2c:segments]
     "Campaign": "Campaign",
     "Event": "Event",
     "Segment": "Segment",
     "Material": "Material",
     # [b2c:imports]
-    "Order": "Order",
     # [b2c:mail]
     "Mailing": "Mailing",
 }

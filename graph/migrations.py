@@ -116,6 +116,10 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE INDEX webhook_delivery_order IF NOT EXISTS FOR (d:WebhookDelivery) ON (d.webhookId, d.seq)",
     "CREATE INDEX webhook_delivery_due IF NOT EXISTS FOR (d:WebhookDelivery) ON (d.due)",
     # [integrations:exports]
+    "CREATE CONSTRAINT audit_entry_id IF NOT EXISTS FOR (e:AuditEntry) REQUIRE e.id IS UNIQUE",
+    "CREATE INDEX audit_entry_at IF NOT EXISTS FOR (e:AuditEntry) ON (e.at)",
+    "CREATE CONSTRAINT shop_inbox_key IF NOT EXISTS FOR (i:ShopInbox) REQUIRE i.key IS UNIQUE",
+    "CREATE INDEX shop_inbox_status IF NOT EXISTS FOR (i:ShopInbox) ON (i.status, i.receivedAt)",
     "CREATE FULLTEXT INDEX search IF NOT EXISTS "
     "FOR (n:Person|Company|Opportunity|Lead|Ticket) "
     "ON EACH [n.fullName, n.name, n.email, n.domain, n.subject, n.companyName, n.city] "

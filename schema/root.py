@@ -19,6 +19,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 
+from resolvers import audit as audit_r
 from resolvers import b2b, core, field, integrations, mail, sales, service
 from resolvers import campaigns as campaigns_r
 from resolvers import forecast as forecasting
@@ -139,6 +140,12 @@ class Query:
     changes = q(
         integrations.changes_,
         "Change feed for catching up after a disconnect: events after the cursor, oldest first.",
+    )
+    # [integrations:exports]
+    audit_trail = strawberry.field(
+        resolver=audit_r.audit_trail,
+        permission_classes=ADMIN,
+        description="Exports and imports, newest first (ADMIN only); `after` is an entry's cursor.",
     )
 
 

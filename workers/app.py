@@ -44,5 +44,7 @@ app.conf.update(
         "mailings-due": {"task": "crm.mailings.due", "schedule": 30.0, "options": {"expires": 30.0}},
         # [integrations:webhooks]
         "webhook-prune": {"task": "crm.webhooks.prune", "schedule": 86400.0},
+        # Shop webhooks stored but never handed to a worker (Redis was down when they arrived).
+        "shop-sweep": {"task": "crm.shops.sweep", "schedule": 60.0, "options": {"expires": 60.0}},
     },
 )

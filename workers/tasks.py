@@ -11,7 +11,7 @@ import redis
 from neo4j.exceptions import ServiceUnavailable, SessionExpired, TransientError
 
 from config.settings import get_settings
-from domain import imports, mail_runs, mailings, monitor, sla
+from domain import imports, mail_runs, mailings, monitor, shops, sla
 from domain.deps import Deps
 from domain.mailer import MailTransient
 from integrations.mail import SmtpTransport
@@ -153,3 +153,22 @@ def send_mailing_chunk(self: Any, run_id: str, after: str | None) -> str:
             _run(give_up)
             return "failed"
         raise self.retry(exc=exc, countdown=min(30, 2 ** (self.request.retries + 1))) from exc
+
+
+@app.task(name="crm.shops.process", **IDEMPOTENT)
+def process_shop_delivery(self: Any, key: str) -> str:
+    """Maps a stored shop webhook into orders, customers and products (idempotent; DONE entries are skipped)."""
+
+    async def work(deps: Deps) -> str:
+        return await shops.process(deps, key)
+
+    return _run(work)
+
+
+@app.task(name="crm.shops.sweep", **IDEMPOTENT)
+def sweep_shop_deliveries(self: Any) -> int:
+    """Hands out again the shop deliveries still waiting after a minute (their task was lost)."""
+    keys = _run(shops.stale)
+    for key in keys:
+        process_shop_delivery.delay(key)
+    return len(keys)
