@@ -1,4 +1,4 @@
-"""Starlette app factory: /graphql (HTTP and graphql-transport-ws), /healthz, /readyz."""
+"""Starlette app factory: /graphql (HTTP and graphql-transport-ws), /healthz, /readyz, /calendar, /documents."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UnsetType
 
 from config.settings import Settings, get_settings
+from crm import documents as documents_http
 from crm import logs
 from crm.clients import client_address, networks
 from crm.http_errors import BodyLimit, BodyTooLarge, error_body, media_type, request_id
@@ -38,6 +39,7 @@ from domain.deps import Deps
 from domain.errors import CrmError, Unavailable
 from graph.db import current_round_trips, start_counting
 from graph.migrations import migrate
+from integrations import storage
 from resolvers.loaders import Loaders
 from schema.context import Context
 from schema.errors import UNAVAILABLE
@@ -214,6 +216,7 @@ class RequestLog:
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or get_settings()
     deps = Deps.connect(settings)
+    deps.storage = storage.from_settings(settings)
     graphql = GraphQLApp(deps, settings)
 
     async def healthz(request: Request) -> Response:
@@ -247,6 +250,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
             body, media_type="text/calendar; charset=utf-8", headers={"cache-control": "private, max-age=60"}
         )
 
+    async def upload_document(request: Request) -> Response:
+        return await documents_http.upload(deps, request)
+
+    async def download_document(request: Request) -> Response:
+        return await documents_http.download(deps, request)
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if os.environ.get("CRM_MIGRATE_ON_START", "1") != "0":
@@ -271,8 +280,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/calendar/{user_id}.ics", calendar, methods=["GET"]),
+            Route("/documents", upload_document, methods=["POST"]),
+            Route("/documents/{doc_id}", download_document, methods=["GET"]),
         ],
-        middleware=[Middleware(RequestLog), Middleware(BodyLimit, max_bytes=settings.max_body_bytes)],
+        middleware=[
+            Middleware(RequestLog),
+            Middleware(BodyLimit, max_bytes=settings.max_body_bytes, exempt=("/documents",)),
+        ],
         lifespan=lifespan,
     )
     app.state.deps = deps

@@ -49,12 +49,14 @@ class BodyLimit:
     """Answers 413 to a request whose body is larger than `max_bytes`: at once when Content-Length says so,
     otherwise as soon as the bytes received pass the limit (the body is never read whole)."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, exempt: tuple[str, ...] = ()) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        # POST paths that stream their body and enforce their own limit ([field] POST /documents).
+        self.exempt = exempt
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or (scope.get("method") == "POST" and scope.get("path") in self.exempt):
             await self.app(scope, receive, send)
             return
         too_large = f"the request body is larger than {self.max_bytes} bytes"

@@ -58,8 +58,21 @@ ACTIVITY_LOGGERS = CRM_WRITERS | {Role.TECHNICIAN}
 TARGET_SETTERS = frozenset({Role.ADMIN, Role.SALES_MANAGER})
 FEED_ROLES = frozenset({Role.ADMIN, Role.INTEGRATION})
 HOME_BASE_READERS = frozenset({Role.ADMIN, Role.SERVICE_AGENT})
+# [field] Who uploads and reads documents (service reports, site photos, voice notes): everyone but MARKETING.
+DOCUMENT_READERS = frozenset(
+    {Role.ADMIN, Role.SALES_MANAGER, Role.SALES_REP, Role.SERVICE_AGENT, Role.TECHNICIAN, Role.INTEGRATION}
+)
 # Every set of roles a permission check uses: a role's permissions are the sets it belongs to.
-ROLE_SETS = (CRM_WRITERS, CRM_DELETERS, ADMIN_ONLY, ACTIVITY_LOGGERS, TARGET_SETTERS, FEED_ROLES, HOME_BASE_READERS)
+ROLE_SETS = (
+    CRM_WRITERS,
+    CRM_DELETERS,
+    ADMIN_ONLY,
+    ACTIVITY_LOGGERS,
+    TARGET_SETTERS,
+    FEED_ROLES,
+    HOME_BASE_READERS,
+    DOCUMENT_READERS,
+)
 # Tie-break among roles with no permission the other lacks (SALES_REP and MARKETING have the same ones).
 PRIVILEGE_ORDER = (
     Role.ADMIN,

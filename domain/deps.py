@@ -10,6 +10,7 @@ from config.settings import Settings
 from domain.auth import Authenticator
 from domain.events import EventBus
 from domain.outbox import Outbox
+from domain.storage import Storage
 from graph.db import Db
 
 
@@ -21,6 +22,8 @@ class Deps:
     bus: EventBus
     auth: Authenticator
     outbox: Outbox
+    # [field] document bytes; set by the processes that serve or transcribe documents (crm/app, workers)
+    storage: Storage | None = None
 
     @classmethod
     def connect(cls, settings: Settings) -> Deps:

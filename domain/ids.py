@@ -15,6 +15,8 @@ PREFIXES = {
     "Lead": "led",
     "Skill": "skl",
     "Ticket": "tkt",
+    "Project": "prj",
+    "Document": "doc",
 }
 LABELS = {prefix: label for label, prefix in PREFIXES.items()}
 

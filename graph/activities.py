@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from graph.common import millis
+from graph.common import millis, point_of, to_point
 from graph.companies import BASE as COMPANY_BASE
 from graph.opportunities import BASE as OPPORTUNITY_BASE
 from graph.persons import BASE as PERSON_BASE
@@ -27,6 +27,7 @@ ABOUT = (
 )
 FIELDS = (
     f".id, .type, .subject, .body, .outcome, occurredAt: {millis('a.occurredAt')}, .durationMinutes, "
+    f"location: {point_of('a', 'location')}, "
     f"by: [(a)-[:BY]->(u:User) | {USER}][0]"
 )
 FRAGMENTS = {"about": ABOUT}
@@ -82,6 +83,9 @@ CREATE = (
 MATCH (by:User {id: $byId})
 CREATE (a:Activity:Entity {id: $id, type: $type, subject: $subject, body: $body, outcome: $outcome,
   occurredAt: datetime($occurredAt), durationMinutes: $durationMinutes, createdAt: datetime()})
+SET a.location = """
+    + to_point("$location")
+    + """
 CREATE (a)-[:BY]->(by)
 WITH a
 UNWIND $subjectIds AS sid

@@ -22,6 +22,7 @@ from strawberry.types.graphql import OperationType
 from resolvers import b2b, core, field, integrations, sales, service
 from resolvers import forecast as forecasting
 from resolvers import leads as leads_r
+from resolvers import projects as projects_r
 from schema.compiled import read_field
 from schema.errors import ErrorCodes, classify
 from schema.permissions import ADMIN, AUTHED, IsAdminOrIntegration, IsAuthenticated
@@ -52,7 +53,7 @@ class Query:
     person_by_external_id = q(core.person_by_external_id)
     search = q(
         core.search,
-        "Full-text search over people, companies, opportunities, leads and tickets, best match first.",
+        "Full-text search over people, companies, opportunities, leads, tickets, projects and documents (names, transcripts of voice notes), best match first.",
     )
     # [b2b]
     buying_center = q(b2b.buying_center, "Same as Opportunity.buyingCenter; null when the opportunity is unknown.")
@@ -114,6 +115,9 @@ class Query:
     # [b2c:imports]
 
     # [field:projects]
+    project = q(projects_r.project)
+    projects = q(projects_r.projects_, "Newest first; of one company and/or one status.")
+    document = q(projects_r.document, "Null when unknown or not visible to the caller.")
 
     # [integrations:webhooks]
 
@@ -197,6 +201,13 @@ class Mutation:
     # [b2c:imports]
 
     # [field:projects]
+    create_project = m(projects_r.create_project)
+    update_project = m(projects_r.update_project)
+    attach_document = m(
+        projects_r.attach_document,
+        "Links an uploaded document to a project, ticket, company or activity (exactly one).",
+    )
+    delete_document = m(projects_r.delete_document, "Removes the bytes and the node; the uploader or an ADMIN.")
 
     # [integrations:webhooks]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -11,8 +12,9 @@ import redis
 from neo4j.exceptions import ServiceUnavailable, SessionExpired, TransientError
 
 from config.settings import get_settings
-from domain import monitor, sla
+from domain import documents, monitor, sla
 from domain.deps import Deps
+from integrations import speech, storage
 from workers.app import app
 
 T = TypeVar("T")
@@ -37,7 +39,9 @@ def _run(work: Callable[[Deps], Awaitable[T]]) -> T:
     """Runs a domain use case with process-wide connections made for this call."""
 
     async def main() -> T:
-        deps = Deps.connect(get_settings())
+        settings = get_settings()
+        deps = Deps.connect(settings)
+        deps.storage = storage.from_settings(settings)
         try:
             return await work(deps)
         finally:
@@ -56,6 +60,19 @@ def monitor_opportunities(self: Any) -> int:
 def check_ticket_sla(self: Any) -> int:
     """Flags tickets past due (not RESOLVED/CLOSED) once each; idempotent, safe to run in parallel."""
     return _run(sla.run)
+
+
+@functools.cache
+def _speech_engine() -> speech.PocketSphinx | None:
+    """The engine (its model loaded once per worker process), or None when CRM_SPEECH_ENGINE is none."""
+    return speech.from_settings(get_settings())
+
+
+@app.task(name="crm.documents.transcribe", **IDEMPOTENT)
+def transcribe_document(self: Any, document_id: str) -> str:
+    """[field] Transcribes a PENDING voice note (idempotent: a document no longer PENDING is left alone)."""
+    engine = _speech_engine()
+    return _run(lambda deps: documents.transcribe(deps, engine, document_id))
 
 
 async def _relay(deps: Deps) -> int:

@@ -5,8 +5,8 @@ compiles a selection into a projection and a shaping plan; `shape` turns the res
 dicts for the GraphQL layer; `roots` builds the root statements.
 """
 
-from graph.compiler import core, history, sales, service
+from graph.compiler import core, history, projects, sales, service
 from graph.compiler.decl import TYPES, page_key
 from graph.compiler.emit import Compiler, Sel
 
-__all__ = ["TYPES", "Compiler", "Sel", "core", "history", "page_key", "sales", "service"]
+__all__ = ["TYPES", "Compiler", "Sel", "core", "history", "page_key", "projects", "sales", "service"]
