@@ -93,6 +93,8 @@ async def log(deps: Deps, who: Principal, data: dict[str, Any]) -> str:
         await refs.require(tx, {field: ref for field, ref in checks.items() if ref[0] != "Person"})
         await refs.require_locked(tx, {field: ref for field, ref in checks.items() if ref[0] == "Person"})
         await tx.run(q.CREATE, params)
+        if params["location"] is not None:
+            await tx.run(q.SET_LOCATION, {"id": params["id"], "location": params["location"]})
         await documents.attach_to_activity(tx, who, str(params["id"]), document_ids)
         emit(tx, "ACTIVITY", str(params["id"]), "CREATED", data.keys(), who.user_id)
 

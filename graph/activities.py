@@ -83,9 +83,6 @@ CREATE = (
 MATCH (by:User {id: $byId})
 CREATE (a:Activity:Entity {id: $id, type: $type, subject: $subject, body: $body, outcome: $outcome,
   occurredAt: datetime($occurredAt), durationMinutes: $durationMinutes, createdAt: datetime()})
-SET a.location = """
-    + to_point("$location")
-    + """
 CREATE (a)-[:BY]->(by)
 WITH a
 UNWIND $subjectIds AS sid
@@ -119,6 +116,9 @@ RETURN a.id AS id
 )
 
 BY_ID = "MATCH (a:Activity {id: $id}) RETURN a {" + BASE + "} AS node"
+
+# [field] Where a visit report was logged (its site), when the client sent one.
+SET_LOCATION = "MATCH (a:Activity {id: $id}) SET a.location = " + to_point("$location")
 
 # Keyset on (occurredAt, id), newest first; the cursor's time is parsed once per query.
 BEFORE = "CASE WHEN $afterAt IS NULL THEN null ELSE datetime($afterAt) END"
