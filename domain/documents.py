@@ -240,3 +240,9 @@ async def transcribe(deps: Deps, engine: SpeechEngine | None, doc_id: str) -> st
 
     await deps.db.transaction(work)
     return status
+
+
+async def stale_pending(deps: Deps, older_than_seconds: int = 120, limit: int = 100) -> list[str]:
+    """Voice notes still PENDING well after their upload (their task may never have been queued)."""
+    rows = await deps.db.read(q.STALE_PENDING, {"seconds": older_than_seconds, "limit": limit})
+    return [str(r["id"]) for r in rows]

@@ -87,3 +87,9 @@ CALL (d) {
 }
 RETURN d.id AS id, filled
 """
+
+# Voice notes still PENDING a while after their upload (their task was never queued: the broker was away).
+STALE_PENDING = """
+MATCH (d:Document) WHERE d.transcriptStatus = 'PENDING' AND d.uploadedAt < datetime() - duration({seconds: $seconds})
+RETURN d.id AS id ORDER BY d.uploadedAt LIMIT $limit
+"""

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 
+from domain import documents
 from domain.deps import Deps
 from tests.conftest import Gql, data
 
@@ -91,3 +92,15 @@ async def test_without_an_engine_audio_is_kept_and_not_transcribed(
     got = await client.get(uploaded["downloadPath"], headers={"Authorization": f"Bearer {admin_token}"})
     assert (got.status_code, got.content, got.headers["content-type"]) == (200, wav, "audio/wav")
     await gql("mutation($d: ID!) { deleteDocument(id: $d) }", {"d": uploaded["id"]}, admin_token)
+
+
+async def test_notes_left_pending_are_found_for_the_requeue_backstop(deps: Deps, admin: tuple[str, str]) -> None:
+    # given a voice note whose task was never queued (uploaded 5 minutes ago) and one just uploaded
+    await deps.db.write(
+        "MATCH (u:User {id: $u}) UNWIND [['doc_old', 300], ['doc_new', 0]] AS row "
+        "CREATE (d:Document:Entity {id: row[0], transcriptStatus: 'PENDING', "
+        "uploadedAt: datetime() - duration({seconds: row[1]})})-[:UPLOADED_BY]->(u)",
+        {"u": admin[0]},
+    )
+    # then only the old one is requeued
+    assert await documents.stale_pending(deps, older_than_seconds=120) == ["doc_old"]

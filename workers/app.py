@@ -36,5 +36,7 @@ app.conf.update(
         "ticket-sla": {"task": "crm.tickets.sla", "schedule": 60.0, "options": {"expires": 60.0}},
         # Backstop for the relay loop of the API processes (change events left in the outbox).
         "outbox-relay": {"task": "crm.outbox.relay", "schedule": 10.0, "options": {"expires": 10.0}},
+        # [field] voice notes whose transcription the API could not queue
+        "transcription-requeue": {"task": "crm.documents.requeue", "schedule": 60.0, "options": {"expires": 60.0}},
     },
 )

@@ -75,6 +75,16 @@ def transcribe_document(self: Any, document_id: str) -> str:
     return _run(lambda deps: documents.transcribe(deps, engine, document_id))
 
 
+@app.task(name="crm.documents.requeue", **IDEMPOTENT)
+def requeue_transcriptions(self: Any) -> int:
+    """Backstop: queues the transcription of voice notes still PENDING two minutes after their upload (the API
+    could not queue it); a note queued twice is transcribed once (the task only writes a PENDING document)."""
+    stale = _run(documents.stale_pending)
+    for document_id in stale:
+        transcribe_document.delay(document_id)
+    return len(stale)
+
+
 async def _relay(deps: Deps) -> int:
     return await deps.outbox.relay()
 
