@@ -1,5 +1,7 @@
 FROM python:3.11-slim
 WORKDIR /app
+# ffmpeg decodes voice notes for the speech-to-text worker ([field])
+RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends ffmpeg && rm -rf /var/lib/apt/lists/*
 COPY pyproject.toml README.md ./
 COPY config config
 COPY crm crm

@@ -9,7 +9,7 @@ CRM_PORT ?= 8000
 TEST_NEO4J_BOLT ?= 127.0.0.1:7697
 TEST_REDIS_PORT ?= 6389
 
-.PHONY: install launcher services up down test lint typecheck schema bench clean
+.PHONY: install media launcher services up down test lint typecheck schema bench clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PY) >/dev/null 2>&1 || PY=python3; \
@@ -18,7 +18,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	@touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) media
+
+# ffmpeg and espeak-ng from Debian when missing (voice notes: decoding, and the spoken notes of tests and bench)
+media:
+	scripts/media-tools.sh
 
 launcher:
 	scripts/neo4j.sh build

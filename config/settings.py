@@ -97,6 +97,28 @@ class Settings:
     webhook_retry_max: float = field(default_factory=lambda: float(os.environ.get("CRM_WEBHOOK_RETRY_MAX", "3600")))
     webhook_retry_hours: float = field(default_factory=lambda: float(os.environ.get("CRM_WEBHOOK_RETRY_HOURS", "24")))
     webhook_timeout: float = field(default_factory=lambda: float(os.environ.get("CRM_WEBHOOK_TIMEOUT", "10")))
+    # [field] documents: size limit, storage (local disk under .data/documents, or any S3-compatible store)
+    document_max_bytes: int = field(
+        default_factory=lambda: int(os.environ.get("CRM_DOCUMENT_MAX_BYTES", str(25 * 1024 * 1024)))
+    )
+    document_types: tuple[str, ...] = field(
+        default_factory=lambda: _csv("CRM_DOCUMENT_TYPES", "pdf,image,office,audio")
+    )
+    document_storage: str = field(default_factory=lambda: os.environ.get("CRM_DOCUMENT_STORAGE", "local").lower())
+    document_dir: str = field(
+        default_factory=lambda: os.environ.get(
+            "CRM_DOCUMENT_DIR", str(Path(os.environ.get("CRM_DATA_DIR", ROOT / ".data")) / "documents")
+        )
+    )
+    s3_endpoint: str = field(default_factory=lambda: os.environ.get("CRM_S3_ENDPOINT", ""))
+    s3_bucket: str = field(default_factory=lambda: os.environ.get("CRM_S3_BUCKET", "crm-documents"))
+    s3_region: str = field(default_factory=lambda: os.environ.get("CRM_S3_REGION", "us-east-1"))
+    s3_access_key: str = field(default_factory=lambda: os.environ.get("CRM_S3_ACCESS_KEY", ""))
+    s3_secret_key: str = field(default_factory=lambda: os.environ.get("CRM_S3_SECRET_KEY", ""))
+    # Speech-to-text of voice notes: `pocketsphinx` (offline) or `none`; the model directory holds an acoustic
+    # model folder, a language model (*.lm.bin) and a pronunciation dictionary (*.dict); default: the wheel's English.
+    speech_engine: str = field(default_factory=lambda: os.environ.get("CRM_SPEECH_ENGINE", "pocketsphinx").lower())
+    speech_model_dir: str = field(default_factory=lambda: os.environ.get("CRM_SPEECH_MODEL_DIR", ""))
 
     @property
     def dev(self) -> bool:

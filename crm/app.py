@@ -1,4 +1,4 @@
-"""Starlette app factory: /graphql (HTTP and graphql-transport-ws), /healthz, /readyz."""
+"""Starlette app factory: /graphql (HTTP and graphql-transport-ws), /healthz, /readyz, /calendar, /documents."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UnsetType
 
 from config.settings import Settings, get_settings
+from crm import documents as documents_http
 from crm import logs
 from crm.clients import client_address, networks
 from crm.exports import routes as export_routes
@@ -43,6 +44,7 @@ from domain.deps import Deps
 from domain.errors import CrmError, Unavailable
 from graph.db import current_round_trips, start_counting
 from graph.migrations import migrate
+from integrations import storage
 from integrations.mail import SmtpTransport
 from resolvers.loaders import Loaders
 from schema.context import Context
@@ -224,6 +226,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     deps = Deps.connect(settings)
     deps.mail = SmtpTransport(settings.smtp_url)
     deps.tasks = CeleryQueue(celery_app)
+    deps.storage = storage.from_settings(settings)
     graphql = GraphQLApp(deps, settings)
 
     async def healthz(request: Request) -> Response:
@@ -260,6 +263,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def imports_upload(request: Request) -> Response:
         return await upload_contacts(deps, request)
 
+    async def upload_document(request: Request) -> Response:
+        return await documents_http.upload(deps, request)
+
+    async def download_document(request: Request) -> Response:
+        return await documents_http.download(deps, request)
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if os.environ.get("CRM_MIGRATE_ON_START", "1") != "0":
@@ -288,10 +297,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
             *mail_routes(deps, graphql.trusted_proxies),
             *export_routes(deps),
             *shop_routes(deps),
+            Route("/documents", upload_document, methods=["POST"]),
+            Route("/documents/{doc_id}", download_document, methods=["GET"]),
         ],
         middleware=[
             Middleware(RequestLog),
-            Middleware(BodyLimit, max_bytes=settings.max_body_bytes, unlimited=(IMPORTS_PATH,)),
+            # uploads stream to disk and enforce their own limits
+            Middleware(BodyLimit, max_bytes=settings.max_body_bytes, unlimited=(IMPORTS_PATH, "/documents")),
         ],
         lifespan=lifespan,
     )

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from domain import refs, validate
+from domain import documents, refs, validate
 from domain.auth import ACTIVITY_LOGGERS, Principal
 from domain.deps import Deps
 from domain.errors import BadInput
@@ -23,6 +23,7 @@ SUBJECT_FIELDS = {
     "opportunityId": "Opportunity",
     "leadId": "Lead",
     "ticketId": "Ticket",
+    "projectId": "Project",
 }
 PARTS = frozenset(q.FRAGMENTS)
 TIMELINES = {
@@ -72,7 +73,8 @@ async def log(deps: Deps, who: Principal, data: dict[str, Any]) -> str:
         checks[f"personIds[{i}]"] = ("Person", person_id)
     subject_ids = [node_id for _, node_id in checks.values() if node_id]
     if not subject_ids:
-        raise BadInput("an activity needs at least one subject (person, company, opportunity, lead or ticket)")
+        raise BadInput("an activity needs at least one subject (person, company, opportunity, lead, ticket or project)")
+    document_ids = list(dict.fromkeys(validate.items(data.get("documentIds"), "documentIds") or []))
     params = {
         "id": new_id("Activity"),
         "byId": who.user_id,
@@ -83,6 +85,7 @@ async def log(deps: Deps, who: Principal, data: dict[str, Any]) -> str:
         "occurredAt": _when(data.get("occurredAt")),
         "durationMinutes": duration,
         "subjectIds": subject_ids,
+        "location": validate.geo(data.get("location"), "location"),
     }
 
     async def work(tx: Tx) -> None:
@@ -90,6 +93,9 @@ async def log(deps: Deps, who: Principal, data: dict[str, Any]) -> str:
         await refs.require(tx, {field: ref for field, ref in checks.items() if ref[0] != "Person"})
         await refs.require_locked(tx, {field: ref for field, ref in checks.items() if ref[0] == "Person"})
         await tx.run(q.CREATE, params)
+        if params["location"] is not None:
+            await tx.run(q.SET_LOCATION, {"id": params["id"], "location": params["location"]})
+        await documents.attach_to_activity(tx, who, str(params["id"]), document_ids)
         emit(tx, "ACTIVITY", str(params["id"]), "CREATED", data.keys(), who.user_id)
 
     await deps.db.transaction(work)

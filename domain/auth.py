@@ -60,6 +60,10 @@ FEED_ROLES = frozenset({Role.ADMIN, Role.INTEGRATION})
 HOME_BASE_READERS = frozenset({Role.ADMIN, Role.SERVICE_AGENT})
 # [b2c:segments] Who runs marketing: campaigns, segments, events, materials, bulk updates of persons.
 MARKETERS = frozenset({Role.ADMIN, Role.SALES_MANAGER, Role.MARKETING, Role.INTEGRATION})
+# [field] Who uploads and reads documents (service reports, site photos, voice notes): everyone but MARKETING.
+DOCUMENT_READERS = frozenset(
+    {Role.ADMIN, Role.SALES_MANAGER, Role.SALES_REP, Role.SERVICE_AGENT, Role.TECHNICIAN, Role.INTEGRATION}
+)
 # Every set of roles a permission check uses: a role's permissions are the sets it belongs to.
 ROLE_SETS = (
     CRM_WRITERS,
@@ -70,8 +74,9 @@ ROLE_SETS = (
     FEED_ROLES,
     HOME_BASE_READERS,
     MARKETERS,
+    DOCUMENT_READERS,
 )
-# Tie-break among roles with no permission the other lacks.
+# Tie-break among roles with no permission the other lacks (SALES_REP and MARKETING have the same ones).
 PRIVILEGE_ORDER = (
     Role.ADMIN,
     Role.SALES_MANAGER,

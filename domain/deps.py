@@ -11,6 +11,7 @@ from domain.auth import Authenticator
 from domain.events import EventBus
 from domain.mailer import MailTransport, TaskQueue
 from domain.outbox import Outbox
+from domain.storage import Storage
 from graph.db import Db
 
 
@@ -25,6 +26,8 @@ class Deps:
     # Set by the API and the workers (integrations/mail.py); None where nothing is mailed.
     mail: MailTransport | None = None
     tasks: TaskQueue | None = None
+    # [field] document bytes; set by the processes that serve or transcribe documents (crm/app, workers)
+    storage: Storage | None = None
 
     @classmethod
     def connect(cls, settings: Settings) -> Deps:

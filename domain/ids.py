@@ -27,6 +27,8 @@ PREFIXES = {
     # [integrations:webhooks]
     "Webhook": "whk",
     "WebhookDelivery": "whd",
+    "Project": "prj",
+    "Document": "doc",
 }
 LABELS = {prefix: label for label, prefix in PREFIXES.items()}
 

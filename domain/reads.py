@@ -12,6 +12,7 @@ from typing import Any
 
 from domain import b2b as b2b_uc
 from domain import companies as company_uc
+from domain import documents as documents_uc
 from domain import persons as person_uc
 from domain import refs
 from domain import search as search_uc
@@ -25,6 +26,7 @@ from graph import persons as person_q
 from graph import search as search_q
 from graph.compiler import Compiler, Sel
 from graph.compiler import roots as r
+from graph.compiler.projects import visible
 from graph.compiler.shape import shape
 from graph.paging import PageArgs
 from graph.projection import where
@@ -50,7 +52,11 @@ NODE_TYPES = {
     # [b2c:imports]
     # [b2c:mail]
     "Mailing": "Mailing",
+    "Project": "Project",
+    "Document": "Document",
 }
+# A document by id only when the viewer may see it (domain/documents.py).
+DOCUMENT_BY_ID = "MATCH (n:Document {id: $id}) WHERE " + visible("n")
 
 
 def _page_args(first: Any, after: Any) -> tuple[int, list[Any] | None]:
@@ -66,6 +72,7 @@ def compiler(deps: Deps, who: Principal) -> Compiler:
             "viewerSeesHomeBases": who.role in (Role.ADMIN, Role.SERVICE_AGENT),
             "neglectDays": deps.settings.neglect_days,
             "requiredRoles": list(deps.settings.required_buying_roles),
+            **documents_uc.viewer(who),
         },
     )
 
@@ -78,7 +85,8 @@ async def node(deps: Deps, who: Principal, type_name: str, node_id: str, sub: li
         return None
     c = compiler(deps, who)
     c.params["id"] = node_id
-    query, plan = r.node_statement(c, type_name, label, sub, type_name)
+    match = DOCUMENT_BY_ID if label == "Document" else r.BY_ID
+    query, plan = r.node_statement(c, type_name, label, sub, type_name, match)
     return await r.run_node(deps.db, c, query, plan, encode_cursor)
 
 
@@ -260,6 +268,29 @@ async def opportunities(
         r.OPPORTUNITIES,
         where(r.OPPORTUNITY_CONDITIONS, active, r.OPPORTUNITY_KEYSET),
         where(r.OPPORTUNITY_CONDITIONS, active),
+        sub,
+        size,
+        cursor is not None,
+    )
+    return await r.run_page(deps.db, c, query, plan, encode_cursor)
+
+
+async def projects(
+    deps: Deps, who: Principal, sub: list[Sel], first: int | None, after: str | None, flt: dict[str, Any]
+) -> Shaped:
+    """[field] Projects newest first, of one company and/or one status."""
+    size, cursor = _page_args(first, after)
+    c = compiler(deps, who)
+    params = {name: flt.get(name) for name in r.PROJECT_CONDITIONS}
+    active = [name for name, value in params.items() if value is not None]
+    c.params.update(params, **PageArgs(size, cursor).after_params("afterAt", "afterId"))  # checks the cursor's shape
+    root = r.COMPANY_PROJECTS if params.get("companyId") is not None else r.PROJECTS
+    active = [name for name in active if name != "companyId" or root is r.PROJECTS]
+    query, plan = r.page_statement(
+        c,
+        root,
+        where(r.PROJECT_CONDITIONS, active, r.PROJECT_KEYSET),
+        where(r.PROJECT_CONDITIONS, active),
         sub,
         size,
         cursor is not None,

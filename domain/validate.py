@@ -20,7 +20,7 @@ E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2200  # dates and times (times in UTC)
 MAX_AMOUNT = Decimal("999999999999.99")  # money: 0 <= amount < 10^12, at most 2 decimals
 AMOUNT_PLACES = 2
-MAX_ITEMS = {"tags": 20, "phones": 10, "externalIds": 10, "personIds": 50}
+MAX_ITEMS = {"tags": 20, "phones": 10, "externalIds": 10, "personIds": 50, "documentIds": 20}
 MAX_TAG_LEN = 50
 # Characters that show nothing: controls, format characters (zero-width space, joiners, BOM, ...), separators.
 INVISIBLE = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp"})

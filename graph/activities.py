@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from graph.common import millis
+from graph.common import millis, point_of, to_point
 from graph.companies import BASE as COMPANY_BASE
 from graph.opportunities import BASE as OPPORTUNITY_BASE
 from graph.persons import BASE as PERSON_BASE
@@ -27,6 +27,7 @@ ABOUT = (
 )
 FIELDS = (
     f".id, .type, .subject, .body, .outcome, occurredAt: {millis('a.occurredAt')}, .durationMinutes, "
+    f"location: {point_of('a', 'location')}, "
     f"by: [(a)-[:BY]->(u:User) | {USER}][0]"
 )
 FRAGMENTS = {"about": ABOUT}
@@ -115,6 +116,9 @@ RETURN a.id AS id
 )
 
 BY_ID = "MATCH (a:Activity {id: $id}) RETURN a {" + BASE + "} AS node"
+
+# [field] Where a visit report was logged (its site), when the client sent one.
+SET_LOCATION = "MATCH (a:Activity {id: $id}) SET a.location = " + to_point("$location")
 
 # Keyset on (occurredAt, id), newest first; the cursor's time is parsed once per query.
 BEFORE = "CASE WHEN $afterAt IS NULL THEN null ELSE datetime($afterAt) END"

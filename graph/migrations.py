@@ -22,6 +22,30 @@ UNIQUE_IDS = (
     "Ticket",
 )
 
+# The full-text index of `search`. Changing its labels or properties is a migration: an index of another
+# shape is dropped first (`refresh_search_index`) and created again here (Neo4j fills it in the background).
+SEARCH_LABELS = ["Person", "Company", "Opportunity", "Lead", "Ticket", "Project", "Document"]
+SEARCH_PROPERTIES = ["fullName", "name", "email", "domain", "subject", "companyName", "city", "transcript"]
+SEARCH_INDEX = (
+    "CREATE FULLTEXT INDEX search IF NOT EXISTS "
+    f"FOR (n:{'|'.join(SEARCH_LABELS)}) "
+    f"ON EACH [{', '.join('n.' + p for p in SEARCH_PROPERTIES)}] "
+    "OPTIONS {indexConfig: {`fulltext.analyzer`: 'standard-folding'}}"
+)
+SEARCH_SHAPE = "SHOW FULLTEXT INDEXES YIELD name, labelsOrTypes, properties WHERE name = 'search' RETURN *"
+
+
+async def refresh_search_index(db: Db) -> bool:
+    """Drops the `search` index when it covers other labels or properties than SEARCH_INDEX; True if dropped."""
+    for row in await db.read(SEARCH_SHAPE):
+        if sorted(row["labelsOrTypes"]) != sorted(SEARCH_LABELS) or sorted(row["properties"]) != sorted(
+            SEARCH_PROPERTIES
+        ):
+            await db.write("DROP INDEX search IF EXISTS")
+            return True
+    return False
+
+
 # Run before the schema statements, so the constraints can be created on an existing database.
 PREPARE: tuple[str, ...] = (
     # Parallel setTarget calls made duplicate targets before `target_key`; the latest one stays.
@@ -109,6 +133,9 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE CONSTRAINT importjob_id IF NOT EXISTS FOR (j:ImportJob) REQUIRE j.id IS UNIQUE",
     "CREATE INDEX order_placed IF NOT EXISTS FOR (o:Order) ON (o.placedAt)",
     # [field:projects]
+    "CREATE CONSTRAINT project_id IF NOT EXISTS FOR (p:Project) REQUIRE p.id IS UNIQUE",
+    "CREATE CONSTRAINT document_id IF NOT EXISTS FOR (d:Document) REQUIRE d.id IS UNIQUE",
+    "CREATE INDEX project_created IF NOT EXISTS FOR (p:Project) ON (p.createdAt)",
     # [integrations:webhooks]
     "CREATE CONSTRAINT webhook_id IF NOT EXISTS FOR (w:Webhook) REQUIRE w.id IS UNIQUE",
     # One delivery per (webhook, event): its id is derived from both and is the X-CRM-Delivery header.
@@ -120,10 +147,7 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE INDEX audit_entry_at IF NOT EXISTS FOR (e:AuditEntry) ON (e.at)",
     "CREATE CONSTRAINT shop_inbox_key IF NOT EXISTS FOR (i:ShopInbox) REQUIRE i.key IS UNIQUE",
     "CREATE INDEX shop_inbox_status IF NOT EXISTS FOR (i:ShopInbox) ON (i.status, i.receivedAt)",
-    "CREATE FULLTEXT INDEX search IF NOT EXISTS "
-    "FOR (n:Person|Company|Opportunity|Lead|Ticket) "
-    "ON EACH [n.fullName, n.name, n.email, n.domain, n.subject, n.companyName, n.city] "
-    "OPTIONS {indexConfig: {`fulltext.analyzer`: 'standard-folding'}}",
+    SEARCH_INDEX,
 )
 
 
@@ -168,6 +192,7 @@ DATA: tuple[str, ...] = (
 async def migrate(db: Db) -> int:
     for statement in PREPARE:
         await db.write(statement)
+    await refresh_search_index(db)
     for statement in STATEMENTS:
         await db.write(statement)
     await db.write("CALL db.awaitIndexes(300)")

@@ -29,11 +29,12 @@ from schema.inputs import (
 from schema.selection import wants_total
 from schema.types.common import Connection, Node, plain
 from schema.types.core import ApiKey, ApiKeyPayload, AuthPayload, Company, Person, Unit, User
+from schema.types.projects import Document, Project
 from schema.types.sales import Lead, Opportunity
 from schema.types.service import Ticket
 
 SearchHit = Annotated[
-    Person | Company | Opportunity | Lead | Ticket,
+    Person | Company | Opportunity | Lead | Ticket | Project | Document,
     strawberry.union("SearchHit"),
 ]
 
@@ -45,7 +46,11 @@ def server_info() -> JSON:
     """What this server serves: version and the contract sections built so far."""
     return cast(
         JSON,
-        {"version": "0.1.0", "sections": ["core", "b2b", "sales", "service", "mobile"], "partial": ["integrations"]},
+        {
+            "version": "0.1.0",
+            "sections": ["core", "b2b", "sales", "service", "mobile", "field"],
+            "partial": ["integrations"],
+        },
     )
 
 

@@ -29,6 +29,8 @@ class EntityType(Enum):
     ORDER = "ORDER"
     TICKET = "TICKET"
     WEBHOOK = "WEBHOOK"
+    PROJECT = "PROJECT"
+    DOCUMENT = "DOCUMENT"
 
 
 @strawberry.enum

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import strawberry
 
+from schema.types.common import GeoPointInput
 from schema.types.sales import ActivityType, AlertKind, OpportunityStage
 
 UNSET = strawberry.UNSET
@@ -63,3 +64,10 @@ class LogActivityInput:
     opportunity_id: strawberry.ID | None = UNSET
     lead_id: strawberry.ID | None = UNSET
     ticket_id: strawberry.ID | None = UNSET
+    # [field]
+    project_id: strawberry.ID | None = UNSET
+    location: GeoPointInput | None = UNSET
+    document_ids: list[strawberry.ID] | None = strawberry.field(
+        default=UNSET,
+        description="Documents uploaded before (POST /documents) to attach, e.g. photos or a voice note of a visit.",
+    )

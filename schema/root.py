@@ -26,6 +26,7 @@ from resolvers import forecast as forecasting
 from resolvers import imports as imports_r
 from resolvers import leads as leads_r
 from resolvers import orders as orders_r
+from resolvers import projects as projects_r
 from resolvers import segments as segments_r
 from resolvers import webhooks as webhooks_r
 from schema.compiled import read_field
@@ -59,7 +60,7 @@ class Query:
     person_by_external_id = q(core.person_by_external_id)
     search = q(
         core.search,
-        "Full-text search over people, companies, opportunities, leads and tickets, best match first.",
+        "Full-text search over people, companies, opportunities, leads, tickets, projects and documents (names, transcripts of voice notes), best match first.",
     )
     # [b2b]
     buying_center = q(b2b.buying_center, "Same as Opportunity.buyingCenter; null when the opportunity is unknown.")
@@ -132,6 +133,9 @@ class Query:
     import_job = q(imports_r.import_job)
 
     # [field:projects]
+    project = q(projects_r.project)
+    projects = q(projects_r.projects_, "Newest first; of one company and/or one status.")
+    document = q(projects_r.document, "Null when unknown or not visible to the caller.")
 
     # [integrations:webhooks]
     webhooks = q(webhooks_r.webhooks_, "Subscription webhooks (ADMIN and INTEGRATION).")
@@ -277,6 +281,13 @@ class Mutation:
     )
 
     # [field:projects]
+    create_project = m(projects_r.create_project)
+    update_project = m(projects_r.update_project)
+    attach_document = m(
+        projects_r.attach_document,
+        "Links an uploaded document to a project, ticket, company or activity (exactly one).",
+    )
+    delete_document = m(projects_r.delete_document, "Removes the bytes and the node; the uploader or an ADMIN.")
 
     # [integrations:webhooks]
     create_webhook = m(

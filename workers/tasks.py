@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -11,9 +12,10 @@ import redis
 from neo4j.exceptions import ServiceUnavailable, SessionExpired, TransientError
 
 from config.settings import get_settings
-from domain import imports, mail_runs, mailings, monitor, shops, sla
+from domain import documents, imports, mail_runs, mailings, monitor, shops, sla
 from domain.deps import Deps
 from domain.mailer import MailTransient
+from integrations import speech, storage
 from integrations.mail import SmtpTransport
 from workers.app import app
 from workers.queue import CeleryQueue
@@ -45,6 +47,7 @@ def _run(work: Callable[[Deps], Awaitable[T]]) -> T:
         deps = Deps.connect(settings)
         deps.mail = SmtpTransport(settings.smtp_url)
         deps.tasks = CeleryQueue(app)
+        deps.storage = storage.from_settings(settings)
         try:
             return await work(deps)
         finally:
@@ -63,6 +66,29 @@ def monitor_opportunities(self: Any) -> int:
 def check_ticket_sla(self: Any) -> int:
     """Flags tickets past due (not RESOLVED/CLOSED) once each; idempotent, safe to run in parallel."""
     return _run(sla.run)
+
+
+@functools.cache
+def _speech_engine() -> speech.PocketSphinx | None:
+    """The engine (its model loaded once per worker process), or None when CRM_SPEECH_ENGINE is none."""
+    return speech.from_settings(get_settings())
+
+
+@app.task(name="crm.documents.transcribe", **IDEMPOTENT)
+def transcribe_document(self: Any, document_id: str) -> str:
+    """[field] Transcribes a PENDING voice note (idempotent: a document no longer PENDING is left alone)."""
+    engine = _speech_engine()
+    return _run(lambda deps: documents.transcribe(deps, engine, document_id))
+
+
+@app.task(name="crm.documents.requeue", **IDEMPOTENT)
+def requeue_transcriptions(self: Any) -> int:
+    """Backstop: queues the transcription of voice notes still PENDING two minutes after their upload (the API
+    could not queue it); a note queued twice is transcribed once (the task only writes a PENDING document)."""
+    stale = _run(documents.stale_pending)
+    for document_id in stale:
+        transcribe_document.delay(document_id)
+    return len(stale)
 
 
 async def _relay(deps: Deps) -> int:

@@ -6,8 +6,21 @@ dicts for the GraphQL layer; `roots` builds the root statements.
 """
 
 # b2c before mail: mail adds Campaign.mailings to b2c's Campaign.
-from graph.compiler import b2c, core, history, mail, orders, sales, service
+from graph.compiler import b2c, core, history, mail, orders, projects, sales, service
 from graph.compiler.decl import TYPES, page_key
 from graph.compiler.emit import Compiler, Sel
 
-__all__ = ["TYPES", "Compiler", "Sel", "b2c", "core", "history", "mail", "orders", "page_key", "sales", "service"]
+__all__ = [
+    "TYPES",
+    "Compiler",
+    "Sel",
+    "b2c",
+    "core",
+    "history",
+    "mail",
+    "orders",
+    "page_key",
+    "projects",
+    "sales",
+    "service",
+]

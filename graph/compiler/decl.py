@@ -118,6 +118,8 @@ class Page:
     first_page: str = "true"
     default_first: int = 50
     py: str = ""
+    # Further arguments of the connection: name -> condition over `${p}name` (added when the argument is set).
+    filters: Mapping[str, str] = field(default_factory=dict)
 
 
 Decl = Val | One | Many | Same | Union | Page
@@ -148,6 +150,17 @@ def py_name(name: str, decl: Decl | None = None) -> str:
     return "".join("_" + c.lower() if c.isupper() else c for c in name)
 
 
-def page_key(py: str, first: int | None, after: str | None, default_first: int = 50) -> str:
+def page_key(
+    py: str, first: int | None, after: str | None, default_first: int = 50, filters: Mapping[str, Any] | None = None
+) -> str:
     """Where a shaped object keeps a connection read with these arguments (resolvers use it too)."""
-    return f"{py}|{default_first if first is None else first}|{after or ''}"
+    key = f"{py}|{default_first if first is None else first}|{after or ''}"
+    for name, value in sorted((filters or {}).items()):
+        if value is not None:
+            key += f"|{name}={plain(value)}"
+    return key
+
+
+def plain(value: Any) -> Any:
+    """An argument as the statement takes it (an enum member as its value)."""
+    return getattr(value, "value", value)

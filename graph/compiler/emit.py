@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from graph.compiler.decl import TYPES, Decl, Many, One, Page, Same, Type, Union, Val, page_key, py_name
+from graph.compiler.decl import TYPES, Decl, Many, One, Page, Same, Type, Union, Val, page_key, plain, py_name
 from graph.paging import PageArgs as KeysetArgs
 
 TOKEN = re.compile(r"\{(\w+)\}")
@@ -142,7 +142,8 @@ class Compiler:
         py = py_name(name, decl)
         if isinstance(decl, Page):
             first = args.get("first")
-            return page_key(py, None if first is None else int(first), args.get("after"), decl.default_first)
+            filters = {name: args.get(name) for name in decl.filters}
+            return page_key(py, None if first is None else int(first), args.get("after"), decl.default_first, filters)
         return py
 
     def field(
@@ -203,6 +204,10 @@ class Compiler:
             self.params.update({f"{prefix}{i}": value for i, value in enumerate(cursor_key(decl, after))})
         else:
             local["where"] = self.render(decl.first_page, scope, local)
+        for name, condition in decl.filters.items():
+            self.params[prefix + name] = plain(args.get(name))  # the total may read it too (null: not set)
+            if args.get(name) is not None:
+                local["where"] = f"({local['where']}) AND {self.render(condition, scope, local)}"
         node_sels, wants_total = self.connection_parts(sub)
         cursors = self.wants_cursors(sub)
         proj, plan = self.obj(decl.target, self.bound(decl.bind, scope, local), node_sels)

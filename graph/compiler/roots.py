@@ -64,6 +64,23 @@ OPPORTUNITY_KEYSET = (
     "($afterAt IS NULL OR o.createdAt < datetime($afterAt) OR (o.createdAt = datetime($afterAt) AND o.id < $afterId))"
 )
 
+# [field] Projects newest first; a company's start from the company.
+PROJECTS = RootPage("Project", "p", "MATCH (p:Project)", "p.createdAt DESC, p.id DESC", "[toString(p.createdAt), p.id]")
+COMPANY_PROJECTS = RootPage(
+    "Project",
+    "p",
+    "MATCH (x_company:Company {id: $companyId}) MATCH (p:Project)-[:FOR]->(x_company)",
+    "p.createdAt DESC, p.id DESC",
+    "[toString(p.createdAt), p.id]",
+)
+PROJECT_CONDITIONS = {
+    "companyId": "EXISTS { (p)-[:FOR]->(:Company {id: $companyId}) }",
+    "status": "p.status = $status",
+}
+PROJECT_KEYSET = (
+    "($afterAt IS NULL OR p.createdAt < datetime($afterAt) OR (p.createdAt = datetime($afterAt) AND p.id < $afterId))"
+)
+
 
 BY_ID = "MATCH (n:{label} {id: $id})"
 # External ids are nodes unique on (label, system, value) (a composite constraint, no string joining).

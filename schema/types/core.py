@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from schema.types.b2b import PersonRelation
     from schema.types.mail import Consent
     from schema.types.orders import Order
+    from schema.types.projects import Project, ProjectStatus
     from schema.types.sales import Activity, Opportunity
     from schema.types.service import TimeSlot, UserSkill
 
@@ -251,6 +252,21 @@ class Company(Node):
         if (row := compiled(self)) is not None:
             return row[page_key("timeline", first, after)]  # type: ignore[no-any-return]
         return timeline(info, "Company", self.id, first, after)  # type: ignore[return-value]
+
+    # [field]
+    @strawberry.field
+    def projects(
+        self,
+        info: Info,
+        status: Annotated[ProjectStatus, strawberry.lazy("schema.types.projects")] | None = None,
+        first: int | None = 50,
+        after: str | None = None,
+    ) -> Connection[Annotated[Project, strawberry.lazy("schema.types.projects")]]:
+        from resolvers.projects import company_projects
+
+        if (row := compiled(self)) is not None:
+            return row[page_key("projects", first, after, filters={"status": status})]  # type: ignore[no-any-return]
+        return company_projects(info, self.id, status, first, after)  # type: ignore[return-value]
 
 
 @strawberry.type

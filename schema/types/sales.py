@@ -14,13 +14,15 @@ import strawberry
 from graph.compiler import page_key
 from schema.compiled import compiled, entry, paged
 from schema.context import Info
-from schema.types.common import Connection, Node, Row, ms
+from schema.types.common import Connection, GeoPoint, Node, Row, ms
 from schema.types.core import Company, Person, User, _list, nested, part
+from schema.types.projects import Project
 from schema.types.service import Ticket
 
 if TYPE_CHECKING:
     from schema.types.b2b import BuyingCenter
     from schema.types.campaigns import Campaign
+    from schema.types.projects import Document
 
 
 @strawberry.enum
@@ -261,7 +263,9 @@ class Lead(Node):
         return load()  # type: ignore[return-value]
 
 
-ActivitySubject = Annotated[Person | Company | Opportunity | Lead | Ticket, strawberry.union("ActivitySubject")]
+ActivitySubject = Annotated[
+    Person | Company | Opportunity | Lead | Ticket | Project, strawberry.union("ActivitySubject")
+]
 
 
 @strawberry.type
@@ -274,6 +278,9 @@ class Activity(Node):
     occurred_at: datetime
     duration_minutes: int | None
     by: User | None
+    location: GeoPoint | None = strawberry.field(
+        description="Where it was logged (a visit report's site), when the client sent one."
+    )
     row: strawberry.Private[Row]
 
     @classmethod
@@ -287,8 +294,17 @@ class Activity(Node):
             occurred_at=ms(row["occurredAt"]),
             duration_minutes=row.get("durationMinutes"),
             by=User.maybe(row.get("by")),
+            location=GeoPoint.of(row.get("location")),
             row=row,
         )
+
+    @strawberry.field
+    def documents(self, info: Info) -> list[Annotated[Document, strawberry.lazy("schema.types.projects")]]:
+        from resolvers.projects import activity_documents
+
+        if (row := compiled(self)) is not None:
+            return row["documents"]  # type: ignore[no-any-return]
+        return activity_documents(info, self.id)  # type: ignore[return-value]
 
     @strawberry.field
     def about(self) -> list[ActivitySubject]:
