@@ -17,7 +17,7 @@ from neo4j.exceptions import DriverError, Neo4jError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
@@ -30,7 +30,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UnsetType
 
 from config.settings import Settings, get_settings
-from crm import logs
+from crm import logs, web
 from crm.clients import client_address, networks
 from crm.http_errors import BodyLimit, BodyTooLarge, error_body, media_type, request_id
 from domain import calendar as calendar_uc
@@ -91,6 +91,11 @@ class GraphQLApp(GraphQL[Context, None]):
         except (DriverError, Neo4jError, OSError) as exc:
             log.warning("authentication backend unavailable: %s", exc)
             context.auth_error = Unavailable(UNAVAILABLE)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # GraphiQL from the local build (web/dist), not strawberry's page that loads it from unpkg.com.
+        page = web.graphiql_html()
+        return HTMLResponse(page) if page is not None else await super().render_graphql_ide(request)
 
     def create_response(self, response_data: Any, sub_response: Response) -> Response:
         media_type = sub_response.headers.get("content-type")
@@ -271,6 +276,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/calendar/{user_id}.ics", calendar, methods=["GET"]),
+            *web.routes(),
         ],
         middleware=[Middleware(RequestLog), Middleware(BodyLimit, max_bytes=settings.max_body_bytes)],
         lifespan=lifespan,
