@@ -9,7 +9,7 @@ from pathlib import Path
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,7 +36,17 @@ class WebFiles:
             response: Response = PlainTextResponse("the explorer is not built: run `make web`", status_code=503)
             await response(scope, receive, send)
             return
-        await self.files(scope, receive, send)
+        # Chunks carry a content hash in their name: kept for a year. Pages and entry bundles are revalidated
+        # (ETag), so an upgrade is seen at once and an unchanged file costs a 304.
+        immutable = str(scope.get("path", "")).startswith("/explorer/chunks/")
+        cache = b"public, max-age=31536000, immutable" if immutable else b"no-cache"
+
+        async def send_cached(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", []).append((b"cache-control", cache))
+            await send(message)
+
+        await self.files(scope, receive, send_cached)
 
 
 async def _to_explorer(_: object) -> Response:

@@ -258,7 +258,7 @@ async def test_a_manager_explores_a_buying_center_in_chromium(deps: Deps, server
         # and the warm introductions to the person selected last name the colleague who can open the door
         await page.wait_for_selector("#intro-list li[data-user]")
         assert "Rita Rep" in await page.locator("#intro-list").inner_text()
-        await page.screenshot(path=str(SHOTS / "buying-center.png"), full_page=False)
+        await page.screenshot(path=str(SHOTS / "buying-center.png"), full_page=True)
 
         # when the buying center changes elsewhere (a champion is named), the page redraws by itself
         revision = await page.get_attribute("#bc-panel", "data-revision")
@@ -295,25 +295,33 @@ async def test_a_manager_explores_a_buying_center_in_chromium(deps: Deps, server
         assert "Rita Rep" in await page.locator("#target-table").inner_text()
         await page.screenshot(path=str(SHOTS / "pipeline.png"), full_page=False)
 
-        # when the buying center is loaded anew (logged in), five times: the page load is measured
-        loads = []
-        for i in range(5):
+        # when the buying center is loaded anew (logged in), once cold and seven times more: the page load is measured
+        loads: list[dict[str, float]] = []
+        for i in range(8):
             started = time.perf_counter()
             await page.goto(f"{server}/explorer/?load={i}#/opportunity/{opportunity}")
             await page.wait_for_selector("#bc-panel[data-ready=true]")
-            wall = (time.perf_counter() - started) * 1000
-            drawn_at = await page.evaluate("performance.getEntriesByName('buying-center-drawn')[0].startTime")
-            loads.append((drawn_at, wall))
-        in_page = [d for d, _ in loads]
+            marks = await page.evaluate(
+                "Object.fromEntries(performance.getEntriesByType('mark').map(m => [m.name, m.startTime]))"
+            )
+            loads.append({**marks, "wall": (time.perf_counter() - started) * 1000})
+        cold, loads = loads[0], loads[1:]
+        drawn_ms = [load["buying-center-drawn"] for load in loads]
+        median = statistics.median(drawn_ms)
+        typical = min(loads, key=lambda load: abs(load["buying-center-drawn"] - median))
         report = (
-            f"buying center of 30 members, navigation start to graph drawn (ms): "
-            f"{', '.join(f'{d:.0f}' for d in in_page)}; median {statistics.median(in_page):.0f}, max {max(in_page):.0f}; "
-            f"wall clock incl. page.goto: {', '.join(f'{w:.0f}' for _, w in loads)}\n"
+            f"buying center of 30 members, navigation start to graph drawn: median {median:.0f} ms, "
+            f"min {min(drawn_ms):.0f}, max {max(drawn_ms):.0f} over {len(drawn_ms)} loads "
+            f"({', '.join(f'{d:.0f}' for d in drawn_ms)}); the median load: script running at "
+            f"{typical['explorer-start']:.0f} ms, API answered at {typical['buying-center-answered']:.0f} ms, "
+            f"laid out at {typical['buying-center-laid-out']:.0f} ms, drawn at {typical['buying-center-drawn']:.0f} ms; "
+            f"wall clock of page.goto to drawn: median {statistics.median(load['wall'] for load in loads):.0f} ms; "
+            f"the first (cold) load after the other views: {cold['buying-center-drawn']:.0f} ms\n"
         )
         (SHOTS / "page-load.txt").write_text(report)
         print(report)
         # then it is drawn within a second
-        assert statistics.median(in_page) <= LOAD_BUDGET_MS, report
+        assert median <= LOAD_BUDGET_MS, report
 
         # a tablet-sized viewport shows the same view, stacked
         await page.set_viewport_size({"width": 820, "height": 1180})

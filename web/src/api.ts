@@ -27,7 +27,15 @@ export async function request<T>(query: string, variables: Record<string, unknow
   const bearer = token();
   if (bearer) headers.authorization = `Bearer ${bearer}`;
   const response = await fetch(endpoint(), { method: "POST", headers, body: JSON.stringify({ query, variables }) });
-  const body = (await response.json()) as GraphQLResponse<T>;
+  return answer<T>((await response.json()) as GraphQLResponse<T>, bearer);
+}
+
+/** An answer whose request the page started before the bundle ran (see index.html). */
+export async function preloaded<T>(body: Promise<unknown>): Promise<T> {
+  return answer<T>((await body) as GraphQLResponse<T>, token());
+}
+
+function answer<T>(body: GraphQLResponse<T>, bearer: string | null): T {
   const error = body.errors?.[0];
   if (error) {
     const code = error.extensions?.code ?? "INTERNAL";

@@ -2,7 +2,7 @@
 // edges; a list view of the same nodes and edges for keyboard and screen-reader users.
 import cytoscape, { type Core, type ElementDefinition } from "cytoscape";
 import { byId, daysSince, el, label } from "./dom";
-import type { BuyingCenterData, Member, PersonPath, Relation } from "./types";
+import type { BuyingCenter, Member, PersonPath, Relation } from "./types";
 
 export const ATTITUDE_COLOURS: Record<string, string> = {
   SUPPORTER: "#2e7d32",
@@ -45,7 +45,7 @@ function nodeLabel(m: Member, neglectedDays: number | null | undefined): string 
 
 export class BuyingCenterView {
   cy: Core | null = null;
-  private data: BuyingCenterData["buyingCenter"] = null;
+  private data: BuyingCenter | null = null;
 
   constructor(
     private readonly container: HTMLElement,
@@ -63,7 +63,7 @@ export class BuyingCenterView {
   }
 
   /** Draws the buying center; a redraw (live) keeps the places of the people already drawn. */
-  draw(answer: BuyingCenterData["buyingCenter"], keepPlaces = false): void {
+  draw(answer: BuyingCenter, keepPlaces = false): void {
     const places = new Map<string, cytoscape.Position>();
     if (keepPlaces && this.cy) for (const n of this.cy.nodes(":not(.outside)")) places.set(n.id(), { ...n.position() });
     this.data = answer;
@@ -73,8 +73,13 @@ export class BuyingCenterView {
       const member = members.find((m) => m.person.id === ref.id);
       neglected.set(ref.id, daysSince(member?.lastInteractionAt ?? null));
     }
-    const elements: ElementDefinition[] = members.map((m) => ({
+    // Start on a circle (deterministic), then let the force layout pull related people together.
+    const elements: ElementDefinition[] = members.map((m, i) => ({
       group: "nodes",
+      position: {
+        x: 300 * Math.cos((2 * Math.PI * i) / members.length),
+        y: 300 * Math.sin((2 * Math.PI * i) / members.length),
+      },
       data: {
         id: m.person.id,
         label: nodeLabel(m, neglected.has(m.person.id) ? neglected.get(m.person.id) : undefined),
@@ -90,10 +95,10 @@ export class BuyingCenterView {
       });
     }
     this.cy?.destroy();
+    performance.mark("buying-center-elements");
     this.cy = cytoscape({
       container: this.container,
       elements,
-      wheelSensitivity: 0.3,
       boxSelectionEnabled: false,
       style: [
         {
@@ -104,18 +109,18 @@ export class BuyingCenterView {
             "text-wrap": "wrap",
             "text-valign": "bottom",
             "text-margin-y": 4,
-            "font-size": 10,
+            "font-size": 12,
             color: "#1a1a1a",
             "text-background-color": "#ffffff",
             "text-background-opacity": 0.8,
             "text-background-padding": "1px",
-            width: 28,
-            height: 28,
+            width: 30,
+            height: 30,
             "border-width": 2,
             "border-color": "#ffffff",
           },
         },
-        { selector: "node.external", style: { shape: "diamond", "border-style": "dashed", "border-color": "#212121" } },
+        { selector: "node.external", style: { shape: "diamond", width: 36, height: 36, "border-color": "#212121" } },
         { selector: "node.neglected", style: { "border-color": "#d50000", "border-width": 4 } },
         { selector: "node:selected", style: { "overlay-color": "#1565c0", "overlay-opacity": 0.25 } },
         { selector: "node.path", style: { "border-color": "#ffd600", "border-width": 6 } },
@@ -146,18 +151,22 @@ export class BuyingCenterView {
           : {
               name: "cose",
               animate: false,
-              randomize: true,
-              nodeRepulsion: () => 12000,
-              idealEdgeLength: () => 80,
+              randomize: false,
+              nodeRepulsion: () => 6000,
+              idealEdgeLength: () => 60,
               nodeOverlap: 40,
+              numIter: 250,
+              coolingFactor: 0.95,
             },
     });
+    performance.mark("buying-center-cytoscape");
     this.cy.on("tap", "node", (event) => this.onPersonSelected(event.target.id() as string));
     this.container.setAttribute(
       "aria-label",
       `Buying center graph: ${members.length} people, ${answer?.relations.length ?? 0} relations. The same data is in the list view below.`,
     );
-    this.renderList();
+    // The list view follows right after the first frame of the graph.
+    requestAnimationFrame(() => this.renderList());
   }
 
   drawn(): DrawnGraph {

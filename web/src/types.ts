@@ -32,14 +32,14 @@ export interface Opportunity extends Named {
   currency: string;
   company: Named | null;
 }
+export interface BuyingCenter {
+  missingRoles: string[];
+  members: Member[];
+  neglectedMembers: Ref[];
+  relations: Relation[];
+}
 export interface BuyingCenterData {
-  opportunity: Opportunity | null;
-  buyingCenter: {
-    missingRoles: string[];
-    members: Member[];
-    neglectedMembers: Ref[];
-    relations: Relation[];
-  } | null;
+  opportunity: (Opportunity & { buyingCenter: BuyingCenter }) | null;
 }
 export interface PersonPath {
   people: { id: string; fullName: string }[];
