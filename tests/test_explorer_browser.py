@@ -258,7 +258,8 @@ async def test_a_manager_explores_a_buying_center_in_chromium(deps: Deps, server
         # and the warm introductions to the person selected last name the colleague who can open the door
         await page.wait_for_selector("#intro-list li[data-user]")
         assert "Rita Rep" in await page.locator("#intro-list").inner_text()
-        await page.screenshot(path=str(SHOTS / "buying-center.png"), full_page=True)
+        await page.screenshot(path=str(SHOTS / "buying-center.png"))
+        await page.screenshot(path=str(SHOTS / "buying-center-full.png"), full_page=True)
 
         # when the buying center changes elsewhere (a champion is named), the page redraws by itself
         revision = await page.get_attribute("#bc-panel", "data-revision")
@@ -274,6 +275,13 @@ async def test_a_manager_explores_a_buying_center_in_chromium(deps: Deps, server
         )
         # and keeps the selection and the places of the people
         assert await page.evaluate("window.graphCrmExplorer.state.selected") == [people[28], people[4]]
+
+        # the list view works from the keyboard: Enter on a person's button selects that person
+        await page.locator(f'#bc-people button[data-person="{people[0]}"]').press("Enter")
+        await page.wait_for_function(f"window.graphCrmExplorer.state.selected.join() === '{people[0]}'")
+        assert (
+            await page.locator(f'#bc-people tr[data-person-row="{people[0]}"]').get_attribute("aria-selected") == "true"
+        )
 
         # when the account map is opened (keyboard: arrow keys move between the tabs)
         await page.locator("#tab-bc").focus()
