@@ -9,7 +9,7 @@ CRM_PORT ?= 8000
 TEST_NEO4J_BOLT ?= 127.0.0.1:7697
 TEST_REDIS_PORT ?= 6389
 
-.PHONY: install media launcher services up down test lint typecheck schema bench clean
+.PHONY: install media launcher services web browser up down test lint typecheck schema bench clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PY) >/dev/null 2>&1 || PY=python3; \
@@ -24,6 +24,17 @@ install: $(STAMP) media
 media:
 	scripts/media-tools.sh
 
+# The front end (web/): npm ci only when package-lock.json changed, then tsc --noEmit and esbuild into web/dist.
+WEB_STAMP := web/node_modules/.installed
+$(WEB_STAMP): web/package-lock.json
+	scripts/web.sh install
+
+web: $(WEB_STAMP)
+	scripts/web.sh build
+
+browser:
+	scripts/chromium.sh
+
 launcher:
 	scripts/neo4j.sh build
 
@@ -31,7 +42,7 @@ services: install launcher
 	@if [ -z "$$NEO4J_URI" ]; then scripts/neo4j.sh start; else echo "using Neo4j at $$NEO4J_URI"; fi
 	@if [ -z "$$REDIS_URL" ]; then scripts/redis.sh start; else echo "using Redis at $$REDIS_URL"; fi
 
-up: services
+up: services web
 	$(BIN)/crm migrate
 	$(BIN)/crm seed --demo
 	scripts/mailpit.sh start
@@ -49,7 +60,7 @@ down:
 	@if [ -z "$$NEO4J_URI" ]; then scripts/neo4j.sh stop; fi
 	@if [ -z "$$REDIS_URL" ]; then scripts/redis.sh stop; fi
 
-test: install launcher
+test: install launcher web browser
 	scripts/test.sh
 
 lint: install

@@ -17,7 +17,7 @@ from neo4j.exceptions import DriverError, Neo4jError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
@@ -31,7 +31,7 @@ from strawberry.types.unset import UnsetType
 
 from config.settings import Settings, get_settings
 from crm import documents as documents_http
-from crm import logs
+from crm import logs, web
 from crm.clients import client_address, networks
 from crm.exports import routes as export_routes
 from crm.http_errors import BodyLimit, BodyTooLarge, error_body, media_type, request_id
@@ -101,6 +101,11 @@ class GraphQLApp(GraphQL[Context, None]):
         except (DriverError, Neo4jError, OSError) as exc:
             log.warning("authentication backend unavailable: %s", exc)
             context.auth_error = Unavailable(UNAVAILABLE)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # GraphiQL from the local build (web/dist), not strawberry's page that loads it from unpkg.com.
+        page = web.graphiql_html()
+        return HTMLResponse(page) if page is not None else await super().render_graphql_ide(request)
 
     def create_response(self, response_data: Any, sub_response: Response) -> Response:
         media_type = sub_response.headers.get("content-type")
@@ -299,6 +304,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             *shop_routes(deps),
             Route("/documents", upload_document, methods=["POST"]),
             Route("/documents/{doc_id}", download_document, methods=["GET"]),
+            *web.routes(),
         ],
         middleware=[
             Middleware(RequestLog),
