@@ -10,7 +10,7 @@ from schema.root import build_schema
 
 ROOT = Path(__file__).resolve().parent.parent
 CHECK = ROOT.parent / "shared" / "contract" / "check.py"
-BUILT_SECTIONS = "core,b2b,sales,service,mobile,field"
+BUILT_SECTIONS = "core,b2b,sales,b2c,service,mobile,integrations,field"
 
 
 def test_committed_schema_is_current() -> None:
