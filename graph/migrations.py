@@ -91,6 +91,8 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE INDEX person_country IF NOT EXISTS FOR (p:Person) ON (p.country)",
     "CREATE INDEX person_last_order IF NOT EXISTS FOR (p:Person) ON (p.lastOrderAt)",
     "CREATE INDEX person_created IF NOT EXISTS FOR (p:Person) ON (p.createdAt)",
+    # purchased {productSku} finds the product by its key (the model's constraint; equal to imports')
+    "CREATE CONSTRAINT product_sku IF NOT EXISTS FOR (p:Product) REQUIRE p.sku IS UNIQUE",
     # [b2c:mail]
     # [b2c:imports]
     # [field:projects]
