@@ -33,7 +33,7 @@ MAX_LIST = 1000
 MAX_DAYS = 36500
 KINDS = ("all", "any", "not", "condition", "purchased", "attendedEventId", "inSegmentId", "hasConsent")
 CHANNELS = ("EMAIL", "SMS", "PHONE", "POST")
-TOKEN = re.compile(r"\{(f|x|n|d|sku|ch|pu)\}")
+TOKEN = re.compile(r"\{(f|x|n|d|e|sku|ch|pu)\}")
 
 # Which operators each field accepts (README "Segments" documents the same table).
 OPS: dict[str, tuple[str, ...]] = {
@@ -71,7 +71,11 @@ class RuleCompiler:
         self.params[name] = value
         return "$" + name
 
-    async def compile(self, rule: Any, path: str = "rule", depth: int = 1, stack: tuple[str, ...] = ()) -> str:
+    async def compile(
+        self, rule: Any, path: str = "rule", depth: int = 1, stack: tuple[str, ...] = (), anchored: bool = False
+    ) -> str:
+        """`anchored`: a sibling in the same conjunction is an equality on an indexed field (city, country);
+        time ranges then compile so the planner seeks that index instead of a wide range of times."""
         if depth > MAX_DEPTH:
             raise BadInput(f"{path}: rules nest at most {MAX_DEPTH} levels deep", field=path)
         if not isinstance(rule, dict):
@@ -87,15 +91,16 @@ class RuleCompiler:
                 raise BadInput(f"{at}: at least one rule", field=at)
             if len(value) > MAX_LIST:
                 raise BadInput(f"{at}: at most {MAX_LIST} rules", field=at)
-            parts = [await self.compile(r, f"{at}[{i}]", depth + 1, stack) for i, r in enumerate(value)]
+            anchor = kind == "all" and any(_is_anchor(r) for r in value)
+            parts = [await self.compile(r, f"{at}[{i}]", depth + 1, stack, anchor) for i, r in enumerate(value)]
             return "(" + (" AND " if kind == "all" else " OR ").join(parts) + ")"
         if kind == "not":
             # null (a missing property) counts as false, so NOT of it is true
             return f"(NOT coalesce({await self.compile(value, at, depth + 1, stack)}, false))"
         if kind == "condition":
-            return self.condition(value, at)
+            return self.condition(value, at, anchored)
         if kind == "purchased":
-            return self.purchased(value, at)
+            return self.purchased(value, at, anchored)
         if kind == "attendedEventId":
             event_id = _id(value, at)
             self.events.setdefault(event_id, at)
@@ -124,7 +129,7 @@ class RuleCompiler:
             raise type(exc)(f"{at}: {exc.message.split(': ', 1)[-1]}", field=at) from exc
         return f"({inner})"
 
-    def condition(self, cond: Any, at: str) -> str:
+    def condition(self, cond: Any, at: str, anchored: bool = False) -> str:
         if not isinstance(cond, dict):
             raise BadInput(f"{at}: a condition has field, op and value", field=at)
         name, op, value = cond.get("field"), cond.get("op"), cond.get("value")
@@ -160,6 +165,8 @@ class RuleCompiler:
                 expr = _fill(q.TIME[op], f=f, x=self.param(days))
             else:
                 expr = _fill(q.TIME[op], f=f, x=self.param(_time(value, vat)))
+            if anchored:
+                expr = _fill(q.NO_SEEK, e=expr)
         elif name == "ORDER_COUNT":
             count: Any = (
                 [_int(v, vat, 0, 10**9) for v in _list(value, vat)] if op == "IN" else _int(value, vat, 0, 10**9)
@@ -169,7 +176,7 @@ class RuleCompiler:
             expr = _fill(q.NUMBER[op], f=f, x=self.param(_cents(value, vat)))
         return f"(NOT coalesce({expr}, false))" if negate else expr
 
-    def purchased(self, cond: Any, at: str) -> str:
+    def purchased(self, cond: Any, at: str, anchored: bool = False) -> str:
         if not isinstance(cond, dict):
             raise BadInput(f"{at}: productSku, withinDays, minCount", field=at)
         sku = cond.get("productSku")
@@ -183,7 +190,8 @@ class RuleCompiler:
         if sku is None and days is None:
             return _fill(q.PURCHASED_ANY, n=self.param(least))
         if sku is None and least == 1:
-            return _fill(q.PURCHASED_RECENTLY, d=self.param(days))
+            recently = _fill(q.PURCHASED_RECENTLY, d=self.param(days))
+            return _fill(q.NO_SEEK, e=recently) if anchored else recently
         return _fill(q.PURCHASED, d=self.param(days), sku=self.param(sku), n=self.param(least))
 
     def consent(self, cond: Any, at: str) -> str:
@@ -193,6 +201,11 @@ class RuleCompiler:
         if purpose is not None:
             purpose = validate.text(purpose, f"{at}.purpose", max_len=200)
         return _fill(q.HAS_CONSENT, ch=self.param(cond["channel"]), pu=self.param(purpose))
+
+
+def _is_anchor(rule: Any) -> bool:
+    cond = rule.get("condition") if isinstance(rule, dict) else None
+    return isinstance(cond, dict) and cond.get("field") in ("CITY", "COUNTRY") and cond.get("op") in ("EQ", "IN")
 
 
 def _id(value: Any, at: str) -> str:

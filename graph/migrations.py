@@ -116,6 +116,8 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE INDEX person_country IF NOT EXISTS FOR (p:Person) ON (p.country)",
     "CREATE INDEX person_last_order IF NOT EXISTS FOR (p:Person) ON (p.lastOrderAt)",
     "CREATE INDEX person_created IF NOT EXISTS FOR (p:Person) ON (p.createdAt)",
+    # purchased {productSku} finds the product by its key (the model's constraint; equal to imports')
+    "CREATE CONSTRAINT product_sku IF NOT EXISTS FOR (p:Product) REQUIRE p.sku IS UNIQUE",
     # [b2c:mail]
     "CREATE CONSTRAINT consent_key IF NOT EXISTS FOR (c:Consent) REQUIRE c.key IS UNIQUE",
     "CREATE CONSTRAINT used_token_jti IF NOT EXISTS FOR (t:UsedToken) REQUIRE t.jti IS UNIQUE",

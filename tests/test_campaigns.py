@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import Awaitable, Callable
 
+import websockets
+
 from domain.deps import Deps
+from graph.compiler.roots import RECENT
 from tests.b2c_helpers import create_campaign, create_person, feed
 from tests.conftest import Gql, data, error_code
+from tests.servers import api_process
+from tests.test_subscriptions import _post
 
 MakeUser = Callable[..., Awaitable[tuple[str, str]]]
 READ = """query($id: ID!) { campaign(id: $id) { id name channel status budget currency startsAt endsAt
@@ -196,8 +203,6 @@ async def test_delivery_and_participant_stats(gql: Gql, admin_token: str, deps: 
 
 
 async def test_stats_are_computed_only_when_selected(gql: Gql, admin_token: str) -> None:
-    from graph.compiler.roots import RECENT
-
     campaign_id = await create_campaign(gql, admin_token)
     data(await gql("query($id: ID!) { campaign(id: $id) { name } }", {"id": campaign_id}, admin_token))
     assert RECENT[-1][0] == "MATCH (n:Campaign {id: $id}) RETURN {f0: n.name} AS node"
@@ -215,3 +220,27 @@ async def test_only_marketers_write_campaigns(gql: Gql, make_user: MakeUser) -> 
     made = await gql('mutation { createCampaign(input: {name: "x", channel: SMS}) { channel } }', token=marketing)
     assert data(made) == {"createCampaign": {"channel": "SMS"}}
     assert data(await gql("{ campaigns { totalCount } }", token=rep)) == {"campaigns": {"totalCount": 1}}
+
+
+async def test_lead_created_follows_one_campaign(gql: Gql, admin_token: str) -> None:
+    # given
+    campaign_id = await create_campaign(gql, admin_token)
+    with api_process() as base:
+        async with websockets.connect(
+            base.replace("http", "ws") + "/graphql", subprotocols=[websockets.Subprotocol("graphql-transport-ws")]
+        ) as ws:
+            await ws.send(
+                json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {admin_token}"}})
+            )
+            assert json.loads(await ws.recv())["type"] == "connection_ack"
+            watch = "subscription($c: ID) { leadCreated(campaignId: $c) { lastName campaign { id } } }"
+            payload = {"query": watch, "variables": {"c": campaign_id}}
+            await ws.send(json.dumps({"id": "l", "type": "subscribe", "payload": payload}))
+            await asyncio.sleep(1.0)  # let the subscription register before events flow
+            # when a lead of no campaign, then one of the campaign come in
+            create = "mutation($c: ID, $n: String!) { createLead(input: {lastName: $n, campaignId: $c}) { id } }"
+            await _post(base, create, {"n": "Other"}, admin_token)
+            await _post(base, create, {"n": "Ours", "c": campaign_id}, admin_token)
+            message = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            # then only the campaign's lead arrives
+            assert message["payload"]["data"] == {"leadCreated": {"lastName": "Ours", "campaign": {"id": campaign_id}}}

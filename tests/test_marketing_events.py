@@ -32,6 +32,10 @@ async def test_an_event_is_created_for_a_campaign(gql: Gql, admin_token: str) ->
     }  # fmt: skip
     found = data(await gql("query($c: ID!) { campaign(id: $c) { events { name } } }", {"c": campaign_id}, admin_token))
     assert found == {"campaign": {"events": [{"name": "Expo"}]}}
+    node = await gql(
+        "query($id: ID!) { node(id: $id) { ... on Event { name campaign { id } } } }", {"id": made["id"]}, admin_token
+    )
+    assert data(node) == {"node": {"name": "Expo", "campaign": {"id": campaign_id}}}
     missing = await gql(
         CREATE, {"i": {"name": "X", "startsAt": "2030-05-01T10:00:00Z", "campaignId": "cpg_no"}}, admin_token
     )

@@ -175,6 +175,20 @@ async def test_values_never_reach_the_statement(gql: Gql, admin_token: str, peop
     assert await size(gql, admin_token, cond("CITY", "EQ", evil)) == 0
 
 
+async def test_beside_a_city_a_time_range_seeks_no_index(deps: Deps) -> None:
+    # the planner then starts from the city's persons, not from everyone who ordered lately
+    rule = {
+        "all": [cond("CITY", "EQ", "Berlin"), {"purchased": {"withinDays": 90}}, cond("CREATED_AT", "WITHIN_DAYS", 9)]
+    }
+    predicate, _ = await segments.compile_rule(deps, rule)
+    assert predicate == (
+        "(p.city = $seg0 AND coalesce(p.lastOrderAt >= datetime() - duration({days: $seg1}), false) "
+        "AND coalesce(p.createdAt >= datetime() - duration({days: $seg2}), false))"
+    )
+    alone, _ = await segments.compile_rule(deps, {"purchased": {"withinDays": 90}})
+    assert alone == "p.lastOrderAt >= datetime() - duration({days: $seg0})"
+
+
 async def test_a_saved_segment_has_current_size_and_members_in_id_order(
     gql: Gql, admin_token: str, people: None, deps: Deps
 ) -> None:
