@@ -35,7 +35,7 @@ def _model_files(model_dir: Path) -> dict[str, str]:
 class PocketSphinx:
     name = "pocketsphinx"
 
-    def __init__(self, model_dir: str = "", max_seconds: float = 120.0) -> None:
+    def __init__(self, model_dir: str = "", max_seconds: float = 60.0) -> None:
         # Longer notes are refused (FAILED): a task must finish well within the broker's visibility timeout.
         self.max_seconds = max_seconds
         if model_dir:
