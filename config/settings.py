@@ -119,6 +119,8 @@ class Settings:
     # model folder, a language model (*.lm.bin) and a pronunciation dictionary (*.dict); default: the wheel's English.
     speech_engine: str = field(default_factory=lambda: os.environ.get("CRM_SPEECH_ENGINE", "pocketsphinx").lower())
     speech_model_dir: str = field(default_factory=lambda: os.environ.get("CRM_SPEECH_MODEL_DIR", ""))
+    # Longer voice notes are not transcribed (FAILED): the task must finish well within the visibility timeout.
+    speech_max_seconds: float = field(default_factory=lambda: float(os.environ.get("CRM_SPEECH_MAX_SECONDS", "60")))
 
     @property
     def dev(self) -> bool:

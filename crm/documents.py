@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from neo4j.exceptions import DriverError, Neo4jError
 from python_multipart.multipart import MultipartParser, parse_options_header
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from domain import documents
@@ -145,6 +145,8 @@ async def upload(deps: Deps, request: Request) -> Response:
         row = await documents.upload(deps, who, name, chunks, later)
     except CrmError as exc:
         return _crm_error(exc)
+    except ClientDisconnect:
+        return _error("the upload was interrupted", "BAD_USER_INPUT", 400)  # nothing was stored
     except (DriverError, Neo4jError, OSError) as exc:
         log.warning("upload failed: %s", exc)
         return _error("the document store is unavailable; try again", "SERVICE_UNAVAILABLE", 503)
@@ -174,8 +176,8 @@ async def download(deps: Deps, request: Request) -> Response:
         first = await anext(chunks, b"")  # a missing object fails here, before the status line is sent
     except CrmError as exc:
         return _crm_error(exc)
-    except (DriverError, Neo4jError, OSError) as exc:
-        log.warning("download failed: %s", exc)
+    except Exception:
+        log.exception("download failed")
         return _error("the document store is unavailable; try again", "SERVICE_UNAVAILABLE", 503)
 
     async def body() -> AsyncIterator[bytes]:

@@ -261,6 +261,11 @@ async def erase(deps: Deps, who: Principal, person_id: str) -> str:
                 for a in found[0]["shared"]
             ]
             await tx.run(q.ERASE_SHARED_TEXTS, {"rows": rows})
+        if pattern is not None and found[0]["sharedTranscripts"]:
+            notes = [
+                {"id": d["id"], "transcript": _scrub(d["transcript"], pattern)} for d in found[0]["sharedTranscripts"]
+            ]
+            await tx.run(q.ERASE_SHARED_TRANSCRIPTS, {"rows": notes})
         erased = await tx.run(q.ERASE, {"id": person_id})
         emit(tx, "PERSON", person_id, "DELETED", ("erased",), who.user_id)
         return erased

@@ -13,6 +13,7 @@ from domain.errors import BadInput, Conflict, Forbidden, NotFound
 from domain.events import emit
 from domain.ids import new_id
 from domain.technicians import skill_key
+from graph import projects as projects_q
 from graph import sla as sla_q
 from graph import tickets as q
 from graph.db import Row, Tx
@@ -93,7 +94,7 @@ def _priority(value: Any) -> str:
 
 async def create(deps: Deps, who: Principal, data: dict[str, Any]) -> str:
     who.require(TICKET_WRITERS, "create tickets")
-    if not data.get("companyId") and not data.get("personId"):
+    if not data.get("companyId") and not data.get("personId") and not data.get("projectId"):
         raise BadInput("a ticket needs a companyId or a personId", field="companyId")
     params: dict[str, Any] = {
         "id": new_id("Ticket"),
@@ -108,16 +109,33 @@ async def create(deps: Deps, who: Principal, data: dict[str, Any]) -> str:
     }
     skills = requirements(data.get("requiredSkills"))
 
+    project_id = data.get("projectId")
+
     async def work(tx: Tx) -> None:
         await refs.require(
             tx, {"companyId": ("Company", params["companyId"]), "personId": ("Person", params["personId"])}
         )
+        if project_id is not None:  # [field] a project's ticket is for the project's company
+            await project_company(tx, params, str(project_id))
         await tx.run(q.CREATE, params)
+        if project_id is not None:
+            await tx.run(projects_q.LINK_TICKET, {"ticketId": params["id"], "projectId": project_id})
         await tx.run(q.SET_REQUIREMENTS, {"id": params["id"], "skills": skills})
         emit(tx, "TICKET", params["id"], "CREATED", data.keys(), who.user_id)
 
     await deps.db.transaction(work)
     return str(params["id"])
+
+
+async def project_company(tx: Tx, params: dict[str, Any], project_id: str) -> None:
+    """The company of a project's ticket: the project's (a different companyId is refused)."""
+    rows = await tx.run(projects_q.COMPANY_OF, {"id": project_id})
+    if not rows:
+        raise NotFound(f"projectId: no such record {project_id!r}", field="projectId")
+    company_id = rows[0]["companyId"]
+    if params["companyId"] not in (None, company_id):
+        raise BadInput("the ticket's company must be the project's", field="companyId")
+    params["companyId"] = company_id
 
 
 async def lock(tx: Tx, ticket_id: str) -> Row:

@@ -169,7 +169,18 @@ RETURN [x IN [p.fullName, p.firstName, p.lastName, p.email] + coalesce(p.phones,
   COLLECT {
     MATCH (a:Activity)-[:ABOUT]->(s) WHERE (s = p OR s IN leads) AND EXISTS { (a)-[:ABOUT]->(o:Person) WHERE o <> p }
     RETURN DISTINCT a {.id, .subject, .body, .outcome}
-  } AS shared
+  } AS shared,
+  COLLECT {
+    MATCH (a:Activity)-[:ABOUT]->(s) WHERE (s = p OR s IN leads) AND EXISTS { (a)-[:ABOUT]->(o:Person) WHERE o <> p }
+    MATCH (d:Document)-[:ATTACHED_TO]->(a) WHERE d.transcript IS NOT NULL
+    RETURN DISTINCT d {.id, .transcript}
+  } AS sharedTranscripts
+"""
+# [field] Step 2b: transcripts of voice notes attached to shared activities, mentions replaced the same way.
+ERASE_SHARED_TRANSCRIPTS = """
+UNWIND $rows AS row
+MATCH (d:Document {id: row.id})
+SET d.transcript = row.transcript
 """
 # Step 2: shared activities keep their texts with every mention of the person replaced (computed in Python).
 ERASE_SHARED_TEXTS = """
@@ -192,6 +203,12 @@ CALL (p) {
   MATCH (a:Activity)-[:ABOUT]->(s) WHERE (s = p OR s IN leads) AND NOT EXISTS { (a)-[:ABOUT]->(o:Person) WHERE o <> p }
   WITH DISTINCT a
   SET a.body = null, a.subject = '(erased)', a.outcome = null
+  WITH a
+  CALL (a) {
+    // [field] and the transcripts of the voice notes attached to them
+    MATCH (d:Document)-[:ATTACHED_TO]->(a) WHERE d.transcript IS NOT NULL
+    SET d.transcript = null
+  }
 }
 CALL (p) {
   MATCH (p)<-[:CONVERTED_TO]-(l:Lead)

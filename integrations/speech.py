@@ -35,7 +35,9 @@ def _model_files(model_dir: Path) -> dict[str, str]:
 class PocketSphinx:
     name = "pocketsphinx"
 
-    def __init__(self, model_dir: str = "") -> None:
+    def __init__(self, model_dir: str = "", max_seconds: float = 60.0) -> None:
+        # Longer notes are refused (FAILED): a task must finish well within the broker's visibility timeout.
+        self.max_seconds = max_seconds
         if model_dir:
             self.model_dir = Path(model_dir)
         else:
@@ -73,6 +75,8 @@ class PocketSphinx:
         )
         if decoded.returncode != 0:
             raise SpeechError(f"ffmpeg could not decode the audio: {decoded.stderr.decode(errors='replace')[-300:]}")
+        if len(decoded.stdout) / (2 * SAMPLE_RATE) > self.max_seconds:
+            raise SpeechError(f"the note is longer than {self.max_seconds:.0f} s (CRM_SPEECH_MAX_SECONDS)")
         decoder = Decoder(samprate=SAMPLE_RATE, loglevel="FATAL", **self.files)
         decoder.start_utt()
         decoder.process_raw(decoded.stdout, full_utt=True)
@@ -84,5 +88,5 @@ class PocketSphinx:
 def from_settings(settings: Settings) -> PocketSphinx | None:
     """The configured engine, or None (`CRM_SPEECH_ENGINE=none`: audio is kept, nothing is transcribed)."""
     if settings.speech_engine == "pocketsphinx":
-        return PocketSphinx(settings.speech_model_dir)
+        return PocketSphinx(settings.speech_model_dir, settings.speech_max_seconds)
     return None

@@ -249,3 +249,37 @@ async def test_company_projects_resolve_for_a_company_not_read_by_a_compiled_sta
     assert data(near)["nearby"] == [
         {"company": {"name": "Near GmbH", "projects": {"edges": [{"node": {"name": "Nearby project"}}]}}}
     ]
+
+
+async def test_tickets_created_for_a_project_are_its_tickets(gql: Gql, admin_token: str) -> None:
+    company_id = await _company(gql, admin_token)
+    other_id = await _company(gql, admin_token, "Elsewhere AG")
+    project = await _project(gql, admin_token, company_id)
+    # when a ticket is opened for the project (no company given)
+    created = await gql(
+        'mutation($p: ID!) { createTicket(input: {subject: "Leaking valve", projectId: $p}) { id company { id } } }',
+        {"p": project["id"]},
+        admin_token,
+    )
+    ticket = data(created)["createTicket"]
+    # then it is the company's ticket and listed under the project
+    assert ticket["company"] == {"id": company_id}
+    tickets = await gql(
+        "query($p: ID!) { project(id: $p) { tickets { totalCount edges { node { id subject } } } } }",
+        {"p": project["id"]},
+        admin_token,
+    )
+    assert data(tickets)["project"]["tickets"] == {
+        "totalCount": 1,
+        "edges": [{"node": {"id": ticket["id"], "subject": "Leaking valve"}}],
+    }
+    # a ticket of another company or an unknown project is refused
+    mismatch = await gql(
+        'mutation($p: ID!, $c: ID!) { createTicket(input: {subject: "X", projectId: $p, companyId: $c}) { id } }',
+        {"p": project["id"], "c": other_id},
+        admin_token,
+    )
+    unknown = await gql(
+        'mutation { createTicket(input: {subject: "X", projectId: "prj_nope"}) { id } }', token=admin_token
+    )
+    assert [error_code(mismatch), error_code(unknown)] == ["BAD_USER_INPUT", "NOT_FOUND"]

@@ -104,3 +104,35 @@ async def test_notes_left_pending_are_found_for_the_requeue_backstop(deps: Deps,
     )
     # then only the old one is requeued
     assert await documents.stale_pending(deps, older_than_seconds=120) == ["doc_old"]
+
+
+async def test_erasure_clears_or_scrubs_the_transcripts_of_notes_about_the_person(
+    gql: Gql, deps: Deps, admin: tuple[str, str]
+) -> None:
+    # given two transcribed voice notes: one on a call about Eva alone, one on a meeting with Eva and Jan
+    admin_id, token = admin
+    eva = data(
+        await gql('mutation { createPerson(input: {firstName: "Eva", lastName: "Berger"}) { id } }', token=token)
+    )
+    jan = data(await gql('mutation { createPerson(input: {firstName: "Jan", lastName: "Ott"}) { id } }', token=token))
+    eva_id, jan_id = eva["createPerson"]["id"], jan["createPerson"]["id"]
+    await deps.db.write(
+        "MATCH (u:User {id: $u}) UNWIND $notes AS note "
+        "CREATE (d:Document:Entity {id: note[0], transcriptStatus: 'DONE', transcript: note[1], "
+        "uploadedAt: datetime()})-[:UPLOADED_BY]->(u)",
+        {
+            "u": admin_id,
+            "notes": [["doc_alone", "eva berger wants a call"], ["doc_shared", "jan and eva berger agreed"]],
+        },
+    )
+    log = 'mutation($p: [ID!], $d: [ID!]) { logActivity(input: {type: NOTE, subject: "Note", personIds: $p, documentIds: $d}) { id } }'
+    data(await gql(log, {"p": [eva_id], "d": ["doc_alone"]}, token))
+    data(await gql(log, {"p": [eva_id, jan_id], "d": ["doc_shared"]}, token))
+    # when Eva is erased
+    data(await gql("mutation($id: ID!) { erasePerson(id: $id) }", {"id": eva_id}, token))
+    # then her own note's transcript is gone and the shared one no longer names her
+    rows = await deps.db.read("MATCH (d:Document) RETURN d.id AS id, d.transcript AS transcript ORDER BY d.id")
+    assert rows == [
+        {"id": "doc_alone", "transcript": None},
+        {"id": "doc_shared", "transcript": "jan and erased person agreed"},
+    ]

@@ -175,6 +175,9 @@ class CreateTicketInput:
     required_skills: list[SkillRequirementInput] | None = UNSET
     estimated_minutes: int = 60
     due_at: datetime | None = UNSET
+    project_id: strawberry.ID | None = strawberry.field(
+        default=UNSET, description="The project the ticket belongs to ([field]); the company defaults to the project's."
+    )
 
 
 @strawberry.input
