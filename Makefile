@@ -45,6 +45,7 @@ up: services web
 	@echo ""
 	@echo "  Graph CRM is up."
 	@echo "  GraphiQL:   http://127.0.0.1:$(CRM_PORT)/graphql"
+	@echo "  Explorer:   http://127.0.0.1:$(CRM_PORT)/explorer/"
 	@echo "  Demo login: admin@demo.crm / demo-password   (also manager@, rep@, marketing@, service@, tech@, erp@demo.crm)"
 	@echo "  Stop with:  make down"
 
