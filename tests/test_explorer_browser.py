@@ -280,6 +280,7 @@ async def test_a_manager_explores_a_buying_center_in_chromium(deps: Deps, server
         # and the warm introductions to the person selected last name the colleague who can open the door
         await page.wait_for_selector("#intro-list li[data-user]")
         assert "Rita Rep" in await page.locator("#intro-list").inner_text()
+        await page.evaluate("window.scrollTo(0, 0); document.querySelector('.timeline').scrollTo(0, 0)")
         await page.screenshot(path=str(SHOTS / "buying-center.png"))
         await page.screenshot(path=str(SHOTS / "buying-center-full.png"), full_page=True)
 
