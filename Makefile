@@ -51,6 +51,7 @@ up: services web
 	@echo "  Graph CRM is up."
 	@echo "  GraphiQL:   http://127.0.0.1:$(CRM_PORT)/graphql"
 	@echo "  Mail:       http://127.0.0.1:8025 (Mailpit; every mail the CRM sends lands here)"
+	@echo "  Explorer:   http://127.0.0.1:$(CRM_PORT)/explorer/"
 	@echo "  Demo login: admin@demo.crm / demo-password   (also manager@, rep@, marketing@, service@, tech@, erp@demo.crm)"
 	@echo "  Stop with:  make down"
 

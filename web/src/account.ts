@@ -53,7 +53,11 @@ export class AccountMap {
     const open = company.opportunities.edges
       .map((e) => e.node)
       .filter((o) => o.stage !== "CLOSED_WON" && o.stage !== "CLOSED_LOST");
-    const orgButton = el("button", { type: "button", class: "small" }, "Org chart");
+    const orgButton = el(
+      "button",
+      { type: "button", class: "small", "aria-label": `Org chart of ${company.name}` },
+      "Org chart",
+    );
     orgButton.addEventListener("click", () => void this.orgChart(company.id, company.name));
     const opportunities = open.length
       ? el(

@@ -100,6 +100,8 @@ export class BuyingCenterView {
       container: this.container,
       elements,
       boxSelectionEnabled: false,
+      minZoom: 0.2,
+      maxZoom: 1.5, // a small buying center is not blown up to fill the box
       style: [
         {
           selector: "node",
