@@ -135,7 +135,19 @@ async def chunk(deps: Deps, run_id: str, after: str | None) -> str:
         r["person"] for r in await deps.db.read(q.RECIPIENTS, {"ids": ids, "purpose": run["purpose"], "runId": run_id})
     ]
     if people:
-        await Rounds(deps, run_id, run, max(1, min(deps.settings.mail_lanes, len(people)))).send(people)
+        # Two groups of connections take turns: while one group's round is written, the other's messages go out.
+        lanes = max(1, min(deps.settings.mail_lanes, len(people)))
+        groups = 2 if lanes >= 2 else 1
+        results = await asyncio.gather(
+            *(
+                Rounds(deps, run_id, run, lanes // groups + (1 if g < lanes % groups else 0)).send(people[g::groups])
+                for g in range(groups)
+            ),
+            return_exceptions=True,
+        )
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
     if len(ids) < size:
         await _finish(deps, q.FINISH, run_id, run["mailingId"])
         return "done"

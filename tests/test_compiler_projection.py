@@ -57,6 +57,7 @@ def test_declarations_cover_exactly_the_fields_of_the_served_types() -> None:
         "Event",
         "ExternalId",
         "Lead",
+        "Mailing",
         "Material",
         "Opportunity",
         "OpportunityAlert",

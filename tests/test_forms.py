@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import json
 from collections.abc import Iterator
 
 import httpx
 import pytest
+import websockets
 
 from domain.deps import Deps
 from tests.conftest import Gql, data
 from tests.mail_sink import Sink, text_of, use_sink
+from tests.servers import api_process
 
 sink = pytest.fixture(name="sink")(use_sink)
 LEADS = "{ leads { totalCount edges { node { firstName lastName email source status } } } }"
@@ -121,3 +125,27 @@ async def test_bad_submissions_write_nothing(client: httpx.AsyncClient, deps: De
     ).status_code == 400
     assert (await client.post("/forms/lead", content=b"<x/>", headers={"content-type": "text/xml"})).status_code == 400
     assert await deps.db.read("MATCH (n) WHERE n:Lead OR n:Person RETURN n") == []
+
+
+async def test_a_form_lead_reaches_the_subscribers_of_its_campaign(deps: Deps, admin_token: str) -> None:
+    spring = await campaign(deps)
+    with api_process() as base:
+        async with websockets.connect(
+            base.replace("http", "ws") + "/graphql", subprotocols=[websockets.Subprotocol("graphql-transport-ws")]
+        ) as ws:
+            await ws.send(
+                json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {admin_token}"}})
+            )
+            assert json.loads(await ws.recv())["type"] == "connection_ack"
+            query = "subscription($c: ID) { leadCreated(campaignId: $c) { lastName source } }"
+            await ws.send(
+                json.dumps({"id": "l", "type": "subscribe", "payload": {"query": query, "variables": {"c": spring}}})
+            )
+            await asyncio.sleep(1.0)  # let the subscription register before events flow
+            async with httpx.AsyncClient(base_url=base) as web:
+                assert (await web.post("/forms/lead", json={"lastName": "Elsewhere"})).status_code == 200
+                assert (
+                    await web.post("/forms/lead", data={"lastName": "Spring", "campaignId": spring})
+                ).status_code == 200
+            message = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            assert message["payload"]["data"] == {"leadCreated": {"lastName": "Spring", "source": "web form"}}

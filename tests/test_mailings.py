@@ -359,3 +359,63 @@ async def test_bad_mailings_are_refused_and_write_nothing(
     assert await deps.db.read("MATCH (m:Mailing) RETURN m") == []
     ok = data(await gql(CREATE_MAILING, {"i": {**base, "fromAddress": "News@Demo.crm"}}, admin_token))["createMailing"]
     assert ok["status"] == "DRAFT"
+
+
+async def test_update_reschedules_and_every_change_is_a_mailing_event(
+    gql: Gql, admin_token: str, deps: Deps, client: httpx.AsyncClient, sink: Sink
+) -> None:
+    cpg, seg = await campaign(gql, admin_token), await segment(gql, admin_token)
+    await member(gql, admin_token, "Ann")
+    created = await mailing(gql, admin_token, cpg, seg)
+    update = "mutation($id: ID!, $i: UpdateMailingInput!) { updateMailing(id: $id, input: $i) { status sendAt nextRunAt recurrence } }"
+    later = data(await gql(update, {"id": created["id"], "i": {"sendAt": "2030-01-02T09:00:00Z"}}, admin_token))
+    assert later["updateMailing"] == {
+        "status": "SCHEDULED",
+        "sendAt": "2030-01-02T09:00:00+00:00",
+        "nextRunAt": "2030-01-02T09:00:00+00:00",
+        "recurrence": None,
+    }
+    weekly = {"recurrence": "0 8 * * MON", "timezone": "Europe/Lisbon"}
+    monday = data(await gql(update, {"id": created["id"], "i": weekly}, admin_token))["updateMailing"]
+    assert (monday["recurrence"], monday["nextRunAt"]) == ("0 8 * * MON", "2030-01-07T08:00:00+00:00")
+    draft = data(await gql(update, {"id": created["id"], "i": {"sendAt": None, "recurrence": None}}, admin_token))
+    assert draft["updateMailing"] == {"status": "DRAFT", "sendAt": None, "nextRunAt": None, "recurrence": None}
+    run_id = await start_run(deps, created["id"])
+    assert error_code(await gql(update, {"id": created["id"], "i": {"subject": "x"}}, admin_token)) == "CONFLICT"
+    await finish_run(deps, run_id)
+    feed = "{ changes(first: 100, types: [MAILING]) { edges { node { nodeId op fields } } } }"
+    events = [e["node"] for e in data(await gql(feed, token=admin_token))["changes"]["edges"]]
+    assert [(e["op"], e["fields"]) for e in events] == [
+        (
+            "CREATED",
+            ["bodyTemplate", "campaignId", "consentPurpose", "fromAddress", "segmentId", "subject", "timezone"],
+        ),
+        ("UPDATED", ["sendAt"]),
+        ("UPDATED", ["recurrence", "timezone"]),
+        ("UPDATED", ["recurrence", "sendAt"]),
+        ("UPDATED", ["lastRunAt", "status"]),
+        ("UPDATED", ["status"]),
+    ]
+    assert {e["nodeId"] for e in events} == {created["id"]}
+
+
+async def test_the_relay_reports_bounces_with_its_own_token(
+    gql: Gql, admin_token: str, deps: Deps, client: httpx.AsyncClient, sink: Sink
+) -> None:
+    cpg, seg = await campaign(gql, admin_token), await segment(gql, admin_token)
+    await member(gql, admin_token, "Ann")
+    created = await mailing(gql, admin_token, cpg, seg)
+    await finish_run(deps, await start_run(deps, created["id"]))
+    key = sink.to("ann@club.example")[0]["X-CRM-Delivery"]
+    previous = deps.settings
+    deps.settings = dataclasses.replace(previous, bounce_token="relay-secret-0123456789")
+    try:
+        wrong = await client.post("/mail/bounces", json={"delivery": key}, headers={"authorization": "Bearer nope"})
+        assert wrong.status_code == 401
+        right = await client.post(
+            "/mail/bounces", json={"delivery": key}, headers={"authorization": "Bearer relay-secret-0123456789"}
+        )
+        assert (right.status_code, right.json()) == (200, {"bounced": 1})
+    finally:
+        deps.settings = previous
+    assert [d["status"] for d in await deliveries(deps, created["id"])] == ["BOUNCED"]
