@@ -1,9 +1,9 @@
-"""Exports for Outlook and Office: lists of persons and companies, search results and histories, read in
-keyset pages of PAGE_SIZE rows, so a list of a million rows is never held at once.
+"""Exports for Outlook and Office: lists of persons and companies, segments, search results and histories,
+read in keyset pages of PAGE_SIZE rows, so a list of a million rows is never held at once.
 
 Each export is authorised like the GraphQL query it mirrors (`persons(filter)`, `companies(filter)`,
-`search(text)`, `person(id)`, timelines: every signed-in principal, by bearer token or API key) and filed in the
-audit trail (domain/audit.py) before its first byte.
+`search(text)`, `segment(id)`, `person(id)`, timelines: every signed-in principal, by bearer token or API
+key) and filed in the audit trail (domain/audit.py) before its first byte.
 """
 
 from __future__ import annotations
