@@ -62,8 +62,11 @@ async def dispatcher(deps: Deps) -> AsyncIterator[Dispatcher]:
     task = asyncio.create_task(running.run())
     yield running
     task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    done, _ = await asyncio.wait({task}, timeout=10)
+    if not done:
+        for t in asyncio.all_tasks():
+            t.print_stack()
+        raise AssertionError("dispatcher did not stop")
 
 
 @pytest.fixture
