@@ -185,7 +185,7 @@ class Dispatcher:
         try:
             if await redis.exists(webhooks.LOCK + webhook_id):
                 return
-            if not await redis.set(webhooks.QUEUED + webhook_id, "1", nx=True, ex=30):
+            if not await redis.set(webhooks.QUEUED + webhook_id, "1", nx=True, ex=10):
                 return
             await asyncio.get_running_loop().run_in_executor(self._sender, self._send, webhook_id)
         except Exception:  # Redis away: the sweep queues it again once it is back

@@ -56,9 +56,19 @@ def webhook_worker(env: dict[str, str] | None = None) -> Iterator[subprocess.Pop
             proc.kill()
 
 
+def enqueue(webhook_id: str) -> None:
+    """Queues over a fresh broker connection: the test fixture `clean` flushes Redis, queue bindings included,
+    and a pooled connection would believe the webhooks queue still declared (its message would go nowhere)."""
+    from workers.app import app
+    from workers.webhooks import deliver
+
+    with app.connection_for_write() as connection:
+        deliver.apply_async(args=[webhook_id], queue="webhooks", connection=connection)
+
+
 @pytest.fixture
 async def dispatcher(deps: Deps) -> AsyncIterator[Dispatcher]:
-    running = Dispatcher(deps)
+    running = Dispatcher(deps, enqueue=enqueue)
     task = asyncio.create_task(running.run())
     yield running
     task.cancel()
