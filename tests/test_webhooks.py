@@ -423,3 +423,45 @@ def test_the_webhook_part_of_the_integrations_contract_is_served() -> None:
     section = result.stdout.split("[integrations]", 1)[1].split("\n[", 1)[0]
     missing = [line.strip() for line in section.splitlines()[1:] if line.strip()]
     assert not [line for line in missing if "ebhook" in line or "Delivery" in line or "EntityType" in line], missing
+
+
+async def test_deliveries_page_newest_first_and_a_batch_recorded_twice_counts_once(
+    gql: Gql, admin_token: str, deps: Deps
+) -> None:
+    # given a webhook whose dispatcher recorded three deliveries (and then tried the same batch again)
+    hook_id = (await create_webhook(gql, admin_token, "https://erp.example.com/hook"))["webhook"]["id"]
+    start = (await deps.db.read_one("MATCH (w:Webhook {id: $id}) RETURN w.position AS p", {"id": hook_id}) or {})["p"]
+    rows = [
+        {"id": webhook_uc.delivery_id(hook_id, f"k{i}"), "eventId": f"1-{i}", "key": f"k{i}", "body": "{}"}
+        for i in range(3)
+    ]
+    assert await webhook_uc.record(deps, hook_id, start, "1-2", rows) is True
+    assert await webhook_uc.record(deps, hook_id, start, "1-2", rows) is False
+    # when the deliveries are paged two at a time
+    page = """query($id: ID!, $after: String) { node(id: $id) { ... on Webhook {
+      deliveries(first: 2, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { eventId status } } }
+    } } }"""
+    first = data(await gql(page, {"id": hook_id}, admin_token))["node"]["deliveries"]
+    second = data(await gql(page, {"id": hook_id, "after": first["pageInfo"]["endCursor"]}, admin_token))["node"][
+        "deliveries"
+    ]
+    # then they come newest first, each once
+    assert first["totalCount"] == 3
+    assert [e["node"] for e in first["edges"]] == [
+        {"eventId": "1-2", "status": "PENDING"},
+        {"eventId": "1-1", "status": "PENDING"},
+    ]
+    assert first["pageInfo"]["hasNextPage"] is True
+    assert [e["node"] for e in second["edges"]] == [{"eventId": "1-0", "status": "PENDING"}]
+    assert second["pageInfo"]["hasNextPage"] is False
+    # a waiting delivery is not replayed; an unknown one is not found
+    pending = await gql(
+        "mutation($id: ID!) { retryDelivery(deliveryId: $id) { id } }", {"id": rows[0]["id"]}, admin_token
+    )
+    assert error_code(pending) == "CONFLICT"
+    unknown = await gql('mutation { retryDelivery(deliveryId: "whd_nope") { id } }', token=admin_token)
+    assert error_code(unknown) == "NOT_FOUND"
+    found = await gql(
+        "query($id: ID!) { node(id: $id) { ... on WebhookDelivery { eventId } } }", {"id": rows[2]["id"]}, admin_token
+    )
+    assert data(found)["node"] == {"eventId": "1-2"}
