@@ -50,6 +50,13 @@ CREATOR_CHECK_SECONDS = 5.0
 EVENT_TIMEOUT = 30.0
 
 
+def _raise_if_cancelled() -> None:
+    """redis-py turns a cancellation during a blocking read into a ConnectionError: do not swallow it."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+
+
 class Feed:
     """The event source of one webhook's subscription: the resolver asks, the dispatcher gives one event."""
 
@@ -155,15 +162,13 @@ class Runner:
         return await self._settle()
 
     async def close(self) -> None:
+        """Cancels the subscription (the generator is left to the garbage collector: closing it explicitly can
+        wait on Strawberry's internals forever, and a cancellation of the caller must not be swallowed)."""
         if self.pending is not None:
             self.pending.cancel()
-            with contextlib.suppress(BaseException):
-                await self.pending
+            await asyncio.wait({self.pending}, timeout=1.0)
             self.pending = None
-        if self.results is not None:
-            with contextlib.suppress(Exception):
-                await self.results.aclose()
-            self.results = None
+        self.results = None
 
 
 class Dispatcher:
@@ -180,7 +185,7 @@ class Dispatcher:
         try:
             if await redis.exists(webhooks.LOCK + webhook_id):
                 return
-            if not await redis.set(webhooks.QUEUED + webhook_id, "1", nx=True, ex=30):
+            if not await redis.set(webhooks.QUEUED + webhook_id, "1", nx=True, ex=10):
                 return
             await asyncio.get_running_loop().run_in_executor(self._sender, self._send, webhook_id)
         except Exception:  # Redis away: the sweep queues it again once it is back
@@ -203,11 +208,13 @@ class Dispatcher:
         checked = float("-inf")
         try:
             while True:
+                _raise_if_cancelled()
                 try:
                     batches = await redis.xread({STREAM: position}, block=1000, count=READ_COUNT)
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:  # noqa: BLE001 - Redis away: retry from the same position
+                    _raise_if_cancelled()
                     log.warning("webhook %s: change stream unreadable: %s", sub.id, exc)
                     await asyncio.sleep(1.0)
                     continue
@@ -239,6 +246,7 @@ class Dispatcher:
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:  # noqa: BLE001 - Neo4j away: the same events again, same delivery ids
+                    _raise_if_cancelled()
                     log.warning("webhook %s: events not recorded, retrying: %s", sub.id, exc)
                     await asyncio.sleep(1.0)
                     continue
@@ -280,6 +288,7 @@ class Dispatcher:
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:  # noqa: BLE001 - Neo4j or Redis away: try again
+                    _raise_if_cancelled()
                     log.warning("webhook dispatcher: %s", exc)
                     await asyncio.sleep(1.0)
                 await asyncio.sleep(SWEEP_SECONDS)

@@ -35,7 +35,7 @@ MAX_URL = 2000
 MAX_DOCUMENT = 20_000
 MIN_SECRET = 16
 LOCK = "crm:webhook:drain:"  # held by the one task sending a webhook's queue (ordering)
-QUEUED = "crm:webhook:queued:"  # a send task is queued for the webhook: do not queue another
+QUEUED = "crm:webhook:queued:"  # a send task is queued for the webhook: do not queue another (for 10 s)
 LOCK_MS = 30_000  # refreshed while sending; a worker that died frees the webhook after this
 BATCH = 100
 

@@ -43,7 +43,7 @@ class Receiver:
     def accepted(self, path: str) -> list[Received]:
         return [r for r in self.on(path) if r.status == 200]
 
-    def wait(self, path: str, count: int, timeout: float = 30.0, accepted: bool = True) -> list[Received]:
+    def wait(self, path: str, count: int, timeout: float = 90.0, accepted: bool = True) -> list[Received]:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             got = self.accepted(path) if accepted else self.on(path)
