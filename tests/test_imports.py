@@ -185,7 +185,7 @@ async def test_upload_endpoint_streams_a_file_and_answers_the_job(
     client: httpx.AsyncClient, gql: Gql, admin_token: str, deps: Deps, worker: None
 ) -> None:
     # given a file larger than the GraphQL body limit (1 MiB)
-    city = "Castrop-Rauxel an der Emscher, Nordrhein-Westfalen"
+    city = "Castrop-Rauxel an der Emscher in Nordrhein-Westfalen"
     lines = ["firstName,lastName,email,city"] + [f"F{i},L{i},p{i}@example.com,{city}" for i in range(20_000)]
     body = ("\n".join(lines) + "\n").encode()
     assert len(body) > 1024 * 1024
