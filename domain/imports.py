@@ -397,6 +397,13 @@ async def _fail(deps: Deps, job: Row, message: str, row: int = 1) -> None:
     Path(job["path"]).unlink(missing_ok=True)
 
 
+async def fail(deps: Deps, job_id: str, message: str) -> None:
+    """Ends a job that cannot go on (FAILED, with the message at its next row)."""
+    job = await get(deps, job_id)
+    if job is not None and job["status"] not in ("COMPLETED", "FAILED"):
+        await _fail(deps, job, message, int(job.get("nextRow") or 1))
+
+
 async def _start(deps: Deps, job: Row) -> Row | None:
     """Header check and row count; the job RUNNING from the row after the header, or FAILED."""
     header = await asyncio.to_thread(read_header, job["path"])
