@@ -41,8 +41,9 @@ from graph.db import Row, Tx
 
 TASK = "crm.imports.run"
 MAX_TEXT_BYTES = 10 * 1024 * 1024  # importContacts(csv); larger files go through POST /imports/contacts
-BATCH_SIZE = int(os.environ.get("CRM_IMPORT_BATCH", "2000"))
+BATCH_SIZE = int(os.environ.get("CRM_IMPORT_BATCH", "5000"))
 SLICE_SECONDS = 20.0
+EVENTS = os.environ.get("CRM_IMPORT_EVENTS", "1") != "0"
 MATCH_KEYS = ("EMAIL", "EXTERNAL_ID", "NONE")
 DEFAULT_SYSTEM = "import"
 # Accepted columns (header names are matched ignoring case and surrounding spaces) and their longest value.
@@ -396,6 +397,13 @@ async def _fail(deps: Deps, job: Row, message: str, row: int = 1) -> None:
     Path(job["path"]).unlink(missing_ok=True)
 
 
+async def fail(deps: Deps, job_id: str, message: str) -> None:
+    """Ends a job that cannot go on (FAILED, with the message at its next row)."""
+    job = await get(deps, job_id)
+    if job is not None and job["status"] not in ("COMPLETED", "FAILED"):
+        await _fail(deps, job, message, int(job.get("nextRow") or 1))
+
+
 async def _start(deps: Deps, job: Row) -> Row | None:
     """Header check and row count; the job RUNNING from the row after the header, or FAILED."""
     header = await asyncio.to_thread(read_header, job["path"])
@@ -459,9 +467,6 @@ async def _write_batch(tx: Tx, job: Row, rows: list[Row]) -> tuple[list[Row], li
         await tx.run(q.CREATE_PERSONS, {**params, "rows": created})
         if match_on == "EXTERNAL_ID":
             await tx.run(q.IDENTIFY, {"rows": created})
-        with_phones = [r for r in created if r["props"].get("phones")]
-        if with_phones:
-            await tx.run(q.LINK_NEW_PHONES, {"rows": with_phones})
     if updated:
         await tx.run(q.UPDATE_PERSONS, {**params, "rows": updated})
         with_phones = [r for r in updated if "phones" in r["props"]]
@@ -480,7 +485,7 @@ async def _commit(deps: Deps, job: Row, batch: Batch, expected: int, offset: int
             return None
         created, updated, duplicates = await _write_batch(tx, job, batch.rows) if batch.rows else ([], [], [])
         for op, written in (("CREATED", created), ("UPDATED", updated)):
-            for r in written:
+            for r in written if EVENTS else ():
                 fields = [k for k in r["props"] if k not in ("emailLower", "sortName")]
                 emit(tx, "PERSON", r["id"], op, fields, job.get("createdBy"))
         errors = sorted([*batch.errors, *duplicates], key=lambda e: int(e["row"]))

@@ -84,11 +84,16 @@ RETURN key.key AS key, key.system AS system, p.id AS id, p.createdAt.epochMillis
   p.importRow AS row, p.firstName AS firstName, p.lastName AS lastName
 """
 
+# New persons with their phones linked (they had none before) in the same statement.
 CREATE_PERSONS = """
 UNWIND $rows AS row
 CREATE (p:Person:Entity {id: row.id, phones: [], tags: [], source: 'import', createdAt: datetime(),
   updatedAt: datetime(), importJobId: $jobId, importRow: row.number})
 SET p += row.props
+WITH p, row
+UNWIND coalesce(row.props.phones, []) AS e164
+MERGE (ph:Phone {e164: e164})
+CREATE (p)-[:HAS_PHONE]->(ph)
 """
 
 IDENTIFY = """
@@ -104,15 +109,7 @@ MATCH (p:Person {id: row.id})
 SET p += row.props, p.updatedAt = datetime(), p.importJobId = $jobId, p.importRow = row.number
 """
 
-# Phones of persons that had none (created in this batch): link only. Of found persons: re-link.
-LINK_NEW_PHONES = """
-UNWIND $rows AS row
-MATCH (p:Person {id: row.id})
-UNWIND row.props.phones AS e164
-MERGE (ph:Phone {e164: e164})
-CREATE (p)-[:HAS_PHONE]->(ph)
-"""
-
+# Phones of found persons: re-linked.
 RELINK_PHONES = (
     """
 UNWIND $rows AS row
@@ -121,10 +118,10 @@ MATCH (p:Person {id: row.id})
     + SYNC_PERSON
 )
 
-# For the benchmark: the same rows MERGEd raw through the driver.
+# For the benchmark: the same rows MERGEd raw through the driver (keys prefixed, so they make other persons).
 RAW_MERGE = """
 UNWIND $rows AS row
-MERGE (p:Person {emailLower: row.key})
+MERGE (p:Person {emailLower: 'raw-' + row.key})
 ON CREATE SET p.id = row.newId, p.createdAt = datetime()
-SET p += row.props
+SET p += row.props, p.emailLower = 'raw-' + row.key
 """

@@ -41,7 +41,11 @@ async def snapshot(deps: Deps) -> list[str]:
 
 
 async def settle(deps: Deps) -> None:
-    await asyncio.sleep(0.05)  # the writer appends right after its commit, before it answers
+    """The writer appends its events before it answers, then deletes their outbox nodes in the background."""
+    for _ in range(100):
+        if (await deps.db.read("MATCH (o:OutboxEvent) RETURN count(o) AS n"))[0]["n"] == 0:
+            return
+        await asyncio.sleep(0.05)
 
 
 async def test_orders_create_a_consumer_and_keep_exact_aggregates(gql: Gql, admin_token: str, deps: Deps) -> None:

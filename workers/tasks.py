@@ -130,7 +130,13 @@ def run_import(self: Any, job_id: str) -> bool:
     async def work(deps: Deps) -> bool:
         return await imports.run_slice(deps, job_id, seconds)
 
-    done = _run(work)
+    try:
+        done = _run(work)
+    except IDEMPOTENT["autoretry_for"]:
+        raise  # retried: the slice goes on from the last committed batch
+    except Exception:
+        _run(lambda deps: imports.fail(deps, job_id, "the import stopped on an internal error; see the worker log"))
+        raise
     if not done:
         run_import.apply_async((job_id,))
     return done
