@@ -218,7 +218,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(port: int, log_path: Path) -> subprocess.Popen[bytes]:
+def start_server(port: int, log_path: Path, workers: int = 1) -> subprocess.Popen[bytes]:
     env = {**os.environ, "CRM_ENV": "bench", "PYTHONPATH": str(ROOT)}
     log = log_path.open("wb")
     return subprocess.Popen(
@@ -233,7 +233,7 @@ def start_server(port: int, log_path: Path) -> subprocess.Popen[bytes]:
             "--port",
             str(port),
             "--workers",
-            "1",
+            str(workers),
             "--no-access-log",
             "--log-level",
             "warning",
@@ -321,7 +321,7 @@ async def run(args: argparse.Namespace) -> int:
     peer = bench_peer.Peer(settings.neo4j_uri, free_port(), RESULTS / "peer.log") if args.peer else None
     if peer:
         print(f"peer pid {peer.proc.pid} on {peer.base} (@neo4j/graphql, NODE_ENV=production)")
-    proc = start_server(port, RESULTS / "uvicorn.log")
+    proc = start_server(port, RESULTS / "uvicorn.log", args.workers)
     print(f"uvicorn pid {proc.pid} on {base} (CRM_ENV=bench, 1 worker)")
     client = Client(base)
     raw = Raw(settings)
@@ -331,7 +331,10 @@ async def run(args: argparse.Namespace) -> int:
         if peer:
             await peer.wait_ready()
         await client.login()
-        cases = await run_cases(client, raw, compiled, ids, args.warmup, args.iterations, peer)
+        if args.throughput_only:
+            cases = [await throughput_case(client, peer, args.workers)]
+        else:
+            cases = await run_cases(client, raw, compiled, ids, args.warmup, args.iterations, peer)
     finally:
         await deps.close()
         await client.close()
@@ -465,17 +468,22 @@ async def run_cases(
     last.ok = within(last, 1.5) and (last.p(0.95) or 1e9) <= 30.0
     cases.append(last)
 
-    c = Case(f"companies(first: 50), {CLIENTS} concurrent clients, {SECONDS:g} s", ">= peer req/s")
+    cases.append(await throughput_case(client, peer))
+    return cases
+
+
+async def throughput_case(client: Client, peer: bench_peer.Peer | None, workers: int = 1) -> Case:
+    """companies(first: 50) from CLIENTS concurrent clients for SECONDS, ours and the peer's."""
+    c = Case(f"companies(first: 50), {CLIENTS} concurrent clients, {SECONDS:g} s, {workers} worker(s)", ">= peer req/s")
     auth = {"authorization": client.http.headers["authorization"]}
     c.rps = await bench_peer.throughput(str(client.http.base_url), "/graphql", COMPANIES_GQL, auth, CLIENTS, SECONDS)
-    if peer:  # its answer was checked by the companies case above
+    if peer:  # its answer is checked by the companies case of a full run
         c.peer_rps = await bench_peer.throughput(
             peer.base, bench_peer.PATH, bench_peer.PEER_COMPANIES, {}, CLIENTS, SECONDS
         )
     print(f"  {c.name}: {fmt(c.rps, 1)} req/s, peer {fmt(c.peer_rps, 1)} req/s", flush=True)
     c.ok = c.peer_rps is None or (c.rps or 0) >= c.peer_rps
-    cases.append(c)
-    return cases
+    return c
 
 
 def verdict(case: Case) -> str:
@@ -531,6 +539,8 @@ def main() -> int:
         default=None,
         help="also measure @neo4j/graphql (bench/peer/); default: on when node and npm are installed",
     )
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes of the API")
+    parser.add_argument("--throughput-only", action="store_true", help="only the concurrent-clients case")
     args = parser.parse_args()
     if args.peer is None:
         args.peer = bench_peer.node_available()

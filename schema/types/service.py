@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import strawberry
 
@@ -205,14 +205,16 @@ class TechnicianCandidate:
 
     @classmethod
     def of(cls, row: Row) -> TechnicianCandidate:
-        return cls(
-            user=User.of(row["user"]),
-            score=round(float(row["score"]), 3),
-            distance_km=round(float(row["distanceKm"]), 3) if row.get("distanceKm") is not None else None,
-            available_from=ms(row["availableFrom"]),
-            served_customer_before=row.get("servedAt") is not None,
-            reasons=list(row["reasons"]),
-        )
+        """A shaped dict (keys are the Python field names): the lean executor completes it without resolvers."""
+        shaped = {
+            "user": User.of(row["user"]),
+            "score": round(float(row["score"]), 3),
+            "distance_km": round(float(row["distanceKm"]), 3) if row.get("distanceKm") is not None else None,
+            "available_from": ms(row["availableFrom"]),
+            "served_customer_before": row.get("servedAt") is not None,
+            "reasons": list(row["reasons"]),
+        }
+        return cast(TechnicianCandidate, shaped)
 
 
 @strawberry.type
