@@ -13,6 +13,7 @@ from domain.auth import Principal, Role, hash_password
 from domain.deps import Deps
 from domain.errors import BadInput, Conflict
 from domain.ids import new_id
+from domain.seed_b2c import seed_b2c
 from domain.seed_service import EXTRA_TECHNICIANS, seed_service
 from graph import users as user_q
 from graph.db import Row
@@ -153,9 +154,11 @@ async def seed_demo(deps: Deps) -> str:
     for email, name, _, _ in EXTRA_TECHNICIANS:
         users[email] = await add_user(deps, email, name, Role.TECHNICIAN.value, DEMO_PASSWORD)
     service = await seed_service(deps, admin, users, roots)
+    marketing = await seed_b2c(deps, admin)
     return (
         f"demo data loaded: {len(DEMO_USERS)} users (password {DEMO_PASSWORD!r}), "
-        f"{sum(1 + len(g['subsidiaries']) for g in GROUPS)} companies, opportunity {first_opportunity}, {service}"
+        f"{sum(1 + len(g['subsidiaries']) for g in GROUPS)} companies, opportunity {first_opportunity}, {service}, "
+        f"{marketing}"
     )
 
 

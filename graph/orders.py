@@ -125,3 +125,6 @@ CALL (row, x, existing) {
 RETURN row.index AS index, o.id AS id, op
 """
 )
+
+# The customers of these orders (demo data: who gets a consent).
+CUSTOMERS_OF = "UNWIND $ids AS id MATCH (p:Person)-[:PLACED]->(:Order {id: id}) RETURN DISTINCT p.id AS id ORDER BY id"

@@ -57,8 +57,8 @@ async def test_demo_seed_loads_a_realistic_data_set_once(deps: Deps, gql: Gql) -
     )
     assert counts["users"]["totalCount"] == 8 + 2  # and two more technicians of the service team
     assert counts["companies"]["totalCount"] == 6
-    assert counts["persons"]["totalCount"] == 6 * 7 + 4
-    assert counts["consumers"]["totalCount"] == 4
+    assert counts["persons"]["totalCount"] == 6 * 7 + 4 + 2000  # and the shop's 2,000 consumers
+    assert counts["consumers"]["totalCount"] == 4 + 2000
     assert counts["opportunities"]["totalCount"] == 3
     for edge in counts["opportunities"]["edges"]:
         assert edge["node"]["buyingCenter"]["missingRoles"] == ["CHAMPION"]
@@ -88,3 +88,32 @@ async def test_demo_seed_has_a_service_team_with_matching_work(deps: Deps, gql: 
         )
     )
     assert [c["user"]["name"] for c in candidates["ticketCandidates"]] == ["Mia Monteur"]
+
+
+async def test_demo_seed_has_a_consumer_base_with_campaigns_a_segment_and_a_weekly_mailing(
+    deps: Deps, gql: Gql
+) -> None:
+    # given the demo data
+    await seed_demo(deps)
+    token = await login(gql, "marketing@demo.crm", DEMO_PASSWORD)
+    # when marketing looks at its campaigns and segments
+    found = data(
+        await gql(
+            "{ campaigns { totalCount edges { node { name mailings { recurrence timezone status consentPurpose } } } }"
+            " segments { edges { node { name size } } } }",
+            token=token,
+        )
+    )
+    # then two campaigns, the weekly newsletter, and a segment of recent buyers who subscribed
+    assert found["campaigns"]["totalCount"] == 2
+    mailings = [m for e in found["campaigns"]["edges"] for m in e["node"]["mailings"]]
+    assert mailings == [
+        {"recurrence": "0 9 * * 1", "timezone": "Europe/Berlin", "status": "SCHEDULED", "consentPurpose": "newsletter"}
+    ]
+    size = found["segments"]["edges"][0]["node"]["size"]
+    expected = await deps.db.read_one(
+        "MATCH (p:Person)-[:HAS_CONSENT]->(:Consent {channel: 'EMAIL', purpose: 'newsletter', status: 'GRANTED'}) "
+        "WHERE EXISTS { (p)-[:PLACED]->(o:Order) WHERE o.placedAt >= datetime() - duration('P90D') } "
+        "RETURN count(DISTINCT p) AS n"
+    )
+    assert expected is not None and size == expected["n"] > 0
