@@ -16,8 +16,6 @@ from graph import activities as activity_q
 from graph import common, phone_links
 from graph import companies as q
 from graph.db import Row, Tx
-from graph.paging import Page, PageArgs, read_page
-from graph.projection import where
 
 PARTS = frozenset(q.FRAGMENTS)
 SCALARS = ("name", "domain", "industry", "city", "country", "isReference")
@@ -52,20 +50,6 @@ def filter_params(flt: dict[str, Any] | None) -> dict[str, Any]:
         "parentId": flt.get("parentId"),
         "ids": flt.get("ids"),
     }
-
-
-async def page(deps: Deps, args: PageArgs, flt: dict[str, Any] | None, include: Iterable[str] = ()) -> Page:
-    params = filter_params(flt)
-    active = [name for name, value in params.items() if value is not None]
-    query = q.PAGE.format(
-        where=where(q.CONDITIONS, active, q.KEYSET),
-        projection=projection(include),
-        total=q.TOTAL.format(where=where(q.CONDITIONS, active)) if args.with_total else "",
-        total_value="total" if args.with_total else "null",
-    )
-    after = args.after_params("afterName", "afterId")
-    params.update(afterName=after["afterName"] or "", afterId=after["afterId"] or "")
-    return await read_page(deps.db, query, params, args)
 
 
 def _scalars(data: dict[str, Any]) -> dict[str, Any]:

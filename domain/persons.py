@@ -17,8 +17,7 @@ from graph import common
 from graph import persons as q
 from graph import units as unit_q
 from graph.db import Row, Tx
-from graph.paging import Page, PageArgs, read_page, read_pages
-from graph.projection import where
+from graph.paging import Page, PageArgs, read_pages
 
 PARTS = frozenset(q.FRAGMENTS)
 TEXT_FIELDS = {
@@ -62,24 +61,6 @@ def filter_params(flt: dict[str, Any] | None) -> dict[str, Any]:
         "tag": flt.get("tag"),
         "consumer": flt.get("consumer"),
     }
-
-
-async def page(deps: Deps, args: PageArgs, flt: dict[str, Any] | None, include: Iterable[str] = ()) -> Page:
-    params = filter_params(flt)
-    active = [name for name, value in params.items() if value is not None]
-    if active == ["companyId"]:
-        return await contacts(deps, params["companyId"], args, include)
-    query = q.PAGE.format(
-        where=where(q.CONDITIONS, active, q.KEYSET),
-        projection=projection(include),
-        total=q.TOTAL.format(where=where(q.CONDITIONS, active)) if args.with_total else "",
-        total_value="total" if args.with_total else "null",
-    )
-    return await read_page(deps.db, query, {**params, **_after(args)}, args)
-
-
-async def contacts(deps: Deps, company_id: str, args: PageArgs, include: Iterable[str] = ()) -> Page:
-    return (await contacts_many(deps, [company_id], args, include))[company_id]
 
 
 async def contacts_many(deps: Deps, ids: list[str], args: PageArgs, include: Iterable[str] = ()) -> dict[str, Page]:

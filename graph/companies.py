@@ -38,16 +38,6 @@ CONDITIONS = {
 }
 KEYSET = "c.sortName >= $afterName AND (c.sortName > $afterName OR c.id > $afterId)"
 
-PAGE = """
-CALL () {{
-  MATCH (c:Company) WHERE {where}
-  WITH c ORDER BY c.sortName, c.id LIMIT $limit
-  RETURN collect({{node: {projection}, key: [c.sortName, c.id]}}) AS rows
-}}
-{total}
-RETURN rows, {total_value} AS total
-"""
-TOTAL = "CALL () {{ MATCH (c:Company) WHERE {where} RETURN count(c) AS total }}"
 
 BY_ID = "MATCH (c:Company {{id: $id}}) RETURN {projection} AS node"
 BY_IDS = "UNWIND $ids AS id MATCH (c:Company {{id: id}}) RETURN id AS key, {projection} AS value"

@@ -46,16 +46,6 @@ CONDITIONS = {
 KEYSET = "p.sortName >= $afterName AND (p.sortName > $afterName OR p.id > $afterId)"
 AFTER = "AND " + KEYSET
 
-PAGE = """
-CALL () {{
-  MATCH (p:Person) WHERE {where}
-  WITH p ORDER BY p.sortName, p.id LIMIT $limit
-  RETURN collect({{node: {projection}, key: [p.sortName, p.id]}}) AS rows
-}}
-{total}
-RETURN rows, {total_value} AS total
-"""
-TOTAL = "CALL () {{ MATCH (p:Person) WHERE {where} RETURN count(p) AS total }}"
 
 # Contacts of one company start from the company, not from every person.
 # Nested pages are written for many parents at once, so a list of companies with their contacts
