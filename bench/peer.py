@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
+from bench.wire import HttpError, Wire
 
 PEER_DIR = Path(__file__).resolve().parent / "peer"
 SERVER = "server.mjs"
@@ -156,7 +156,7 @@ class Peer:
         self.log = log_path.open("wb")
         self.proc = subprocess.Popen(["node", SERVER], cwd=PEER_DIR, env=env, stdout=self.log, stderr=subprocess.STDOUT)
         self.base = f"http://127.0.0.1:{port}"
-        self.http = httpx.AsyncClient(base_url=self.base, timeout=60.0)
+        self.http = Wire(self.base)
 
     async def wait_ready(self, timeout: float = 120.0) -> None:
         deadline = time.monotonic() + timeout
@@ -166,14 +166,12 @@ class Peer:
             try:
                 await self.call("{ __typename }")
                 return
-            except httpx.HTTPError:
+            except (OSError, HttpError, asyncio.IncompleteReadError):
                 await asyncio.sleep(0.25)
         raise RuntimeError("the peer did not become ready")
 
     async def call(self, query: str, variables: Mapping[str, Any] | None = None) -> Body:
-        response = await self.http.post(PATH, json={"query": query, "variables": dict(variables or {})})
-        response.raise_for_status()
-        body: Body = response.json()
+        body: Body = await self.http.post_json(PATH, {"query": query, "variables": dict(variables or {})})
         if body.get("errors"):
             raise RuntimeError(f"peer GraphQL errors: {body['errors']}")
         return body
@@ -191,7 +189,7 @@ class Peer:
         return None, f"answers differ: {problem}"
 
     async def stop(self) -> None:
-        await self.http.aclose()
+        await self.http.close()
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -218,13 +216,15 @@ async def throughput(
 
     async def client() -> int:
         done = 0
-        async with httpx.AsyncClient(base_url=base, headers=dict(headers or {}), timeout=60.0) as http:
+        wire = Wire(base, headers)
+        try:
             while time.perf_counter() < deadline:
-                response = await http.post(path, json={"query": query, "variables": {}})
-                response.raise_for_status()
-                if response.json().get("errors"):
-                    raise RuntimeError(f"GraphQL errors under load: {response.json()['errors']}")
+                body = await wire.post_json(path, {"query": query, "variables": {}})
+                if body.get("errors"):
+                    raise RuntimeError(f"GraphQL errors under load: {body['errors']}")
                 done += 1
+        finally:
+            await wire.close()
         return done
 
     started = time.perf_counter()

@@ -30,6 +30,7 @@ from neo4j import AsyncDriver, AsyncGraphDatabase, RoutingControl  # noqa: E402
 from bench import peer as bench_peer  # noqa: E402
 from bench import seed as bench_seed  # noqa: E402
 from bench.inprocess import principal_of, statement  # noqa: E402
+from bench.wire import Wire  # noqa: E402
 from config.settings import Settings, get_settings  # noqa: E402
 from domain.auth import Principal  # noqa: E402
 from domain.deps import Deps  # noqa: E402
@@ -122,10 +123,12 @@ class Case:
 
 
 class Client:
-    """GraphQL over one persistent HTTP connection."""
+    """GraphQL over one persistent HTTP connection (bench/wire.py: a lean client, so the bench measures the
+    API and not httpx)."""
 
     def __init__(self, base: str) -> None:
-        self.http = httpx.AsyncClient(base_url=base, timeout=60.0)
+        self.base = base
+        self.http = Wire(base)
 
     async def login(self) -> None:
         body = await self.call(
@@ -135,15 +138,13 @@ class Client:
         self.http.headers["authorization"] = f"Bearer {body['data']['login']['token']}"
 
     async def call(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-        response = await self.http.post("/graphql", json={"query": query, "variables": variables or {}})
-        response.raise_for_status()
-        body: dict[str, Any] = response.json()
+        body: dict[str, Any] = await self.http.post_json("/graphql", {"query": query, "variables": variables or {}})
         if body.get("errors"):
             raise RuntimeError(f"GraphQL errors: {body['errors']}")
         return body
 
     async def close(self) -> None:
-        await self.http.aclose()
+        await self.http.close()
 
 
 class Raw:
@@ -476,7 +477,7 @@ async def throughput_case(client: Client, peer: bench_peer.Peer | None, workers:
     """companies(first: 50) from CLIENTS concurrent clients for SECONDS, ours and the peer's."""
     c = Case(f"companies(first: 50), {CLIENTS} concurrent clients, {SECONDS:g} s, {workers} worker(s)", ">= peer req/s")
     auth = {"authorization": client.http.headers["authorization"]}
-    c.rps = await bench_peer.throughput(str(client.http.base_url), "/graphql", COMPANIES_GQL, auth, CLIENTS, SECONDS)
+    c.rps = await bench_peer.throughput(client.base, "/graphql", COMPANIES_GQL, auth, CLIENTS, SECONDS)
     if peer:  # its answer is checked by the companies case of a full run
         c.peer_rps = await bench_peer.throughput(
             peer.base, bench_peer.PATH, bench_peer.PEER_COMPANIES, {}, CLIENTS, SECONDS
@@ -500,7 +501,7 @@ def render(cases: list[Case], args: argparse.Namespace, ids: Ids) -> str:
         f"# Graph CRM read benchmark ({datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')})",
         "",
         f"{args.iterations} sequential requests per case after {args.warmup} warm-up, one uvicorn worker "
-        "(CRM_ENV=bench), persistent httpx client; raw = the same Cypher through the async driver. "
+        "(CRM_ENV=bench), persistent lean HTTP/1.1 client (bench/wire.py); raw = the same Cypher through the async driver. "
         "ratio = GraphQL p50 / raw p50. peer = @neo4j/graphql on Apollo Server (bench/peer/, one Node "
         "process), its requests alternating with ours after an equality check; vs peer = our p50 / peer p50, "
         "or for req/s rows peer req/s / our req/s (< 1: we are ahead).",

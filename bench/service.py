@@ -39,6 +39,7 @@ from bench.run import (  # noqa: E402
     timed,
     wait_ready,
 )
+from bench.wire import Wire  # noqa: E402
 from config.settings import get_settings  # noqa: E402
 from domain import matching  # noqa: E402
 from domain.deps import Deps  # noqa: E402
@@ -184,16 +185,20 @@ async def seed(deps: Deps, technicians: int, tickets: int, phones: int) -> None:
 
 
 class Gql:
-    def __init__(self, http: httpx.AsyncClient, token: str) -> None:
-        self.http, self.token = http, token
+    """GraphQL over one persistent connection of the lean bench client (bench/wire.py)."""
+
+    def __init__(self, base: str, token: str) -> None:
+        self.base, self.token = base, token
+        self.wire = Wire(base, {"authorization": f"Bearer {token}"})
 
     async def __call__(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
-        response = await self.http.post(
-            "/graphql",
-            json={"query": query, "variables": variables},
-            headers={"Authorization": f"Bearer {self.token}"},
-        )
-        return response.json()  # type: ignore[no-any-return]
+        return await self.wire.post_json("/graphql", {"query": query, "variables": variables})  # type: ignore[no-any-return]
+
+    def another(self) -> Gql:
+        return Gql(self.base, self.token)
+
+    async def close(self) -> None:
+        await self.wire.close()
 
 
 async def candidates_case(gql: Gql, deps: Deps, technicians: int, warmup: int, n: int) -> Case:
@@ -230,12 +235,14 @@ async def auto_assign_case(gql: Gql, deps: Deps) -> tuple[Case, float, int, int]
 
     async def client() -> int:
         booked = 0
+        gql_ = gql.another()
         while queue:
             variables = {"t": queue.pop(), "s": ws.isoformat(), "e": we.isoformat()}
-            ms, body = await timed(lambda v=variables: gql(AUTO_GQL, v))  # type: ignore[misc]
+            ms, body = await timed(lambda v=variables: gql_(AUTO_GQL, v))  # type: ignore[misc]
             case.samples.append(ms)
             if (body.get("data") or {}).get("autoAssignTicket", {}).get("status") == "SCHEDULED":
                 booked += 1
+        await gql_.close()
         return booked
 
     started = time.perf_counter()
@@ -287,12 +294,13 @@ async def run(args: argparse.Namespace) -> int:
                         "variables": {"e": ADMIN_EMAIL, "p": ADMIN_PASSWORD},
                     },
                 )
-                gql = Gql(http, login.json()["data"]["login"]["token"])
+                gql = Gql(base, login.json()["data"]["login"]["token"])
+            try:
                 candidates = await candidates_case(gql, deps, args.technicians, args.warmup, args.iterations)
                 lookup = await lookup_case(gql, args.phones, args.warmup, args.iterations)
-            limits = httpx.Limits(max_connections=20)
-            async with httpx.AsyncClient(base_url=base, timeout=120, limits=limits) as http:
-                auto, throughput, booked, overlaps = await auto_assign_case(Gql(http, gql.token), deps)
+                auto, throughput, booked, overlaps = await auto_assign_case(gql, deps)
+            finally:
+                await gql.close()
         finally:
             stop_server(proc)
     finally:

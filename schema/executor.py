@@ -17,16 +17,22 @@ schemas with resolve middleware take the stock path throughout.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
 from graphql import (
+    GraphQLBoolean,
     GraphQLEnumType,
+    GraphQLFloat,
+    GraphQLID,
+    GraphQLInt,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLScalarType,
+    GraphQLString,
 )
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.execution.values import get_argument_values
@@ -36,6 +42,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from graph.compiler import page_key
 
 Step = Callable[[Any], Any]
+_BUILT_IN = {t.name: t for t in (GraphQLString, GraphQLID, GraphQLBoolean, GraphQLInt, GraphQLFloat)}
 Plan = list[tuple[str, FieldDetailsList, Step | None]]
 
 
@@ -56,6 +63,45 @@ def _leaf(serialize: Callable[[Any], Any], non_null: bool) -> Step:
         if out is None or out is Undefined:
             raise SLOW
         return out
+
+    return complete
+
+
+# Built-in scalars whose serializer returns these values unchanged (graphql-core: str for String and ID,
+# bool for Boolean, a 32-bit int for Int, a finite float for Float); anything else goes through it.
+_SAME: dict[str, Callable[[Any], bool]] = {
+    "String": lambda v: type(v) is str,
+    "ID": lambda v: type(v) is str,
+    "Boolean": lambda v: type(v) is bool,
+    "Int": lambda v: type(v) is int and -(2**31) <= v < 2**31,
+    "Float": lambda v: type(v) is float and math.isfinite(v),
+}
+
+
+def _scalar(type_: GraphQLScalarType, non_null: bool) -> Step:
+    slow = _leaf(type_.serialize, non_null)
+    if type_.name not in _SAME or type_.serialize is not _BUILT_IN[type_.name].serialize:
+        return slow
+    if type_.name in ("String", "ID"):
+        return lambda value: value if type(value) is str else slow(value)
+    same = _SAME[type_.name]
+    return lambda value: value if same(value) else slow(value)
+
+
+def _enum(type_: GraphQLEnumType, non_null: bool) -> Step:
+    """Stored values (strings) map to their names by one lookup; anything else takes the serializer."""
+    slow = _leaf(type_.serialize, non_null)
+    try:
+        names = {v.value: name for name, v in type_.values.items() if type(v.value) is str}
+    except TypeError:
+        return slow
+
+    def complete(value: Any) -> Any:
+        if type(value) is str:
+            name = names.get(value)
+            if name is not None:
+                return name
+        return slow(value)
 
     return complete
 
@@ -189,8 +235,10 @@ class LeanExecutor(StrawberryGraphQLCoreExecutionContext):
     def _value_step(self, type_: GraphQLOutputType, field_details_list: FieldDetailsList) -> Step | None:
         non_null = isinstance(type_, GraphQLNonNull)
         inner: Any = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
-        if isinstance(inner, (GraphQLScalarType, GraphQLEnumType)):
-            return _leaf(inner.serialize, non_null)
+        if isinstance(inner, GraphQLScalarType):
+            return _scalar(inner, non_null)
+        if isinstance(inner, GraphQLEnumType):
+            return _enum(inner, non_null)
         if isinstance(inner, GraphQLList):
             item = self._value_step(inner.of_type, field_details_list)
             return None if item is None else _list(item, non_null)

@@ -71,11 +71,11 @@ class Compiler:
     def __init__(self, page_args: PageArgs, params: dict[str, Any] | None = None) -> None:
         self.page_args = page_args
         self.params: dict[str, Any] = params if params is not None else {}
-        self._n = 0
+        self.taken = 0  # fresh names handed out so far
 
     def fresh(self, prefix: str = "v") -> str:
-        self._n += 1
-        return f"{prefix}{self._n}"
+        self.taken += 1
+        return f"{prefix}{self.taken}"
 
     def locals_for(self, *templates: str) -> dict[str, str]:
         """Fresh names for the target `{t}`, helpers `{_x}` and the parameter prefix `{p}`."""

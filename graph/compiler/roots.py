@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from graph.compiler.emit import Compiler, PagePlan, Plan, Sel
 from graph.compiler.shape import Encode, shape, shape_page
@@ -12,6 +13,32 @@ from graph.db import Db
 
 # The last statements compiled in this process (query, parameters), for tests and debugging.
 RECENT: deque[tuple[str, dict[str, Any]]] = deque(maxlen=16)
+
+P = TypeVar("P")
+# Compiled statements by their inputs. Compiling is a pure function of the root, the selection (argument
+# values included) and the names already taken; it reads no parameter value. So a hit hands out the same
+# text and plan (never mutated after compiling) and re-adds the parameters compiling added.
+_COMPILED: dict[tuple[Any, ...], tuple[str, Any, dict[str, Any], int]] = {}
+MAX_COMPILED = 2048
+
+
+def _compiled(c: Compiler, key: tuple[Any, ...], sub: list[Sel], build: Callable[[], tuple[str, P]]) -> tuple[str, P]:
+    frozen = repr(sub)
+    if c.taken or " at 0x" in frozen:  # names already handed out, or an argument without a stable repr
+        return build()
+    full = (*key, frozen)
+    hit = _COMPILED.get(full)
+    if hit is not None:
+        query, plan, added, taken = hit
+        c.params.update(added)
+        c.taken = taken
+        return query, plan
+    before = set(c.params)
+    query, plan = build()
+    if len(_COMPILED) >= MAX_COMPILED:
+        _COMPILED.clear()
+    _COMPILED[full] = (query, plan, {k: v for k, v in c.params.items() if k not in before}, c.taken)
+    return query, plan
 
 
 @dataclass(frozen=True)
@@ -93,6 +120,13 @@ def page_statement(
     c: Compiler, root: RootPage, where: str, total_where: str, sub: list[Sel], first: int, has_previous: bool
 ) -> tuple[str, PagePlan]:
     """`where` and `total_where` are joined from constant conditions (graph.projection.where)."""
+    key = ("page", root, where, total_where, first, has_previous)
+    return _compiled(c, key, sub, lambda: _page_statement(c, root, where, total_where, sub, first, has_previous))
+
+
+def _page_statement(
+    c: Compiler, root: RootPage, where: str, total_where: str, sub: list[Sel], first: int, has_previous: bool
+) -> tuple[str, PagePlan]:
     node_sels, wants_total = Compiler.connection_parts(sub)
     cursors = Compiler.wants_cursors(sub)
     proj, plan = c.obj(root.type, {"v": root.var}, node_sels)
@@ -114,9 +148,13 @@ def node_statement(
 ) -> tuple[str, Plan]:
     """One node `n` found by `match` (by `$id` unless told), projected as `type_name` (which may be read
     over the node, e.g. BuyingCenter over an opportunity)."""
-    proj, plan = c.obj(type_name, {"v": "n"}, sub)
-    plan.typename = typename
-    return f"{match.replace('{label}', label)} RETURN {proj} AS node", plan
+
+    def build() -> tuple[str, Plan]:
+        proj, plan = c.obj(type_name, {"v": "n"}, sub)
+        plan.typename = typename
+        return f"{match.replace('{label}', label)} RETURN {proj} AS node", plan
+
+    return _compiled(c, ("node", type_name, label, typename, match), sub, build)
 
 
 async def run_page(db: Db, c: Compiler, query: str, plan: PagePlan, encode: Encode) -> dict[str, Any]:
