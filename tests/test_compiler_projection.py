@@ -7,7 +7,7 @@ from graphql import GraphQLObjectType
 
 from domain.deps import Deps
 from graph.compiler import TYPES, Compiler, Sel
-from graph.compiler.roots import RECENT
+from graph.compiler.roots import RECENT, node_statement
 from schema.root import build_schema
 from tests.compiler_world import seed
 from tests.conftest import Gql, data
@@ -141,3 +141,29 @@ async def test_aliases_and_argument_values_never_reach_the_statement_text(
     statement, params = RECENT[-1]
     assert "DROP_ALL" not in statement and "injected_alias" not in statement and "adams" not in statement
     assert [v for k, v in params.items() if k.endswith("_after")] == [["adams", "per_3"]]
+
+
+def _contacts(first: int) -> list[Sel]:
+    node = [Sel("id"), Sel("fullName")]
+    return [Sel("id"), Sel("contacts", {"first": first}, [Sel("edges", {}, [Sel("node", {}, node)])])]
+
+
+def test_a_cached_statement_carries_the_parameters_of_its_own_selection() -> None:
+    # given the same selection compiled for two companies, and once with another page size
+    def compiled(company_id: str, first: int) -> tuple[str, dict[str, object]]:
+        c = Compiler(lambda first, after: (first, None), {"id": company_id})
+        query, _ = node_statement(c, "Company", "Company", _contacts(first))
+        return query, c.params
+
+    # when each is compiled (the second one is served from the cache)
+    q1, p1 = compiled("cmp_1", 5)
+    q2, p2 = compiled("cmp_2", 5)
+    q3, p3 = compiled("cmp_2", 7)
+
+    # then the text is shared, the node id is each caller's, and the page size follows the selection
+    assert q1 == q2 == q3
+    assert p1["id"] == "cmp_1"
+    assert p2["id"] == "cmp_2"
+    assert [v for k, v in p2.items() if k.endswith("limit")] == [6]
+    assert [v for k, v in p3.items() if k.endswith("limit")] == [8]
+    assert {k for k in p1 if k != "id"} == {k for k in p3 if k != "id"}
