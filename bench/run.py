@@ -25,7 +25,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
-from neo4j import AsyncDriver, AsyncGraphDatabase, RoutingControl  # noqa: E402
+from neo4j import READ_ACCESS, AsyncDriver, AsyncGraphDatabase, RoutingControl  # noqa: E402
 
 from bench import peer as bench_peer  # noqa: E402
 from bench import seed as bench_seed  # noqa: E402
@@ -94,6 +94,7 @@ class Case:
     target: str
     samples: list[float] = field(default_factory=list)
     raw: list[float] = field(default_factory=list)
+    raw_auto: list[float] = field(default_factory=list)  # the same statement in an auto-commit transaction
     round_trips: set[int] = field(default_factory=set)
     ok: bool | None = None
     peer: list[float] = field(default_factory=list)  # the peer's latencies (bench/peer.py)
@@ -102,8 +103,8 @@ class Case:
     rps: float | None = None  # throughput cases: our requests/s and the peer's
     peer_rps: float | None = None
 
-    def p(self, q: float, raw: bool = False, peer: bool = False) -> float | None:
-        data = sorted(self.peer if peer else self.raw if raw else self.samples)
+    def p(self, q: float, raw: bool = False, peer: bool = False, auto: bool = False) -> float | None:
+        data = sorted(self.peer if peer else self.raw_auto if auto else self.raw if raw else self.samples)
         if not data:
             return None
         return data[min(len(data) - 1, max(0, round(q * len(data)) - 1))]
@@ -111,6 +112,11 @@ class Case:
     @property
     def ratio(self) -> float | None:
         a, b = self.p(0.5), self.p(0.5, raw=True)
+        return a / b if a is not None and b else None
+
+    @property
+    def ratio_auto(self) -> float | None:
+        a, b = self.p(0.5), self.p(0.5, auto=True)
         return a / b if a is not None and b else None
 
     @property
@@ -165,8 +171,28 @@ class Raw:
         )
         return [record.data() for record in records]
 
+    async def auto(self, query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """The same statement as an auto-commit read (RUN + PULL, no BEGIN/COMMIT), as graph.db.Db.read sends it."""
+        async with self.driver.session(database=self.database, default_access_mode=READ_ACCESS) as session:
+            result = await session.run(query, params)
+            return [dict(zip(result.keys(), values, strict=True)) for values in await result.values()]
+
     async def close(self) -> None:
         await self.driver.close()
+
+
+class RawCall:
+    """One statement sent raw: as the driver's default managed read (`execute_query`, the ratio's baseline)
+    and as an auto-commit read (the app's transport)."""
+
+    def __init__(self, raw: Raw, built: tuple[str, dict[str, Any]]) -> None:
+        self.raw, self.built = raw, built
+
+    def __call__(self) -> Awaitable[Any]:
+        return self.raw.read(*self.built)
+
+    def auto(self) -> Awaitable[Any]:
+        return self.raw.auto(*self.built)
 
 
 async def timed(work: Callable[[], Awaitable[Any]]) -> tuple[float, Any]:
@@ -188,6 +214,8 @@ async def measure(
         await gql()
         if raw:
             await raw()
+            if isinstance(raw, RawCall):
+                await raw.auto()
         if peer:
             await peer()
     for _ in range(iterations):
@@ -199,6 +227,9 @@ async def measure(
         if raw:
             ms, _ = await timed(raw)
             case.raw.append(ms)
+            if isinstance(raw, RawCall):
+                ms, _ = await timed(raw.auto)
+                case.raw_auto.append(ms)
         if peer:
             ms, _ = await timed(peer)
             case.peer.append(ms)
@@ -380,7 +411,7 @@ async def run_cases(
         return lambda: client.call(query, variables)
 
     def cypher(built: tuple[str, dict[str, Any]]) -> Callable[[], Awaitable[Any]]:
-        return lambda: raw.read(*built)
+        return RawCall(raw, built)
 
     async def same(query: str, variables: dict[str, Any] | None = None) -> Callable[[], Awaitable[Any]]:
         """The raw side: the statement the app compiles for this operation."""
@@ -496,18 +527,23 @@ def verdict(case: Case) -> str:
 
 
 def render(cases: list[Case], args: argparse.Namespace, ids: Ids) -> str:
-    head = "| case | p50 ms | p95 ms | raw p50 | raw p95 | ratio | round trips | peer p50 | vs peer | target | result |"
+    head = (
+        "| case | p50 ms | p95 ms | raw p50 | raw p95 | ratio | raw auto-commit p50 | ratio to it | round trips "
+        "| peer p50 | vs peer | target | result |"
+    )
     lines = [
         f"# Graph CRM read benchmark ({datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')})",
         "",
         f"{args.iterations} sequential requests per case after {args.warmup} warm-up, one uvicorn worker "
-        "(CRM_ENV=bench), persistent lean HTTP/1.1 client (bench/wire.py); raw = the same Cypher through the async driver. "
-        "ratio = GraphQL p50 / raw p50. peer = @neo4j/graphql on Apollo Server (bench/peer/, one Node "
+        "(CRM_ENV=bench), persistent lean HTTP/1.1 client (bench/wire.py); raw = the same Cypher through the async "
+        "driver's `execute_query` (a managed read: BEGIN, RUN/PULL, COMMIT), raw auto-commit = the same Cypher as an "
+        "auto-commit read (RUN/PULL), which is how the app sends reads. ratio = GraphQL p50 / raw p50; the targets "
+        "are checked against it. peer = @neo4j/graphql on Apollo Server (bench/peer/, one Node "
         "process), its requests alternating with ours after an equality check; vs peer = our p50 / peer p50, "
         "or for req/s rows peer req/s / our req/s (< 1: we are ahead).",
         "",
         head,
-        "|" + "---|" * 11,
+        "|" + "---|" * 13,
     ]
     for c in cases:
         trips = ",".join(str(t) for t in sorted(c.round_trips)) or "-"
@@ -515,7 +551,7 @@ def render(cases: list[Case], args: argparse.Namespace, ids: Ids) -> str:
         peer_p50 = f"{c.peer_rps:.1f} req/s" if c.peer_rps else fmt(c.p(0.5, peer=True))
         lines.append(
             f"| {c.name} | {p50} | {fmt(c.p(0.95))} | {fmt(c.p(0.5, True))} | {fmt(c.p(0.95, True))} "
-            f"| {fmt(c.ratio)} | {trips} | {peer_p50} | {fmt(c.vs_peer)} | {c.target} | {verdict(c)} |"
+            f"| {fmt(c.ratio)} | {fmt(c.p(0.5, auto=True))} | {fmt(c.ratio_auto)} | {trips} | {peer_p50} | {fmt(c.vs_peer)} | {c.target} | {verdict(c)} |"
         )
     lines += ["", *(f"- peer, {c.name}: {c.peer_note}" for c in cases if c.peer_note)]
     lines += [
