@@ -228,7 +228,8 @@ def _scrub(text: str | None, pattern: re.Pattern[str]) -> str | None:
 
 async def erase(deps: Deps, who: Principal, person_id: str) -> str:
     """Erases every copy of the person's data (README, "Erasure"): the person, its external ids and links, its
-    converted leads' contact data, the texts of activities about it alone, and its mentions in shared activities."""
+    converted leads' contact data, the texts of activities about it alone, its mentions in shared activities, its
+    consents and their evidence, what its mail deliveries name, and shop webhook bodies still holding its data."""
     who.require(ADMIN_ONLY, "erase personal data")
 
     async def work(tx: Tx) -> list[Row]:
@@ -247,6 +248,9 @@ async def erase(deps: Deps, who: Principal, person_id: str) -> str:
                 {"id": d["id"], "transcript": _scrub(d["transcript"], pattern)} for d in found[0]["sharedTranscripts"]
             ]
             await tx.run(q.ERASE_SHARED_TRANSCRIPTS, {"rows": notes})
+        await tx.run(q.ERASE_CONSENTS, {"prefix": person_id + "|"})
+        await tx.run(q.ERASE_DELIVERIES, {"id": person_id})
+        await tx.run(q.ERASE_SHOP_INBOX, {"id": person_id, "emails": sorted(set(found[0]["emails"]))})
         erased = await tx.run(q.ERASE, {"id": person_id})
         emit(tx, "PERSON", person_id, "DELETED", ("erased",), who.user_id)
         return erased

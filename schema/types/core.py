@@ -23,7 +23,7 @@ from schema.types.common import Connection, ExternalId, GeoPoint, Node, Row, ext
 if TYPE_CHECKING:
     from schema.types.b2b import PersonRelation
     from schema.types.mail import Consent
-    from schema.types.orders import Order
+    from schema.types.orders import MoneyTotal, Order
     from schema.types.projects import Project, ProjectStatus
     from schema.types.sales import Activity, Opportunity
     from schema.types.service import TimeSlot, UserSkill
@@ -464,13 +464,24 @@ class Person(Node):
             return row["order_count"]  # type: ignore[no-any-return]
         return person_field(info, self.id, "order_count")  # type: ignore[return-value]
 
-    @strawberry.field(description="Sum of the person's order totals.")
+    @strawberry.field(
+        description="Sum of the person's order totals in the default currency (CRM_DEFAULT_CURRENCY, EUR unless "
+        "configured); orders in other currencies are in spentByCurrency."
+    )
     def total_spent(self, info: Info) -> Decimal:
         from resolvers.orders import person_field
 
         if (row := compiled(self)) is not None:
             return row["total_spent"]  # type: ignore[no-any-return]
         return person_field(info, self.id, "total_spent")  # type: ignore[return-value]
+
+    @strawberry.field(description="Sum and count of the person's orders per currency, by currency code.")
+    def spent_by_currency(self, info: Info) -> list[Annotated[MoneyTotal, strawberry.lazy("schema.types.orders")]]:
+        from resolvers.orders import person_field
+
+        if (row := compiled(self)) is not None:
+            return row["spent_by_currency"]  # type: ignore[no-any-return]
+        return person_field(info, self.id, "spent_by_currency")  # type: ignore[return-value]
 
     @strawberry.field
     def last_order_at(self, info: Info) -> datetime | None:
