@@ -36,6 +36,7 @@ from domain.errors import BadInput, NotFound
 from domain.events import emit
 from domain.ids import label_of, new_id
 from domain.normalize import normalize_email
+from domain.orders import email_stripe
 from graph import imports as q
 from graph.db import Row, Tx
 
@@ -442,6 +443,10 @@ async def _write_batch(tx: Tx, job: Row, rows: list[Row]) -> tuple[list[Row], li
     found: dict[tuple[str, str], Row] = {}
     if match_on != "NONE":
         keys = [{"key": r["key"], "system": r["system"]} for r in rows]
+        if match_on == "EMAIL":
+            await tx.run(q.LOCK_EMAILS, {"stripes": sorted({email_stripe(r["key"]) for r in rows})})
+        else:
+            await tx.run(q.LOCK_EXTERNAL_IDS, {"keys": sorted(keys, key=lambda k: (k["system"], k["key"]))})
         lookup = q.FIND_BY_EMAIL if match_on == "EMAIL" else q.FIND_BY_EXTERNAL_ID
         for hit in await tx.run(lookup, {"keys": keys}):
             k = (hit.get("system") or "", hit["key"])

@@ -84,6 +84,20 @@ RETURN key.key AS key, key.system AS system, p.id AS id, p.createdAt.epochMillis
   p.importRow AS row, p.firstName AS firstName, p.lastName AS lastName
 """
 
+# Taken before the lookup, in a fixed (sorted) order, the same locks as upsertOrders (graph/orders.py LOCK): the
+# e-mail stripes (`Lock {name: 'person-email-<n>'}`) or the persons' external ids. A parallel order (or another job)
+# creating a person with the same normalised e-mail or external id waits for this batch, then finds its person.
+LOCK_EMAILS = """
+UNWIND $stripes AS name
+MERGE (l:Lock {name: name})
+SET l._lock = true REMOVE l._lock
+"""
+LOCK_EXTERNAL_IDS = """
+UNWIND $keys AS k
+MERGE (x:ExternalId {label: 'Person', system: k.system, value: k.key})
+SET x._lock = true REMOVE x._lock
+"""
+
 # New persons with their phones linked (they had none before) in the same statement.
 CREATE_PERSONS = """
 UNWIND $rows AS row
