@@ -152,6 +152,13 @@ async def enqueue(deps: Deps, job_id: str) -> None:
     await asyncio.to_thread(_celery.send_task, TASK, args=[job_id], queue="crm")
 
 
+async def stale_jobs(deps: Deps, seconds: float, limit: int = 100) -> list[str]:
+    """The PENDING or RUNNING jobs without a heartbeat for `seconds` (their task was lost), stamped so that the
+    next call leaves them alone for another `seconds`; the caller queues them again."""
+    rows = await deps.db.write(q.STALE_JOBS, {"seconds": seconds, "limit": limit})
+    return [str(row["id"]) for row in rows]
+
+
 async def get(deps: Deps, job_id: str) -> Row | None:
     if label_of(job_id) != "ImportJob":
         return None

@@ -15,7 +15,8 @@ from graph.phone_links import SYNC_PERSON
 
 CREATE_JOB = """
 CREATE (j:ImportJob {id: $id, status: 'PENDING', matchOn: $matchOn, path: $path, bytes: $bytes, offset: 0,
-  nextRow: 1, processed: 0, created: 0, updated: 0, rejected: 0, createdBy: $userId, createdAt: datetime()})
+  nextRow: 1, processed: 0, created: 0, updated: 0, rejected: 0, createdBy: $userId, createdAt: datetime(),
+  heartbeatAt: datetime()})
 RETURN j.id AS id
 """
 
@@ -35,7 +36,7 @@ RETURN j.status AS status, j.offset AS offset
 START = """
 MATCH (j:ImportJob {id: $id}) WHERE j.status = 'PENDING'
 SET j.status = 'RUNNING', j.offset = $offset, j.nextRow = $nextRow, j.totalRows = $totalRows,
-    j.columns = $columns, j.startedAt = coalesce(j.startedAt, datetime())
+    j.columns = $columns, j.startedAt = coalesce(j.startedAt, datetime()), j.heartbeatAt = datetime()
 """
 
 FAIL = """
@@ -53,12 +54,26 @@ PROGRESS = """
 MATCH (j:ImportJob {id: $id})
 SET j.offset = $offset, j.nextRow = $nextRow, j.processed = j.processed + $processed,
     j.created = j.created + $created, j.updated = j.updated + $updated, j.rejected = j.rejected + $rejected,
-    j.updatedAt = datetime()
+    j.updatedAt = datetime(), j.heartbeatAt = datetime()
 WITH j
 CALL (j) {
   UNWIND $errors AS e
   CREATE (:ImportRowError {jobId: j.id, row: e.row, message: e.message})
 }
+"""
+
+# Jobs PENDING or RUNNING without a heartbeat (created, started, a batch committed, queued again) for $seconds: their
+# task was lost (Redis flushed or down when it was queued). Locked and checked again, then stamped, so a beat that
+# runs twice (or two beats) queues each stale job once per period; a job queued twice is still run by one runner.
+STALE_JOBS = """
+MATCH (j:ImportJob) WHERE j.status IN ['PENDING', 'RUNNING']
+  AND coalesce(j.heartbeatAt, j.updatedAt, j.startedAt, j.createdAt) < datetime() - duration({seconds: $seconds})
+WITH j ORDER BY j.createdAt LIMIT $limit
+SET j._lock = true REMOVE j._lock
+WITH j WHERE j.status IN ['PENDING', 'RUNNING']
+  AND coalesce(j.heartbeatAt, j.updatedAt, j.startedAt, j.createdAt) < datetime() - duration({seconds: $seconds})
+SET j.heartbeatAt = datetime(), j.requeuedAt = datetime(), j.requeues = coalesce(j.requeues, 0) + 1
+RETURN j.id AS id
 """
 
 ERRORS_PAGE = """
