@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from domain import mail_runs, mailings, shops
+from domain import imports, mail_runs, mailings, shops
 from domain.deps import Deps
 from integrations.shops import signature
 from tests.conftest import Gql, data
@@ -25,6 +25,8 @@ SHOP = "graph-crm-test.myshopify.com"
 SECRET = "shpss_erasure_secret"
 FIXTURE = "tests/fixtures/shops/shopify_orders_create.json"
 ERASE = "mutation($id: ID!) { erasePerson(id: $id) }"
+IMPORT = "mutation($csv: String!) { importContacts(csv: $csv, matchOn: EMAIL) { id } }"
+JOB_ERRORS = "query($id: ID!) { importJob(id: $id) { errors(first: 10) { edges { node { row message } } } } }"
 UPSERT = "mutation($i: [OrderUpsertInput!]!) { upsertOrders(input: $i) { results { id } } }"
 HISTORY = "query($p: ID!) { person(id: $p) { consents { purpose status history { evidence } } } }"
 STATS = "query($id: ID!) { campaign(id: $id) { stats { sent delivered opened } mailings { sentCount } } }"
@@ -118,6 +120,10 @@ async def test_erasure_removes_consents_evidence_delivery_names_shop_bodies_and_
     await post_shop(client, shop_body(1001, None))
     await post_shop(client, shop_body(2002, "jon.new@example.org"))
     await post_shop(client, shop_body(3003, "zoe@example.org"))
+    # and a contact import that updated him, with a rejected row of his
+    csv = "firstName,lastName,email,city\nJon,Member,jon@example.com,Oslo\nJon,Member,JON@example.com,Oslo\n"
+    job = data(await gql(IMPORT, {"csv": csv}, admin_token))["importContacts"]["id"]
+    assert await imports.run_slice(deps, job) is True
 
     # when Jon is erased
     assert data(await gql(ERASE, {"id": jon}, admin_token)) == {"erasePerson": jon}
@@ -154,6 +160,9 @@ async def test_erasure_removes_consents_evidence_delivery_names_shop_bodies_and_
     assert data(await gql(confirm, {"t": link})) == {"confirmConsent": False}
     assert (await deps.db.read("MATCH (c:Consent) RETURN count(c) AS n")) == [{"n": 1}]
     assert data(await gql(STATS, {"id": cpg}, admin_token))["campaign"] == stats
+    # the import's row errors never held his data (a row number and a reason) and stay as they were
+    errors = data(await gql(JOB_ERRORS, {"id": job}, admin_token))["importJob"]["errors"]["edges"]
+    assert errors == [{"node": {"row": 3, "message": "duplicate of row 2 in this file"}}]
     # and nothing left in the graph holds his address or his name
     everything = await deps.db.read("MATCH (n) RETURN labels(n) AS labels, properties(n) AS props")
     leftovers = [r["labels"] for r in everything if re.search(r"(?i)jon@example|\bjon\b", repr(r["props"]))]
