@@ -137,10 +137,13 @@ RETURN row.index AS index, o.id AS id, op
 CUSTOMERS_OF = "UNWIND $ids AS id MATCH (p:Person)-[:PLACED]->(:Order {id: id}) RETURN DISTINCT p.id AS id ORDER BY id"
 
 # totalSpentCents of persons (and erased ones) counted in another currency than CRM_DEFAULT_CURRENCY (or before it
-# was stored): recounted from their orders in that currency. Run by `migrate` (idempotent, batched).
+# was stored): recounted from their orders in that currency under the person's write lock (an order written
+# meanwhile waits, then adjusts the recounted sum). Run by `migrate` (idempotent, batched).
 RECOUNT_TOTAL_SPENT = """
 MATCH (p:Person|ErasedPerson) WHERE p.orderCount > 0 AND coalesce(p.totalSpentCurrency, '') <> $currency
 CALL (p) {
+  SET p._lock = true REMOVE p._lock
+  WITH p
   SET p.totalSpentCents = reduce(s = 0, c IN COLLECT {
         MATCH (p)-[:PLACED]->(o:Order) WHERE o.currency = $currency RETURN o.totalCents } | s + c),
       p.totalSpentCurrency = $currency
