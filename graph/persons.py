@@ -132,6 +132,15 @@ CALL (p) {{
 RETURN p.id AS id
 """
 
+# Before a delete, under the person's write lock: does it exist, and has it placed orders (kept for bookkeeping:
+# such a person is erased, not deleted, so every order keeps its customer).
+DELETE_CHECK = """
+MATCH (p:Person {id: $id})
+SET p._lock = true REMOVE p._lock
+WITH p WHERE p:Person
+RETURN EXISTS { (p)-[:PLACED]->(:Order) } AS hasOrders
+"""
+
 DELETE = """
 MATCH (p:Person {id: $id})
 SET p._lock = true REMOVE p._lock

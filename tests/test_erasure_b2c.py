@@ -216,3 +216,25 @@ async def test_an_order_of_an_erased_customer_reads_with_an_anonymous_customer(g
     # and the erased person itself is no person any more
     missing = await gql("query($id: ID!) { person(id: $id) { id } }", {"id": customer}, admin_token)
     assert data(missing) == {"person": None}
+
+
+async def test_a_customer_with_orders_is_erased_not_deleted_and_a_delete_takes_the_consents_along(
+    gql: Gql, admin_token: str, deps: Deps
+) -> None:
+    # given a customer with an order, and a person with a recorded consent
+    lines = [{"sku": "S", "productName": "Shirt", "quantity": 1, "unitPrice": "10.00"}]
+    row = {"externalId": {"system": "shop", "value": "K-1"}, "number": "K-1", "placedAt": "2026-10-01T10:00:00Z",
+           "currency": "EUR", "lines": lines, "customerEmail": "kim@example.com"}  # fmt: skip
+    (placed,) = data(await gql(UPSERT, {"i": [row]}, admin_token))["upsertOrders"]["results"]
+    kim = data(await gql(ORDER, {"id": placed["id"]}, admin_token))["node"]["customer"]["id"]
+    fields = {"firstName": "Lou", "lastName": "Member", "email": "lou@example.com"}
+    lou = data(await gql(PERSON, {"i": fields}, admin_token))["createPerson"]["id"]
+    data(await gql(RECORD, {"p": lou, "pu": "newsletter"}, admin_token))
+    delete = "mutation($id: ID!) { deletePerson(id: $id) }"
+    # when the customer is deleted: CONFLICT (its orders keep their customer), nothing written
+    refused = await gql(delete, {"id": kim}, admin_token)
+    assert refused["errors"][0]["extensions"]["code"] == "CONFLICT"
+    assert data(await gql(ORDER, {"id": placed["id"]}, admin_token))["node"]["customer"]["email"] == "kim@example.com"
+    # when the other person is deleted, its consent and the consent's evidence go with it
+    assert data(await gql(delete, {"id": lou}, admin_token)) == {"deletePerson": lou}
+    assert await deps.db.read("MATCH (n) WHERE n:Consent OR n:ConsentRecord RETURN count(n) AS n") == [{"n": 0}]
