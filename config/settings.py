@@ -80,6 +80,14 @@ class Settings:
     bounce_token: str = field(default_factory=lambda: os.environ.get("CRM_BOUNCE_TOKEN", ""))
     form_limit_per_client: int = field(default_factory=lambda: int(os.environ.get("CRM_FORM_LIMIT_PER_CLIENT", "20")))
     form_limit_window: int = field(default_factory=lambda: int(os.environ.get("CRM_FORM_LIMIT_WINDOW", "600")))
+    # [b2c:imports] the currency Person.totalSpent counts (spentByCurrency has every currency); import jobs
+    # without a heartbeat for this long are queued again by the beat (crm.imports.requeue)
+    default_currency: str = field(
+        default_factory=lambda: os.environ.get("CRM_DEFAULT_CURRENCY", "EUR").strip().upper() or "EUR"
+    )
+    import_stall_seconds: float = field(
+        default_factory=lambda: float(os.environ.get("CRM_IMPORT_STALL_SECONDS", "120"))
+    )
 
     # [integrations:webhooks]
     # Webhook URLs that resolve to loopback, link-local or private addresses: refused unless allowed (allowed by

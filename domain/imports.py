@@ -36,6 +36,7 @@ from domain.errors import BadInput, NotFound
 from domain.events import emit
 from domain.ids import label_of, new_id
 from domain.normalize import normalize_email
+from domain.orders import email_stripe
 from graph import imports as q
 from graph.db import Row, Tx
 
@@ -149,6 +150,13 @@ async def enqueue(deps: Deps, job_id: str) -> None:
 
         _celery = Celery("crm-client", broker=deps.settings.redis_url)
     await asyncio.to_thread(_celery.send_task, TASK, args=[job_id], queue="crm")
+
+
+async def stale_jobs(deps: Deps, seconds: float, limit: int = 100) -> list[str]:
+    """The PENDING or RUNNING jobs without a heartbeat for `seconds` (their task was lost), stamped so that the
+    next call leaves them alone for another `seconds`; the caller queues them again."""
+    rows = await deps.db.write(q.STALE_JOBS, {"seconds": seconds, "limit": limit})
+    return [str(row["id"]) for row in rows]
 
 
 async def get(deps: Deps, job_id: str) -> Row | None:
@@ -442,6 +450,10 @@ async def _write_batch(tx: Tx, job: Row, rows: list[Row]) -> tuple[list[Row], li
     found: dict[tuple[str, str], Row] = {}
     if match_on != "NONE":
         keys = [{"key": r["key"], "system": r["system"]} for r in rows]
+        if match_on == "EMAIL":
+            await tx.run(q.LOCK_EMAILS, {"stripes": sorted({email_stripe(r["key"]) for r in rows})})
+        else:
+            await tx.run(q.LOCK_EXTERNAL_IDS, {"keys": sorted(keys, key=lambda k: (k["system"], k["key"]))})
         lookup = q.FIND_BY_EMAIL if match_on == "EMAIL" else q.FIND_BY_EXTERNAL_ID
         for hit in await tx.run(lookup, {"keys": keys}):
             k = (hit.get("system") or "", hit["key"])

@@ -189,7 +189,10 @@ async def upsert_orders(deps: Deps, principal: Principal, rows: list[dict[str, A
             {k: v for k, v in row.items() if k != "customer"} | {"personId": person_of[row["customer"]["key"]]}
             for row in prepared
         ]
-        written = {r["index"]: r for r in await tx.run(q.ORDERS, {"rows": order_rows})}
+        written = {
+            r["index"]: r
+            for r in await tx.run(q.ORDERS, {"rows": order_rows, "currency": deps.settings.default_currency})
+        }
         out: list[OrderResult] = []
         for row in prepared:
             done = written[row["index"]]

@@ -9,7 +9,7 @@ from typing import Any
 from domain import refs, validate
 from domain.auth import ADMIN_ONLY, CRM_DELETERS, CRM_WRITERS, Principal
 from domain.deps import Deps
-from domain.errors import BadInput, NotFound
+from domain.errors import BadInput, Conflict, NotFound
 from domain.events import emit
 from domain.ids import new_id
 from domain.normalize import normalize_email
@@ -198,8 +198,15 @@ async def delete(deps: Deps, who: Principal, person_id: str) -> str:
     who.require(CRM_DELETERS, "delete persons")
 
     async def work(tx: Tx) -> None:
-        if not await tx.run(q.DELETE, {"id": person_id}):
+        found = await tx.run(q.DELETE_CHECK, {"id": person_id})
+        if not found:
             raise NotFound(f"no person {person_id!r}")
+        if found[0]["hasOrders"]:
+            raise Conflict("the person has orders, kept for bookkeeping: erase it (erasePerson) instead", argument="id")
+        # its consents and their evidence go with it; its mail deliveries stay for the counts, naming nobody
+        await tx.run(q.ERASE_CONSENTS, {"prefix": person_id + "|"})
+        await tx.run(q.ERASE_DELIVERIES, {"id": person_id})
+        await tx.run(q.DELETE, {"id": person_id})
         emit(tx, "PERSON", person_id, "DELETED", (), who.user_id)
 
     await deps.db.transaction(work)
@@ -228,7 +235,8 @@ def _scrub(text: str | None, pattern: re.Pattern[str]) -> str | None:
 
 async def erase(deps: Deps, who: Principal, person_id: str) -> str:
     """Erases every copy of the person's data (README, "Erasure"): the person, its external ids and links, its
-    converted leads' contact data, the texts of activities about it alone, and its mentions in shared activities."""
+    converted leads' contact data, the texts of activities about it alone, its mentions in shared activities, its
+    consents and their evidence, what its mail deliveries name, and shop webhook bodies still holding its data."""
     who.require(ADMIN_ONLY, "erase personal data")
 
     async def work(tx: Tx) -> list[Row]:
@@ -247,6 +255,9 @@ async def erase(deps: Deps, who: Principal, person_id: str) -> str:
                 {"id": d["id"], "transcript": _scrub(d["transcript"], pattern)} for d in found[0]["sharedTranscripts"]
             ]
             await tx.run(q.ERASE_SHARED_TRANSCRIPTS, {"rows": notes})
+        await tx.run(q.ERASE_CONSENTS, {"prefix": person_id + "|"})
+        await tx.run(q.ERASE_DELIVERIES, {"id": person_id})
+        await tx.run(q.ERASE_SHOP_INBOX, {"id": person_id, "emails": sorted(set(found[0]["emails"]))})
         erased = await tx.run(q.ERASE, {"id": person_id})
         emit(tx, "PERSON", person_id, "DELETED", ("erased",), who.user_id)
         return erased

@@ -114,8 +114,8 @@ async def process(deps: Deps, key: str) -> str:
     """Maps a stored delivery into orders, customers and products; returns the entry's status afterwards.
     Idempotent: a DONE entry is left alone, and the upsert of an unchanged order writes nothing."""
     entry = await deps.db.read_one(q.ENTRY, {"key": key})
-    if entry is None or entry["status"] == "DONE":
-        return "MISSING" if entry is None else "DONE"
+    if entry is None or entry["status"] in ("DONE", "ERASED"):
+        return "MISSING" if entry is None else str(entry["status"])
     platform, shop = str(entry["platform"]), str(entry["shop"])
     try:
         row: dict[str, Any] = PLATFORMS[platform].row(shop, orjson.loads(entry["body"]))

@@ -11,8 +11,12 @@ CONSENT = "{key: c.key, " + CONSENT_FIELDS.format(c="c") + "}"
 
 # Takes the consent's write lock first (created when new), so writers of one consent run one after another and
 # each decides on what the previous one committed. No row: no such person.
+# The person's write lock comes first: a consent written while the person is erased waits for the erasure and then
+# finds no person (no consent is created after the erasure removed them).
 LOCK = """
 MATCH (p:Person {id: $personId})
+SET p._lock = true REMOVE p._lock
+WITH p WHERE p:Person
 MERGE (c:Consent {key: $key})
   ON CREATE SET c.personId = $personId, c.channel = $channel, c.purpose = $purpose, c.createdAt = datetime()
 MERGE (p)-[:HAS_CONSENT]->(c)

@@ -15,7 +15,8 @@ from graph.phone_links import SYNC_PERSON
 
 CREATE_JOB = """
 CREATE (j:ImportJob {id: $id, status: 'PENDING', matchOn: $matchOn, path: $path, bytes: $bytes, offset: 0,
-  nextRow: 1, processed: 0, created: 0, updated: 0, rejected: 0, createdBy: $userId, createdAt: datetime()})
+  nextRow: 1, processed: 0, created: 0, updated: 0, rejected: 0, createdBy: $userId, createdAt: datetime(),
+  heartbeatAt: datetime()})
 RETURN j.id AS id
 """
 
@@ -35,7 +36,7 @@ RETURN j.status AS status, j.offset AS offset
 START = """
 MATCH (j:ImportJob {id: $id}) WHERE j.status = 'PENDING'
 SET j.status = 'RUNNING', j.offset = $offset, j.nextRow = $nextRow, j.totalRows = $totalRows,
-    j.columns = $columns, j.startedAt = coalesce(j.startedAt, datetime())
+    j.columns = $columns, j.startedAt = coalesce(j.startedAt, datetime()), j.heartbeatAt = datetime()
 """
 
 FAIL = """
@@ -53,12 +54,26 @@ PROGRESS = """
 MATCH (j:ImportJob {id: $id})
 SET j.offset = $offset, j.nextRow = $nextRow, j.processed = j.processed + $processed,
     j.created = j.created + $created, j.updated = j.updated + $updated, j.rejected = j.rejected + $rejected,
-    j.updatedAt = datetime()
+    j.updatedAt = datetime(), j.heartbeatAt = datetime()
 WITH j
 CALL (j) {
   UNWIND $errors AS e
   CREATE (:ImportRowError {jobId: j.id, row: e.row, message: e.message})
 }
+"""
+
+# Jobs PENDING or RUNNING without a heartbeat (created, started, a batch committed, queued again) for $seconds: their
+# task was lost (Redis flushed or down when it was queued). Locked and checked again, then stamped, so a beat that
+# runs twice (or two beats) queues each stale job once per period; a job queued twice is still run by one runner.
+STALE_JOBS = """
+MATCH (j:ImportJob) WHERE j.status IN ['PENDING', 'RUNNING']
+  AND coalesce(j.heartbeatAt, j.updatedAt, j.startedAt, j.createdAt) < datetime() - duration({seconds: $seconds})
+WITH j ORDER BY j.createdAt LIMIT $limit
+SET j._lock = true REMOVE j._lock
+WITH j WHERE j.status IN ['PENDING', 'RUNNING']
+  AND coalesce(j.heartbeatAt, j.updatedAt, j.startedAt, j.createdAt) < datetime() - duration({seconds: $seconds})
+SET j.heartbeatAt = datetime(), j.requeuedAt = datetime(), j.requeues = coalesce(j.requeues, 0) + 1
+RETURN j.id AS id
 """
 
 ERRORS_PAGE = """
@@ -82,6 +97,20 @@ UNWIND $keys AS key
 MATCH (:ExternalId {label: 'Person', system: key.system, value: key.key})-[:IDENTIFIES]->(p:Person)
 RETURN key.key AS key, key.system AS system, p.id AS id, p.createdAt.epochMillis AS createdAt, p.importJobId AS jobId,
   p.importRow AS row, p.firstName AS firstName, p.lastName AS lastName
+"""
+
+# Taken before the lookup, in a fixed (sorted) order, the same locks as upsertOrders (graph/orders.py LOCK): the
+# e-mail stripes (`Lock {name: 'person-email-<n>'}`) or the persons' external ids. A parallel order (or another job)
+# creating a person with the same normalised e-mail or external id waits for this batch, then finds its person.
+LOCK_EMAILS = """
+UNWIND $stripes AS name
+MERGE (l:Lock {name: name})
+SET l._lock = true REMOVE l._lock
+"""
+LOCK_EXTERNAL_IDS = """
+UNWIND $keys AS k
+MERGE (x:ExternalId {label: 'Person', system: k.system, value: k.key})
+SET x._lock = true REMOVE x._lock
 """
 
 # New persons with their phones linked (they had none before) in the same statement.

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from config.settings import get_settings
 from graph.activities import FILE_ON_TIMELINES
 from graph.db import Db
 from graph.normalize import MIGRATIONS as NORMALIZE_KEYS
+from graph.orders import RECOUNT_TOTAL_SPENT
 from graph.phone_links import MIGRATE as LINK_PHONES
 
 UNIQUE_IDS = (
@@ -191,7 +193,7 @@ DATA: tuple[str, ...] = (
 )
 
 
-async def migrate(db: Db) -> int:
+async def migrate(db: Db, currency: str | None = None) -> int:
     for statement in PREPARE:
         await db.write(statement)
     await refresh_search_index(db)
@@ -200,4 +202,6 @@ async def migrate(db: Db) -> int:
     await db.write("CALL db.awaitIndexes(300)")
     for statement in DATA:
         await db.autocommit(statement)
-    return len(PREPARE) + len(STATEMENTS) + len(DATA)
+    # [b2c:imports] Person.totalSpent counts CRM_DEFAULT_CURRENCY: recounted when that setting changed.
+    await db.autocommit(RECOUNT_TOTAL_SPENT, {"currency": currency or get_settings().default_currency})
+    return len(PREPARE) + len(STATEMENTS) + len(DATA) + 1

@@ -9,7 +9,9 @@ One upsert is three statements in one write transaction:
    so no address is stored) that serialise creating customers by e-mail;
 2. CUSTOMERS finds each customer by external id, then by normalised e-mail, else creates a consumer;
 3. ORDERS creates or replaces each order and adjusts its customer's aggregates (orderCount,
-   totalSpentCents, lastOrderAt) by the difference, under the customer's write lock.
+   totalSpentCents, lastOrderAt) by the difference, under the customer's write lock. totalSpentCents counts
+   only the orders in `$currency` (CRM_DEFAULT_CURRENCY, kept in totalSpentCurrency); every currency's sum is
+   read from the orders (Person.spentByCurrency).
 """
 
 from __future__ import annotations
@@ -89,7 +91,8 @@ CALL (row, x, existing) {
   CREATE (x)-[:IDENTIFIES]->(o)
   CREATE (p)-[:PLACED]->(o)
   SET p.orderCount = coalesce(p.orderCount, 0) + 1,
-      p.totalSpentCents = coalesce(p.totalSpentCents, 0) + o.totalCents,
+      p.totalSpentCents = coalesce(p.totalSpentCents, 0) + CASE WHEN o.currency = $currency THEN o.totalCents ELSE 0 END,
+      p.totalSpentCurrency = $currency,
       p.lastOrderAt = CASE WHEN p.lastOrderAt IS NULL OR p.lastOrderAt < o.placedAt THEN o.placedAt
         ELSE p.lastOrderAt END
   WITH row, o
@@ -104,17 +107,21 @@ CALL (row, x, existing) {
   WITH row, x, existing WHERE existing IS NOT NULL AND existing.fingerprint <> row.fingerprint
   OPTIONAL MATCH (p:Person)-[:PLACED]->(existing)
   CALL (p) { WITH p WHERE p IS NOT NULL SET p._lock = true REMOVE p._lock }
-  WITH row, existing AS o, p, existing.totalCents AS oldCents, existing.placedAt AS oldAt
+  WITH row, existing AS o, p, existing.totalCents AS oldCents, existing.placedAt AS oldAt,
+    existing.currency AS oldCurrency
   SET o.number = row.number, o.placedAt = datetime(row.placedAt), o.total = row.total, o.totalCents = row.totalCents,
       o.currency = row.currency, o.fingerprint = row.fingerprint, o.updatedAt = datetime()
-  WITH row, o, p, oldCents, oldAt
+  WITH row, o, p, oldCents, oldAt, oldCurrency
   CALL (o) { MATCH (o)-[c:CONTAINS]->(:Product) DELETE c }
 """
     + _LINES
     + """
-  CALL (p, o, oldCents, oldAt) {
-    WITH p, o, oldCents, oldAt WHERE p IS NOT NULL
-    SET p.totalSpentCents = coalesce(p.totalSpentCents, 0) - oldCents + o.totalCents
+  CALL (p, o, oldCents, oldAt, oldCurrency) {
+    WITH p, o, oldCents, oldAt, oldCurrency WHERE p IS NOT NULL
+    SET p.totalSpentCents = coalesce(p.totalSpentCents, 0)
+          - CASE WHEN oldCurrency = $currency THEN oldCents ELSE 0 END
+          + CASE WHEN o.currency = $currency THEN o.totalCents ELSE 0 END,
+        p.totalSpentCurrency = $currency
     SET p.lastOrderAt = CASE
       WHEN p.lastOrderAt IS NULL OR o.placedAt >= p.lastOrderAt THEN o.placedAt
       WHEN oldAt = p.lastOrderAt THEN COLLECT { MATCH (p)-[:PLACED]->(x:Order) RETURN max(x.placedAt) }[0]
@@ -128,3 +135,17 @@ RETURN row.index AS index, o.id AS id, op
 
 # The customers of these orders (demo data: who gets a consent).
 CUSTOMERS_OF = "UNWIND $ids AS id MATCH (p:Person)-[:PLACED]->(:Order {id: id}) RETURN DISTINCT p.id AS id ORDER BY id"
+
+# totalSpentCents of persons (and erased ones) counted in another currency than CRM_DEFAULT_CURRENCY (or before it
+# was stored): recounted from their orders in that currency under the person's write lock (an order written
+# meanwhile waits, then adjusts the recounted sum). Run by `migrate` (idempotent, batched).
+RECOUNT_TOTAL_SPENT = """
+MATCH (p:Person|ErasedPerson) WHERE p.orderCount > 0 AND coalesce(p.totalSpentCurrency, '') <> $currency
+CALL (p) {
+  SET p._lock = true REMOVE p._lock
+  WITH p
+  SET p.totalSpentCents = reduce(s = 0, c IN COLLECT {
+        MATCH (p)-[:PLACED]->(o:Order) WHERE o.currency = $currency RETURN o.totalCents } | s + c),
+      p.totalSpentCurrency = $currency
+} IN TRANSACTIONS OF 5000 ROWS
+"""

@@ -132,6 +132,15 @@ CALL (p) {{
 RETURN p.id AS id
 """
 
+# Before a delete, under the person's write lock: does it exist, and has it placed orders (kept for bookkeeping:
+# such a person is erased, not deleted, so every order keeps its customer).
+DELETE_CHECK = """
+MATCH (p:Person {id: $id})
+SET p._lock = true REMOVE p._lock
+WITH p WHERE p:Person
+RETURN EXISTS { (p)-[:PLACED]->(:Order) } AS hasOrders
+"""
+
 DELETE = """
 MATCH (p:Person {id: $id})
 SET p._lock = true REMOVE p._lock
@@ -143,8 +152,8 @@ DETACH DELETE p
 RETURN $id AS id
 """
 
-# GDPR erasure: the node stays as an anonymous :ErasedPerson (country and orders kept for
-# aggregates); every personal property, relation, consent and external id goes.
+# GDPR erasure: the node stays as an anonymous :ErasedPerson (country, orders and their aggregates kept for
+# bookkeeping); every personal property, relation, consent and external id goes.
 # Erasure, step 1: what identifies the person (its own and its converted leads' names, e-mails, phones) and the
 # texts that may mention it but belong to others too: activities also about other people.
 ERASE_COPIES = """
@@ -156,6 +165,7 @@ WITH p, collect(l) AS leads
 RETURN [x IN [p.fullName, p.firstName, p.lastName, p.email] + coalesce(p.phones, []) WHERE x IS NOT NULL]
   + reduce(acc = [], l IN leads | acc + [x IN [l.fullName, l.firstName, l.lastName, l.email, l.phone] WHERE x IS NOT NULL])
   AS identifiers,
+  [x IN [p.emailLower, toLower(p.email)] + [l IN leads | toLower(l.email)] WHERE x IS NOT NULL AND x <> ''] AS emails,
   COLLECT {
     MATCH (a:Activity)-[:ABOUT]->(s) WHERE (s = p OR s IN leads) AND EXISTS { (a)-[:ABOUT]->(o:Person) WHERE o <> p }
     RETURN DISTINCT a {.id, .subject, .body, .outcome}
@@ -178,8 +188,36 @@ UNWIND $rows AS row
 MATCH (a:Activity {id: row.id})
 SET a.subject = row.subject, a.body = row.body, a.outcome = row.outcome
 """
+# Step 2c: consent and its evidence (ConsentRecord: who, when, the client address of a confirmation) go entirely;
+# every Consent key starts with the person's id (`personId|channel|purpose`, a prefix seek on the constraint).
+ERASE_CONSENTS = """
+MATCH (c:Consent) WHERE c.key STARTS WITH $prefix
+CALL (c) { MATCH (c)-[:HAD]->(r:ConsentRecord) DETACH DELETE r }
+DETACH DELETE c
+"""
+# Step 2d: mail deliveries stay for the mailings' and campaigns' counts (status, times of sending, opening,
+# clicking, bouncing, unsubscribing) but name nobody: the key (runId|personId) gets a random suffix instead of the
+# id, so the links in mails already sent (open, click, unsubscribe) find no delivery any more; the relay's bounce
+# text (which may quote the address) goes.
+ERASE_DELIVERIES = """
+MATCH (d:Delivery {personId: $id})
+SET d.key = coalesce(d.runId, '') + '|erased-' + randomUUID(), d.erasedAt = datetime()
+REMOVE d.personId, d.bounceReason, d.claim
+"""
+# Step 2e: shop webhook bodies still held (PENDING or FAILED; DONE entries keep no body) that belong to the person's
+# orders or contain one of its e-mail addresses lose the body and become ERASED (never processed: that would create
+# the person again). Keys stay, so a redelivery of the same body is still recognised as a duplicate.
+ERASE_SHOP_INBOX = """
+OPTIONAL MATCH (:Person {id: $id})-[:PLACED]->(:Order)<-[:IDENTIFIES]-(x:ExternalId)
+WITH collect([x.system, x.value]) AS orders
+MATCH (i:ShopInbox) WHERE i.status IN ['PENDING', 'FAILED'] AND i.receivedAt IS NOT NULL AND i.body IS NOT NULL
+  AND ([i.platform + ':' + i.shop, i.orderId] IN orders OR any(e IN $emails WHERE toLower(i.body) CONTAINS e))
+SET i.status = 'ERASED', i.erasedAt = datetime()
+REMOVE i.body, i.error
+"""
 # Step 3: the person's own activities (and its converted leads') lose their texts, the leads their contact data,
-# the person everything but id, country and creation time.
+# the person everything but id, country, creation time and order aggregates (its names read "(erased)": an order's
+# customer answers with this node, Person fields that are non-null need a value).
 ERASE = """
 MATCH (p:Person {id: $id})
 SET p._lock = true REMOVE p._lock
@@ -210,8 +248,11 @@ CALL (p) {
   WHERE NOT type(r) IN ['PLACED']
   DELETE r
 }
-WITH p, p.id AS id, p.country AS country, p.createdAt AS createdAt
-SET p = {id: id, country: country, createdAt: createdAt, erasedAt: datetime()}
+WITH p, p.id AS id, p.country AS country, p.createdAt AS createdAt, p.orderCount AS orderCount,
+  p.totalSpentCents AS totalSpentCents, p.totalSpentCurrency AS totalSpentCurrency, p.lastOrderAt AS lastOrderAt
+SET p = {id: id, country: country, createdAt: createdAt, erasedAt: datetime(), updatedAt: datetime(),
+  lastName: '(erased)', fullName: '(erased)', orderCount: orderCount, totalSpentCents: totalSpentCents,
+  totalSpentCurrency: totalSpentCurrency, lastOrderAt: lastOrderAt}
 REMOVE p:Person
 SET p:ErasedPerson
 RETURN id

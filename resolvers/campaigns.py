@@ -22,7 +22,7 @@ from schema.types.campaigns import (
     UpdateCampaignInput,
 )
 from schema.types.common import Connection, plain
-from schema.types.core import Company, Person
+from schema.types.core import Company
 
 
 async def _node(info: Info, type_name: str, node_id: str) -> Any:
@@ -61,12 +61,6 @@ async def update_campaign(info: Info, id: strawberry.ID, input: UpdateCampaignIn
     return cast(Campaign, await _written(info, "Campaign", campaign_id))
 
 
-async def campaign_of(info: Info, label: str, node_id: str) -> Campaign | None:
-    """The campaign of a lead or opportunity that was not read by the compiler (e.g. a subscription's lead)."""
-    campaign_id = await campaigns.id_of(info.context.deps, label, node_id)
-    return None if campaign_id is None else await campaign(info, strawberry.ID(campaign_id))
-
-
 # ---- events
 
 
@@ -91,16 +85,6 @@ async def register_participant(
 ) -> Event:
     await marketing_events.register(info.context.deps, info.context.who, event_id, person_id, status.value)
     return cast(Event, await _written(info, "Event", event_id))
-
-
-async def participants(
-    info: Info, event_id: str, status: ParticipationStatus | None, first: int | None, after: str | None
-) -> Connection[Person]:
-    deps, who = info.context.deps, info.context.who
-    c = reads.compiler(deps, who)
-    c.params.update(eventId=event_id, status=status.value if status else None)
-    page = await b2c_reads.person_page(deps, c, marketing_events.PARTICIPANTS, selection(info), first, after)
-    return cast(Connection[Person], page)
 
 
 # ---- materials and references

@@ -12,15 +12,7 @@ from schema.compiled import selection
 from schema.context import Info
 from schema.types.campaigns import Channel
 from schema.types.common import plain
-from schema.types.mail import Consent, ConsentRecord, CreateMailingInput, Mailing, UpdateMailingInput
-
-
-async def person_consents(info: Info, person_id: str) -> list[Consent]:
-    return [Consent.of(r) for r in await consent.of_person(info.context.deps, person_id)]
-
-
-async def consent_history(info: Info, key: str) -> list[ConsentRecord]:
-    return [ConsentRecord.of(r) for r in await consent.history(info.context.deps, key)]
+from schema.types.mail import Consent, CreateMailingInput, Mailing, UpdateMailingInput
 
 
 async def request_consent(info: Info, person_id: strawberry.ID, channel: Channel, purpose: str, source: str) -> Consent:

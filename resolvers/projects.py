@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any, cast
 
 import strawberry
-from strawberry.types.nodes import SelectedField
 
 from domain import documents, projects, reads
 from domain.errors import NotFound
@@ -75,23 +74,3 @@ async def attach_document(
 async def delete_document(info: Info, id: strawberry.ID) -> strawberry.ID:
     await documents.delete(info.context.deps, info.context.who, id)
     return id
-
-
-def _field(info: Info) -> list[Sel]:
-    """The current field itself (with its arguments and selection), to read it over its parent's node."""
-    return [Sel(f.name, f.arguments, selection(info)) for f in info.selected_fields if isinstance(f, SelectedField)]
-
-
-async def company_projects(
-    info: Info, company_id: str, status: ProjectStatus | None, first: int | None, after: str | None
-) -> Connection[Project]:
-    """Company.projects of a company that was not read by a compiled statement."""
-    flt = {"companyId": company_id, "status": status.value if status else None}
-    page = await reads.projects(info.context.deps, info.context.who, selection(info), first, after, flt)
-    return cast(Connection[Project], page)
-
-
-async def activity_documents(info: Info, activity_id: str) -> list[Document]:
-    """Activity.documents of an activity that was not read by a compiled statement."""
-    found = await _read(info, "Activity", activity_id, _field(info))
-    return cast(list[Document], found[info.python_name] if found else [])

@@ -8,11 +8,9 @@ import strawberry
 
 from domain import activities, monitor, opportunities, reads
 from domain.errors import NotFound
-from domain.pagination import page_args
 from schema.compiled import selection
 from schema.context import Info
 from schema.inputs_sales import CreateOpportunityInput, LogActivityInput, OpportunityFilter, UpdateOpportunityInput
-from schema.selection import node_includes, wants_total
 from schema.types.common import Connection, plain
 from schema.types.sales import Activity, Opportunity
 
@@ -30,24 +28,8 @@ async def opportunities_(
     return cast(Connection[Opportunity], page)
 
 
-async def company_opportunities(
-    info: Info, company_id: str, first: int | None, after: str | None
-) -> Connection[Opportunity]:
-    args = page_args(first, after, with_total=wants_total(info))
-    include = node_includes(info, opportunities.PARTS)
-    page = await info.context.loaders.pages("opportunities", args, include).load(company_id)
-    return Connection[Opportunity].of(page, Opportunity.of)
-
-
 async def activity(info: Info, id: strawberry.ID) -> Activity | None:
     return cast(Activity | None, await reads.node(info.context.deps, info.context.who, "Activity", id, selection(info)))
-
-
-async def timeline(info: Info, label: str, node_id: str, first: int | None, after: str | None) -> Connection[Activity]:
-    args = page_args(first, after, with_total=wants_total(info))
-    include = node_includes(info, activities.PARTS)
-    page = await info.context.loaders.pages(f"timeline:{label}", args, include).load(node_id)
-    return Connection[Activity].of(page, Activity.of)
 
 
 async def _opportunity(info: Info, opportunity_id: str) -> Opportunity:

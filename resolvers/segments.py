@@ -14,7 +14,6 @@ from domain.errors import NotFound
 from schema.compiled import selection
 from schema.context import Info
 from schema.types.common import Connection, plain
-from schema.types.core import Person
 from schema.types.segments import BulkPersonPatch, BulkUpdateResult, Segment, SegmentRule
 
 
@@ -70,18 +69,6 @@ async def update_segment(
 
 async def delete_segment(info: Info, id: strawberry.ID) -> strawberry.ID:
     return strawberry.ID(await segments.delete(info.context.deps, info.context.who, id))
-
-
-async def segment_size(info: Info, segment_id: str) -> int:
-    return await segments.segment_size(info.context.deps, segment_id)
-
-
-async def members(info: Info, segment_id: str, first: int | None, after: str | None) -> Connection[Person]:
-    deps = info.context.deps
-    match, params = await segments.members_match(deps, segment_id)
-    c = reads.compiler(deps, info.context.who)
-    c.params.update(params)
-    return cast(Connection[Person], await b2c_reads.person_page(deps, c, match, selection(info), first, after))
 
 
 async def bulk_update_persons(

@@ -27,7 +27,6 @@ from schema.types.service import (
     TimeSlot,
     TimeSlotInput,
     UpdateTicketInput,
-    UserSkill,
     UserSkillInput,
 )
 
@@ -41,14 +40,6 @@ def _top(info: Info) -> set[str]:
 
 async def skills(info: Info) -> list[Skill]:
     return [Skill.of(r) for r in await technicians.all_skills(info.context.deps)]
-
-
-async def user_skills(info: Info, user_id: str) -> list[UserSkill]:
-    return [UserSkill.of(r) for r in await info.context.loaders.user_skills.load(user_id)]
-
-
-async def user_availability(info: Info, user_id: str, start: datetime, end: datetime) -> list[TimeSlot]:
-    return [TimeSlot.of(r) for r in await technicians.availability(info.context.deps, user_id, start, end)]
 
 
 async def _user(info: Info, user_id: str) -> User:

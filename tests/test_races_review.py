@@ -125,11 +125,14 @@ async def test_erasure_leaves_nothing_personal_however_writers_interleave(
             if "errors" in result:
                 code, message = error_code(result), result["errors"][0]["message"]
                 assert (code, None if code == "NOT_FOUND" else message) in gone
-        # and the erased node keeps no personal property and no relation
+        # and the erased node keeps no personal property and no relation (its names are the placeholder's)
         rows = await deps.db.read(
-            "MATCH (p:ErasedPerson {id: $id}) RETURN keys(p) AS keys, COUNT { (p)--() } AS relations", {"id": person}
+            "MATCH (p:ErasedPerson {id: $id}) RETURN keys(p) AS keys, [p.lastName, p.fullName] AS names, "
+            "COUNT { (p)--() } AS relations",
+            {"id": person},
         )
-        assert [(sorted(r["keys"]), r["relations"]) for r in rows] == [(["createdAt", "erasedAt", "id"], 0)]
+        keys = ["createdAt", "erasedAt", "fullName", "id", "lastName", "updatedAt"]
+        assert [(sorted(r["keys"]), r["names"], r["relations"]) for r in rows] == [(keys, ["(erased)"] * 2, 0)]
 
 
 async def test_parallel_activities_leave_the_latest_as_an_opportunitys_last_activity(

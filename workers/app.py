@@ -46,6 +46,8 @@ app.conf.update(
         "webhook-prune": {"task": "crm.webhooks.prune", "schedule": 86400.0},
         # Shop webhooks stored but never handed to a worker (Redis was down when they arrived).
         "shop-sweep": {"task": "crm.shops.sweep", "schedule": 60.0, "options": {"expires": 60.0}},
+        # [b2c:imports] import jobs whose task was lost (no heartbeat for CRM_IMPORT_STALL_SECONDS)
+        "import-requeue": {"task": "crm.imports.requeue", "schedule": 60.0, "options": {"expires": 60.0}},
         # [field] voice notes whose transcription the API could not queue
         "transcription-requeue": {"task": "crm.documents.requeue", "schedule": 60.0, "options": {"expires": 60.0}},
     },

@@ -142,6 +142,18 @@ def run_import(self: Any, job_id: str) -> bool:
     return done
 
 
+@app.task(name="crm.imports.requeue", **IDEMPOTENT)
+def requeue_imports(self: Any) -> int:
+    """Queues again the import jobs left PENDING or RUNNING without a heartbeat for CRM_IMPORT_STALL_SECONDS (their
+    task was lost, e.g. Redis flushed before a worker took it). Idempotent: a job is queued once per period, and a
+    job queued twice is run by one runner (the batch commits check the job's offset)."""
+    seconds = get_settings().import_stall_seconds
+    job_ids = _run(lambda deps: imports.stale_jobs(deps, seconds))
+    for job_id in job_ids:
+        run_import.delay(job_id)
+    return len(job_ids)
+
+
 async def _due(deps: Deps) -> int:
     started = await mailings.start_due(deps)
     await mailings.resume_stalled(deps, deps.settings.mail_stall_seconds)

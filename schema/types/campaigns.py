@@ -94,7 +94,7 @@ class Event(Node):
     async def participants(
         self, info: Info, status: ParticipationStatus | None = None, first: int | None = 50, after: str | None = None
     ) -> Connection[Person]:
-        from resolvers.campaigns import participants
+        from schema.fields.campaigns import participants
 
         return await participants(info, _id(self), status, first, after)
 

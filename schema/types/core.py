@@ -23,7 +23,7 @@ from schema.types.common import Connection, ExternalId, GeoPoint, Node, Row, ext
 if TYPE_CHECKING:
     from schema.types.b2b import PersonRelation
     from schema.types.mail import Consent
-    from schema.types.orders import Order
+    from schema.types.orders import MoneyTotal, Order
     from schema.types.projects import Project, ProjectStatus
     from schema.types.sales import Activity, Opportunity
     from schema.types.service import TimeSlot, UserSkill
@@ -69,7 +69,7 @@ class User(Node):
 
     @strawberry.field
     async def skills(self, info: Info) -> list[Annotated[UserSkill, strawberry.lazy("schema.types.service")]]:
-        from resolvers.service import user_skills
+        from schema.fields.service import user_skills
 
         if (row := compiled(self)) is not None:
             return row["skills"]  # type: ignore[no-any-return]
@@ -79,7 +79,7 @@ class User(Node):
     async def availability(
         self, info: Info, from_: Annotated[datetime, strawberry.argument(name="from")], to: datetime
     ) -> list[Annotated[TimeSlot, strawberry.lazy("schema.types.service")]]:
-        from resolvers.service import user_availability
+        from schema.fields.service import user_availability
 
         row = compiled(self)
         return await user_availability(info, row["id"] if row is not None else self.id, from_, to)
@@ -234,7 +234,7 @@ class Company(Node):
     def opportunities(
         self, info: Info, first: int | None = 50, after: str | None = None
     ) -> Connection[Annotated[Opportunity, strawberry.lazy("schema.types.sales")]]:
-        from resolvers.sales import company_opportunities
+        from schema.fields.sales import company_opportunities
 
         if (row := compiled(self)) is not None:
             return row[page_key("opportunities", first, after)]  # type: ignore[no-any-return]
@@ -247,7 +247,7 @@ class Company(Node):
     def timeline(
         self, info: Info, first: int | None = 50, after: str | None = None
     ) -> Connection[Annotated[Activity, strawberry.lazy("schema.types.sales")]]:
-        from resolvers.sales import timeline
+        from schema.fields.sales import timeline
 
         if (row := compiled(self)) is not None:
             return row[page_key("timeline", first, after)]  # type: ignore[no-any-return]
@@ -262,7 +262,7 @@ class Company(Node):
         first: int | None = 50,
         after: str | None = None,
     ) -> Connection[Annotated[Project, strawberry.lazy("schema.types.projects")]]:
-        from resolvers.projects import company_projects
+        from schema.fields.projects import company_projects
 
         if (row := compiled(self)) is not None:
             return row[page_key("projects", first, after, filters={"status": status})]  # type: ignore[no-any-return]
@@ -417,7 +417,7 @@ class Person(Node):
 
     @strawberry.field(description="Current consent per channel and purpose (its history is the evidence).")
     async def consents(self, info: Info) -> list[Annotated[Consent, strawberry.lazy("schema.types.mail")]]:
-        from resolvers.mail import person_consents
+        from schema.fields.mail import person_consents
 
         if (row := compiled(self)) is not None:
             return row["consents"]  # type: ignore[no-any-return]
@@ -428,7 +428,7 @@ class Person(Node):
     def relations(
         self, info: Info, first: int | None = 50, after: str | None = None
     ) -> Connection[Annotated[PersonRelation, strawberry.lazy("schema.types.b2b")]]:
-        from resolvers.b2b import person_relations
+        from schema.fields.b2b import person_relations
 
         if (row := compiled(self)) is not None:
             return row[page_key("relations", first, after)]  # type: ignore[no-any-return]
@@ -439,7 +439,7 @@ class Person(Node):
     def timeline(
         self, info: Info, first: int | None = 50, after: str | None = None
     ) -> Connection[Annotated[Activity, strawberry.lazy("schema.types.sales")]]:
-        from resolvers.sales import timeline
+        from schema.fields.sales import timeline
 
         if (row := compiled(self)) is not None:
             return row[page_key("timeline", first, after)]  # type: ignore[no-any-return]
@@ -450,7 +450,7 @@ class Person(Node):
     def orders(
         self, info: Info, first: int | None = 50, after: str | None = None
     ) -> Connection[Annotated[Order, strawberry.lazy("schema.types.orders")]]:
-        from resolvers.orders import person_field
+        from schema.fields.orders import person_field
 
         if (row := compiled(self)) is not None:
             return row[page_key("orders", first, after)]  # type: ignore[no-any-return]
@@ -458,23 +458,34 @@ class Person(Node):
 
     @strawberry.field
     def order_count(self, info: Info) -> int:
-        from resolvers.orders import person_field
+        from schema.fields.orders import person_field
 
         if (row := compiled(self)) is not None:
             return row["order_count"]  # type: ignore[no-any-return]
         return person_field(info, self.id, "order_count")  # type: ignore[return-value]
 
-    @strawberry.field(description="Sum of the person's order totals.")
+    @strawberry.field(
+        description="Sum of the person's order totals in the default currency (CRM_DEFAULT_CURRENCY, EUR unless "
+        "configured); orders in other currencies are in spentByCurrency."
+    )
     def total_spent(self, info: Info) -> Decimal:
-        from resolvers.orders import person_field
+        from schema.fields.orders import person_field
 
         if (row := compiled(self)) is not None:
             return row["total_spent"]  # type: ignore[no-any-return]
         return person_field(info, self.id, "total_spent")  # type: ignore[return-value]
 
+    @strawberry.field(description="Sum and count of the person's orders per currency, by currency code.")
+    def spent_by_currency(self, info: Info) -> list[Annotated[MoneyTotal, strawberry.lazy("schema.types.orders")]]:
+        from schema.fields.orders import person_field
+
+        if (row := compiled(self)) is not None:
+            return row["spent_by_currency"]  # type: ignore[no-any-return]
+        return person_field(info, self.id, "spent_by_currency")  # type: ignore[return-value]
+
     @strawberry.field
     def last_order_at(self, info: Info) -> datetime | None:
-        from resolvers.orders import person_field
+        from schema.fields.orders import person_field
 
         if (row := compiled(self)) is not None:
             return row["last_order_at"]  # type: ignore[no-any-return]

@@ -74,7 +74,7 @@ class Consent:
 
     @strawberry.field(description="Every change of this consent, oldest first: the evidence.")
     async def history(self, info: Info) -> list[ConsentRecord]:
-        from resolvers.mail import consent_history
+        from schema.fields.mail import consent_history
 
         if (row := compiled(self)) is not None:
             return row["history"]  # type: ignore[no-any-return]

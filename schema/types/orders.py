@@ -13,6 +13,13 @@ from schema.types.core import Person
 UNSET = strawberry.UNSET
 
 
+@strawberry.type(description="A sum of money in one currency (aggregates are per currency).")
+class MoneyTotal:
+    currency: str
+    amount: Decimal
+    order_count: int = strawberry.field(description="How many orders the amount sums")
+
+
 @strawberry.type
 class Product:
     sku: str

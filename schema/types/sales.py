@@ -146,7 +146,7 @@ class Opportunity(Node):
     @strawberry.field
     @entry
     def campaign(self, info: Info) -> Annotated[Campaign, strawberry.lazy("schema.types.campaigns")] | None:
-        from resolvers.campaigns import campaign_of
+        from schema.fields.campaigns import campaign_of
 
         if (row := compiled(self)) is not None:
             return row["campaign"]  # type: ignore[no-any-return]
@@ -164,7 +164,7 @@ class Opportunity(Node):
 
     @strawberry.field
     def buying_center(self, info: Info) -> Annotated[BuyingCenter, strawberry.lazy("schema.types.b2b")]:
-        from resolvers.b2b import buying_center_of
+        from schema.fields.b2b import buying_center_of
 
         if (row := compiled(self)) is not None:
             return row["buying_center"]  # type: ignore[no-any-return]
@@ -173,7 +173,7 @@ class Opportunity(Node):
     @strawberry.field
     @paged
     def timeline(self, info: Info, first: int | None = 50, after: str | None = None) -> Connection[Activity]:
-        from resolvers.sales import timeline
+        from schema.fields.sales import timeline
 
         if (row := compiled(self)) is not None:
             return row[page_key("timeline", first, after)]  # type: ignore[no-any-return]
@@ -236,7 +236,7 @@ class Lead(Node):
     @strawberry.field
     @entry
     def campaign(self, info: Info) -> Annotated[Campaign, strawberry.lazy("schema.types.campaigns")] | None:
-        from resolvers.campaigns import campaign_of
+        from schema.fields.campaigns import campaign_of
 
         if (row := compiled(self)) is not None:
             return row["campaign"]  # type: ignore[no-any-return]
@@ -300,7 +300,7 @@ class Activity(Node):
 
     @strawberry.field
     def documents(self, info: Info) -> list[Annotated[Document, strawberry.lazy("schema.types.projects")]]:
-        from resolvers.projects import activity_documents
+        from schema.fields.projects import activity_documents
 
         if (row := compiled(self)) is not None:
             return row["documents"]  # type: ignore[no-any-return]

@@ -102,13 +102,13 @@ class Segment(Node):
 
     @strawberry.field(description="Persons the rule matches now (never cached).")
     async def size(self, info: Info) -> int:
-        from resolvers.segments import segment_size
+        from schema.fields.segments import segment_size
 
         return await segment_size(info, _id(self))
 
     @strawberry.field(description="Current members in id order (keyset cursors).")
     async def members(self, info: Info, first: int | None = 50, after: str | None = None) -> Connection[Person]:
-        from resolvers.segments import members
+        from schema.fields.segments import members
 
         return await members(info, _id(self), first, after)
 
