@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -29,6 +30,7 @@ from neo4j import READ_ACCESS, AsyncDriver, AsyncGraphDatabase, RoutingControl  
 
 from bench import peer as bench_peer  # noqa: E402
 from bench import seed as bench_seed  # noqa: E402
+from bench.cpu import Meter, listening_pid  # noqa: E402
 from bench.inprocess import principal_of, statement  # noqa: E402
 from bench.wire import Wire  # noqa: E402
 from config.settings import Settings, get_settings  # noqa: E402
@@ -102,6 +104,8 @@ class Case:
     peer_note: str = ""
     rps: float | None = None  # throughput cases: our requests/s and the peer's
     peer_rps: float | None = None
+    cpu: str = ""  # throughput cases: CPU per request of each process (bench/cpu.py)
+    peer_cpu: str = ""
 
     def p(self, q: float, raw: bool = False, peer: bool = False, auto: bool = False) -> float | None:
         data = sorted(self.peer if peer else self.raw_auto if auto else self.raw if raw else self.samples)
@@ -364,9 +368,9 @@ async def run(args: argparse.Namespace) -> int:
             await peer.wait_ready()
         await client.login()
         if args.throughput_only:
-            cases = [await throughput_case(client, peer, args.workers)]
+            cases = [await throughput_case(client, peer, args.workers, proc.pid)]
         else:
-            cases = await run_cases(client, raw, compiled, ids, args.warmup, args.iterations, peer)
+            cases = await run_cases(client, raw, compiled, ids, args.warmup, args.iterations, peer, proc.pid)
     finally:
         await deps.close()
         await client.close()
@@ -404,6 +408,7 @@ async def run_cases(
     warmup: int,
     n: int,
     peer: bench_peer.Peer | None = None,
+    api_pid: int | None = None,
 ) -> list[Case]:
     cases: list[Case] = []
 
@@ -500,22 +505,48 @@ async def run_cases(
     last.ok = within(last, 1.5) and (last.p(0.95) or 1e9) <= 30.0
     cases.append(last)
 
-    cases.append(await throughput_case(client, peer))
+    cases.append(await throughput_case(client, peer, api_pid=api_pid))
     return cases
 
 
-async def throughput_case(client: Client, peer: bench_peer.Peer | None, workers: int = 1) -> Case:
-    """companies(first: 50) from CLIENTS concurrent clients for SECONDS, ours and the peer's."""
+async def throughput_case(
+    client: Client, peer: bench_peer.Peer | None, workers: int = 1, api_pid: int | None = None
+) -> Case:
+    """companies(first: 50) from CLIENTS concurrent clients for SECONDS, ours and the peer's, with the CPU
+    each process spent per request (bench/cpu.py): on a 2-core machine that tells what bounds the rate."""
     c = Case(f"companies(first: 50), {CLIENTS} concurrent clients, {SECONDS:g} s, {workers} worker(s)", ">= peer req/s")
     auth = {"authorization": client.http.headers["authorization"]}
+    neo4j = listening_pid(urlsplit(get_settings().neo4j_uri).port or 7687)
+    roots = {"client": (os.getpid(), False)}
+    if neo4j is not None:
+        roots["neo4j"] = (neo4j, True)
+    meter = Meter({**roots, **({"api": (api_pid, True)} if api_pid else {})})
+    meter.start()
+    started = time.perf_counter()
     c.rps = await bench_peer.throughput(client.base, "/graphql", COMPANIES_GQL, auth, CLIENTS, SECONDS)
+    meter.stop()
+    c.cpu = _cpu_note(meter, c.rps, time.perf_counter() - started)
     if peer:  # its answer is checked by the companies case of a full run
+        meter = Meter({**roots, "peer": (peer.proc.pid, True)})
+        meter.start()
+        started = time.perf_counter()
         c.peer_rps = await bench_peer.throughput(
             peer.base, bench_peer.PATH, bench_peer.PEER_COMPANIES, {}, CLIENTS, SECONDS
         )
+        meter.stop()
+        c.peer_cpu = _cpu_note(meter, c.peer_rps, time.perf_counter() - started)
     print(f"  {c.name}: {fmt(c.rps, 1)} req/s, peer {fmt(c.peer_rps, 1)} req/s", flush=True)
+    print(f"    CPU ours: {c.cpu}\n    CPU peer: {c.peer_cpu or '-'}", flush=True)
     c.ok = c.peer_rps is None or (c.rps or 0) >= c.peer_rps
     return c
+
+
+def _cpu_note(meter: Meter, rps: float, seconds: float) -> str:
+    """CPU ms per request of each process, and the cores they kept busy together."""
+    per = meter.per_request_ms(round(rps * seconds))
+    cores = sum(meter.spent.values()) / seconds
+    parts = ", ".join(f"{name} {ms:.2f}" for name, ms in per.items())
+    return f"CPU ms per request: {parts}; {cores:.2f} of {os.cpu_count()} cores busy"
 
 
 def verdict(case: Case) -> str:
@@ -554,6 +585,7 @@ def render(cases: list[Case], args: argparse.Namespace, ids: Ids) -> str:
             f"| {fmt(c.ratio)} | {fmt(c.p(0.5, auto=True))} | {fmt(c.ratio_auto)} | {trips} | {peer_p50} | {fmt(c.vs_peer)} | {c.target} | {verdict(c)} |"
         )
     lines += ["", *(f"- peer, {c.name}: {c.peer_note}" for c in cases if c.peer_note)]
+    lines += [f"- {c.name}: ours {c.cpu}; peer {c.peer_cpu or '-'}" for c in cases if c.cpu]
     lines += [
         "",
         f"ids: group {ids.group}, opportunity {ids.opportunity}, person {ids.person}, "
