@@ -10,9 +10,9 @@ from domain import b2c_reads, campaigns, marketing_events, materials, reads
 from domain.errors import NotFound
 from schema.compiled import selection
 from schema.context import Info
+from schema.enums import CampaignStatus
 from schema.types.campaigns import (
     Campaign,
-    CampaignStatus,
     CreateCampaignInput,
     CreateEventInput,
     CreateMaterialInput,

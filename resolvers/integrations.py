@@ -12,10 +12,10 @@ from domain import changes, leads, opportunities, upserts
 from domain.errors import Unauthenticated
 from domain.events import ChangeEvent as DomainEvent
 from schema.context import Info
-from schema.enums import ChangeOp, EntityType
+from schema.enums import ChangeOp, EntityType, OpportunityStage
 from schema.types.common import PageInfo, plain
 from schema.types.integrations import ChangeEvent, ChangeEventConnection, ChangeEventEdge, OpportunityEvent
-from schema.types.sales import Lead, Opportunity, OpportunityStage
+from schema.types.sales import Lead, Opportunity
 from schema.types.upserts import CompanyUpsertInput, PersonUpsertInput, UpsertResult
 
 

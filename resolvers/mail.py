@@ -10,7 +10,7 @@ from domain import consent, mailings, reads, tracking
 from domain.errors import NotFound
 from schema.compiled import selection
 from schema.context import Info
-from schema.types.campaigns import Channel
+from schema.enums import Channel
 from schema.types.common import plain
 from schema.types.mail import Consent, CreateMailingInput, Mailing, UpdateMailingInput
 

@@ -11,7 +11,7 @@ from domain import calendar, callers, dispatch, matching, technicians, tickets, 
 from domain.errors import NotFound
 from domain.pagination import page_args
 from schema.context import Info
-from schema.enums import ChangeOp
+from schema.enums import ChangeOp, TicketStatus
 from schema.selection import fields_at, node_includes, wants_total
 from schema.types.common import Connection, plain
 from schema.types.core import User
@@ -23,7 +23,6 @@ from schema.types.service import (
     Ticket,
     TicketEvent,
     TicketFilter,
-    TicketStatus,
     TimeSlot,
     TimeSlotInput,
     UpdateTicketInput,

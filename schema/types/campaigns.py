@@ -15,6 +15,7 @@ import strawberry
 
 from schema.compiled import compiled
 from schema.context import Info
+from schema.enums import CampaignStatus, Channel
 from schema.types.common import Connection, GeoPoint, GeoPointInput, Node
 from schema.types.core import Person
 
@@ -22,22 +23,6 @@ if TYPE_CHECKING:
     from schema.types.mail import Mailing
 
 UNSET = strawberry.UNSET
-
-
-@strawberry.enum
-class Channel(Enum):
-    EMAIL = "EMAIL"
-    SMS = "SMS"
-    PHONE = "PHONE"
-    POST = "POST"
-
-
-@strawberry.enum(description="PLANNED -> ACTIVE -> COMPLETED; PLANNED or ACTIVE -> CANCELLED. Other steps: CONFLICT.")
-class CampaignStatus(Enum):
-    PLANNED = "PLANNED"
-    ACTIVE = "ACTIVE"
-    COMPLETED = "COMPLETED"
-    CANCELLED = "CANCELLED"
 
 
 @strawberry.enum

@@ -7,8 +7,9 @@ from decimal import Decimal
 
 import strawberry
 
+from schema.enums import ActivityType, LeadStatus
 from schema.types.core import Company, Person
-from schema.types.sales import ActivityType, Lead, LeadStatus, Opportunity
+from schema.types.sales import Lead, Opportunity
 
 UNSET = strawberry.UNSET
 

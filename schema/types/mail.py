@@ -10,7 +10,7 @@ import strawberry
 
 from schema.compiled import compiled
 from schema.context import Info
-from schema.types.campaigns import Channel
+from schema.enums import Channel
 from schema.types.common import Node, Row, ms
 
 if TYPE_CHECKING:

@@ -10,6 +10,7 @@ import strawberry
 
 from graph.compiler import page_key
 from schema.compiled import compiled
+from schema.enums import ProjectStatus
 from schema.types.common import Connection, Node, Row
 from schema.types.core import Company, Person, User
 from schema.types.service import Ticket
@@ -18,15 +19,6 @@ if TYPE_CHECKING:
     from schema.types.sales import Activity, Opportunity
 
 UNSET = strawberry.UNSET
-
-
-@strawberry.enum
-class ProjectStatus(Enum):
-    PLANNED = "PLANNED"
-    ACTIVE = "ACTIVE"
-    ON_HOLD = "ON_HOLD"
-    DONE = "DONE"
-    CANCELLED = "CANCELLED"
 
 
 @strawberry.enum

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from enum import Enum
 from typing import Any
 
 import strawberry
@@ -10,38 +9,11 @@ from strawberry.scalars import JSON
 
 from schema.compiled import compiled
 from schema.context import Info
-from schema.types.campaigns import Channel
+from schema.enums import Channel, FilterOp, SegmentField
 from schema.types.common import Connection, Node
 from schema.types.core import Person
 
 UNSET = strawberry.UNSET
-
-
-@strawberry.enum(description="Which operators each field accepts: README, Segments.")
-class FilterOp(Enum):
-    EQ = "EQ"
-    NEQ = "NEQ"
-    IN = "IN"
-    CONTAINS = "CONTAINS"
-    GT = "GT"
-    GTE = "GTE"
-    LT = "LT"
-    LTE = "LTE"
-    EXISTS = "EXISTS"
-    WITHIN_DAYS = "WITHIN_DAYS"
-
-
-@strawberry.enum
-class SegmentField(Enum):
-    CITY = "CITY"
-    COUNTRY = "COUNTRY"
-    TAGS = "TAGS"
-    SOURCE = "SOURCE"
-    CREATED_AT = "CREATED_AT"
-    ORDER_COUNT = "ORDER_COUNT"
-    TOTAL_SPENT = "TOTAL_SPENT"
-    LAST_ORDER_AT = "LAST_ORDER_AT"
-    EMAIL_DOMAIN = "EMAIL_DOMAIN"
 
 
 @strawberry.input

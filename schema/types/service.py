@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import Enum
 from typing import TYPE_CHECKING, Annotated, cast
 
 import strawberry
 
 from schema.compiled import compiled, entry
 from schema.context import Info
-from schema.enums import ChangeOp
+from schema.enums import ChangeOp, Priority, TicketStatus
 from schema.types.common import GeoPoint, GeoPointInput, Node, Row, ms
 from schema.types.core import Company, Person, User, part
 
@@ -60,23 +59,6 @@ class TimeSlot:
     @classmethod
     def of(cls, row: Row) -> TimeSlot:
         return cls(start=ms(row["start"]), end=ms(row["end"]))
-
-
-@strawberry.enum
-class Priority(Enum):
-    LOW = "LOW"
-    NORMAL = "NORMAL"
-    HIGH = "HIGH"
-    URGENT = "URGENT"
-
-
-@strawberry.enum
-class TicketStatus(Enum):
-    OPEN = "OPEN"
-    SCHEDULED = "SCHEDULED"
-    IN_PROGRESS = "IN_PROGRESS"
-    RESOLVED = "RESOLVED"
-    CLOSED = "CLOSED"
 
 
 @strawberry.type
