@@ -11,16 +11,8 @@ from domain.errors import NotFound
 from schema.compiled import selection
 from schema.context import Info
 from schema.enums import CampaignStatus
-from schema.types.campaigns import (
-    Campaign,
-    CreateCampaignInput,
-    CreateEventInput,
-    CreateMaterialInput,
-    Event,
-    Material,
-    ParticipationStatus,
-    UpdateCampaignInput,
-)
+from schema.inputs.campaigns import CreateCampaignInput, CreateEventInput, CreateMaterialInput, UpdateCampaignInput
+from schema.types.campaigns import Campaign, Event, Material, ParticipationStatus
 from schema.types.common import Connection, plain
 from schema.types.core import Company
 

@@ -18,8 +18,6 @@ from schema.types.service import Ticket
 if TYPE_CHECKING:
     from schema.types.sales import Activity, Opportunity
 
-UNSET = strawberry.UNSET
-
 
 @strawberry.enum
 class TranscriptStatus(Enum):
@@ -87,24 +85,3 @@ class Document(Node):
     activity: Annotated[Activity, strawberry.lazy("schema.types.sales")] | None
     transcript_status: TranscriptStatus
     transcript: str | None = strawberry.field(description="Speech-to-text of an audio document.")
-
-
-@strawberry.input
-class CreateProjectInput:
-    name: str
-    company_id: strawberry.ID
-    contact_id: strawberry.ID | None = UNSET
-    owner_id: strawberry.ID | None = UNSET
-    starts_on: date | None = UNSET
-    ends_on: date | None = UNSET
-    opportunity_id: strawberry.ID | None = UNSET
-
-
-@strawberry.input
-class UpdateProjectInput:
-    name: str | None = UNSET
-    status: ProjectStatus | None = UNSET
-    contact_id: strawberry.ID | None = UNSET
-    owner_id: strawberry.ID | None = UNSET
-    starts_on: date | None = UNSET
-    ends_on: date | None = UNSET

@@ -8,7 +8,7 @@ from decimal import Decimal
 import strawberry
 
 from schema.enums import ActivityType, AlertKind, OpportunityStage
-from schema.types.common import GeoPointInput
+from schema.inputs.common import GeoPointInput
 
 UNSET = strawberry.UNSET
 
