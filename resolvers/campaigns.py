@@ -10,17 +10,9 @@ from domain import b2c_reads, campaigns, marketing_events, materials, reads
 from domain.errors import NotFound
 from schema.compiled import selection
 from schema.context import Info
-from schema.types.campaigns import (
-    Campaign,
-    CampaignStatus,
-    CreateCampaignInput,
-    CreateEventInput,
-    CreateMaterialInput,
-    Event,
-    Material,
-    ParticipationStatus,
-    UpdateCampaignInput,
-)
+from schema.enums import CampaignStatus
+from schema.inputs.campaigns import CreateCampaignInput, CreateEventInput, CreateMaterialInput, UpdateCampaignInput
+from schema.types.campaigns import Campaign, Event, Material, ParticipationStatus
 from schema.types.common import Connection, plain
 from schema.types.core import Company
 

@@ -14,7 +14,7 @@ from domain.pagination import page_args
 from schema.compiled import selection
 from schema.context import Info
 from schema.enums import Role
-from schema.inputs import (
+from schema.inputs.core import (
     CompanyFilter,
     CreateCompanyInput,
     CreatePersonInput,

@@ -6,7 +6,8 @@ import strawberry
 
 from domain import routes
 from schema.context import Info
-from schema.types.common import GeoPointInput, plain
+from schema.inputs.common import GeoPointInput
+from schema.types.common import plain
 from schema.types.field import NearbyHit, NearbyKind, RoutePlan
 
 

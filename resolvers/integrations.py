@@ -12,11 +12,12 @@ from domain import changes, leads, opportunities, upserts
 from domain.errors import Unauthenticated
 from domain.events import ChangeEvent as DomainEvent
 from schema.context import Info
-from schema.enums import ChangeOp, EntityType
+from schema.enums import ChangeOp, EntityType, OpportunityStage
+from schema.inputs.upserts import CompanyUpsertInput, PersonUpsertInput
 from schema.types.common import PageInfo, plain
 from schema.types.integrations import ChangeEvent, ChangeEventConnection, ChangeEventEdge, OpportunityEvent
-from schema.types.sales import Lead, Opportunity, OpportunityStage
-from schema.types.upserts import CompanyUpsertInput, PersonUpsertInput, UpsertResult
+from schema.types.sales import Lead, Opportunity
+from schema.types.upserts import UpsertResult
 
 
 async def changes_(

@@ -10,16 +10,16 @@ from domain import companies, leads, opportunities, persons, reads
 from domain.errors import NotFound
 from schema.compiled import selection
 from schema.context import Info
-from schema.types.common import Connection, plain
-from schema.types.core import Company, Person
-from schema.types.leads import (
+from schema.inputs.leads import (
     ConvertLeadInput,
     CreateLeadInput,
-    LeadConversion,
     LeadFilter,
     QualificationAttemptInput,
     UpdateLeadInput,
 )
+from schema.types.common import Connection, plain
+from schema.types.core import Company, Person
+from schema.types.leads import LeadConversion
 from schema.types.sales import Lead, Opportunity
 
 

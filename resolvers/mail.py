@@ -10,9 +10,10 @@ from domain import consent, mailings, reads, tracking
 from domain.errors import NotFound
 from schema.compiled import selection
 from schema.context import Info
-from schema.types.campaigns import Channel
+from schema.enums import Channel
+from schema.inputs.mail import CreateMailingInput, UpdateMailingInput
 from schema.types.common import plain
-from schema.types.mail import Consent, CreateMailingInput, Mailing, UpdateMailingInput
+from schema.types.mail import Consent, Mailing
 
 
 async def request_consent(info: Info, person_id: strawberry.ID, channel: Channel, purpose: str, source: str) -> Consent:

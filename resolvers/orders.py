@@ -6,8 +6,8 @@ import strawberry
 
 from domain import orders
 from schema.context import Info
+from schema.inputs.orders import OrderUpsertInput
 from schema.types.common import ExternalId, plain
-from schema.types.orders import OrderUpsertInput
 from schema.types.upserts import UpsertResult, UpsertRowResult
 
 

@@ -11,8 +11,10 @@ from domain.errors import NotFound
 from graph.compiler import Sel
 from schema.compiled import selection
 from schema.context import Info
+from schema.enums import ProjectStatus
+from schema.inputs.projects import CreateProjectInput, UpdateProjectInput
 from schema.types.common import Connection, plain
-from schema.types.projects import CreateProjectInput, Document, Project, ProjectStatus, UpdateProjectInput
+from schema.types.projects import Document, Project
 
 
 async def _read(info: Info, type_name: str, node_id: str, sub: list[Sel] | None = None) -> Any:

@@ -10,7 +10,7 @@ from domain import activities, monitor, opportunities, reads
 from domain.errors import NotFound
 from schema.compiled import selection
 from schema.context import Info
-from schema.inputs_sales import CreateOpportunityInput, LogActivityInput, OpportunityFilter, UpdateOpportunityInput
+from schema.inputs.sales import CreateOpportunityInput, LogActivityInput, OpportunityFilter, UpdateOpportunityInput
 from schema.types.common import Connection, plain
 from schema.types.sales import Activity, Opportunity
 

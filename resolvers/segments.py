@@ -13,8 +13,9 @@ from domain import b2c_reads, bulk, reads, segments
 from domain.errors import NotFound
 from schema.compiled import selection
 from schema.context import Info
+from schema.inputs.segments import BulkPersonPatch, SegmentRule
 from schema.types.common import Connection, plain
-from schema.types.segments import BulkPersonPatch, BulkUpdateResult, Segment, SegmentRule
+from schema.types.segments import BulkUpdateResult, Segment
 
 
 def rule_dict(value: Any) -> Any:

@@ -11,24 +11,12 @@ from domain import calendar, callers, dispatch, matching, technicians, tickets, 
 from domain.errors import NotFound
 from domain.pagination import page_args
 from schema.context import Info
-from schema.enums import ChangeOp
+from schema.enums import ChangeOp, TicketStatus
+from schema.inputs.service import CreateTicketInput, TicketFilter, TimeSlotInput, UpdateTicketInput, UserSkillInput
 from schema.selection import fields_at, node_includes, wants_total
 from schema.types.common import Connection, plain
 from schema.types.core import User
-from schema.types.service import (
-    CallerMatch,
-    CreateTicketInput,
-    Skill,
-    TechnicianCandidate,
-    Ticket,
-    TicketEvent,
-    TicketFilter,
-    TicketStatus,
-    TimeSlot,
-    TimeSlotInput,
-    UpdateTicketInput,
-    UserSkillInput,
-)
+from schema.types.service import CallerMatch, Skill, TechnicianCandidate, Ticket, TicketEvent, TimeSlot
 
 
 def _top(info: Info) -> set[str]:

@@ -8,8 +8,9 @@ from graphql import GraphQLError, GraphQLSchema, OperationDefinitionNode, Operat
 from domain import webhooks
 from integrations.webhooks import UrlRefused, check_url
 from schema.context import Info
+from schema.inputs.webhooks import CreateWebhookInput
 from schema.types.common import plain
-from schema.types.webhooks import CreateWebhookInput, CreateWebhookPayload, Webhook, WebhookDelivery
+from schema.types.webhooks import CreateWebhookPayload, Webhook, WebhookDelivery
 
 
 async def _check_url(url: str, allow_private: bool) -> None:

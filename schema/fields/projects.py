@@ -10,8 +10,9 @@ from domain import reads
 from graph.compiler import Sel
 from schema.compiled import selection
 from schema.context import Info
+from schema.enums import ProjectStatus
 from schema.types.common import Connection
-from schema.types.projects import Document, Project, ProjectStatus
+from schema.types.projects import Document, Project
 
 
 def _field(info: Info) -> list[Sel]:

@@ -15,29 +15,12 @@ import strawberry
 
 from schema.compiled import compiled
 from schema.context import Info
-from schema.types.common import Connection, GeoPoint, GeoPointInput, Node
+from schema.enums import CampaignStatus, Channel
+from schema.types.common import Connection, GeoPoint, Node
 from schema.types.core import Person
 
 if TYPE_CHECKING:
     from schema.types.mail import Mailing
-
-UNSET = strawberry.UNSET
-
-
-@strawberry.enum
-class Channel(Enum):
-    EMAIL = "EMAIL"
-    SMS = "SMS"
-    PHONE = "PHONE"
-    POST = "POST"
-
-
-@strawberry.enum(description="PLANNED -> ACTIVE -> COMPLETED; PLANNED or ACTIVE -> CANCELLED. Other steps: CONFLICT.")
-class CampaignStatus(Enum):
-    PLANNED = "PLANNED"
-    ACTIVE = "ACTIVE"
-    COMPLETED = "COMPLETED"
-    CANCELLED = "CANCELLED"
 
 
 @strawberry.enum
@@ -112,40 +95,3 @@ class Material(Node):
 def _id(obj: Any) -> str:
     row = compiled(obj)
     return str(row["id"] if row is not None else obj.id)
-
-
-@strawberry.input
-class CreateCampaignInput:
-    name: str
-    channel: Channel
-    budget: Decimal | None = UNSET
-    currency: str = "EUR"
-    starts_at: datetime | None = UNSET
-    ends_at: datetime | None = UNSET
-
-
-@strawberry.input
-class UpdateCampaignInput:
-    name: str | None = UNSET
-    status: CampaignStatus | None = UNSET
-    budget: Decimal | None = UNSET
-    starts_at: datetime | None = UNSET
-    ends_at: datetime | None = UNSET
-
-
-@strawberry.input
-class CreateEventInput:
-    name: str
-    starts_at: datetime
-    venue: str | None = UNSET
-    location: GeoPointInput | None = UNSET
-    campaign_id: strawberry.ID | None = UNSET
-
-
-@strawberry.input(description="A sales material (brochure, case study, video); ADMIN, SALES_MANAGER, MARKETING.")
-class CreateMaterialInput:
-    title: str
-    url: str = strawberry.field(description="http(s) address")
-    kind: str = strawberry.field(description="Free text such as BROCHURE, CASE_STUDY, VIDEO")
-    industries: list[str] = strawberry.field(default_factory=list)
-    products: list[str] = strawberry.field(default_factory=list)

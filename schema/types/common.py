@@ -47,20 +47,8 @@ class GeoPoint:
         return GeoPoint(lat=value["lat"], lon=value["lon"]) if value else None
 
 
-@strawberry.input
-class GeoPointInput:
-    lat: float
-    lon: float
-
-
 @strawberry.type
 class ExternalId:
-    system: str
-    value: str
-
-
-@strawberry.input
-class ExternalIdInput:
     system: str
     value: str
 

@@ -21,10 +21,11 @@ from schema.selection import node_includes, wants_total
 from schema.types.common import Connection, ExternalId, GeoPoint, Node, Row, external_ids, ms
 
 if TYPE_CHECKING:
+    from schema.enums import ProjectStatus
     from schema.types.b2b import PersonRelation
     from schema.types.mail import Consent
     from schema.types.orders import MoneyTotal, Order
-    from schema.types.projects import Project, ProjectStatus
+    from schema.types.projects import Project
     from schema.types.sales import Activity, Opportunity
     from schema.types.service import TimeSlot, UserSkill
 

@@ -7,9 +7,9 @@ from enum import Enum
 
 import strawberry
 
+from schema.enums import OpportunityStage
 from schema.types.common import Row
 from schema.types.core import User
-from schema.types.sales import OpportunityStage
 
 
 @strawberry.enum

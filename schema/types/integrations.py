@@ -7,9 +7,9 @@ from datetime import datetime
 import strawberry
 
 from domain.events import ChangeEvent as DomainEvent
-from schema.enums import ChangeOp, EntityType
+from schema.enums import ChangeOp, EntityType, OpportunityStage
 from schema.types.common import PageInfo
-from schema.types.sales import Opportunity, OpportunityStage
+from schema.types.sales import Opportunity
 
 
 @strawberry.type

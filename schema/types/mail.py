@@ -10,14 +10,12 @@ import strawberry
 
 from schema.compiled import compiled
 from schema.context import Info
-from schema.types.campaigns import Channel
+from schema.enums import Channel
 from schema.types.common import Node, Row, ms
 
 if TYPE_CHECKING:
     from schema.types.campaigns import Campaign
     from schema.types.segments import Segment
-
-UNSET = strawberry.UNSET
 
 
 @strawberry.enum
@@ -109,29 +107,3 @@ class Mailing(Node):
     sent_count: int = strawberry.field(description="Mails handed to the relay (deliveries SENT or BOUNCED), all runs.")
     last_run_at: datetime | None
     next_run_at: datetime | None = strawberry.field(description="When the next run starts (null: none planned).")
-
-
-@strawberry.input
-class CreateMailingInput:
-    campaign_id: strawberry.ID
-    segment_id: strawberry.ID
-    subject: str
-    body_template: str = strawberry.field(
-        description="Jinja2 template rendered in a sandbox; {{ person.firstName }} etc. An unsubscribe link is always "
-        "appended."
-    )
-    from_address: str = strawberry.field(description="Must be one of the server's configured sender addresses.")
-    consent_purpose: str
-    send_at: datetime | None = UNSET
-    recurrence: str | None = UNSET
-    timezone: str = "Europe/Berlin"
-
-
-@strawberry.input
-class UpdateMailingInput:
-    subject: str | None = UNSET
-    body_template: str | None = UNSET
-    from_address: str | None = UNSET
-    send_at: datetime | None = UNSET
-    recurrence: str | None = UNSET
-    timezone: str | None = UNSET

@@ -7,10 +7,8 @@ from decimal import Decimal
 
 import strawberry
 
-from schema.types.common import ExternalId, ExternalIdInput, Node
+from schema.types.common import ExternalId, Node
 from schema.types.core import Person
-
-UNSET = strawberry.UNSET
 
 
 @strawberry.type(description="A sum of money in one currency (aggregates are per currency).")
@@ -43,26 +41,3 @@ class Order(Node):
     lines: list[OrderLine]
     customer: Person
     external_ids: list[ExternalId] = strawberry.field(description="Shop or ERP that reported the order")
-
-
-@strawberry.input
-class OrderLineInput:
-    sku: str
-    product_name: str
-    quantity: int
-    unit_price: Decimal
-
-
-@strawberry.input
-class OrderUpsertInput:
-    external_id: ExternalIdInput
-    number: str
-    placed_at: datetime
-    currency: str
-    lines: list[OrderLineInput]
-    customer_external_id: ExternalIdInput | None = strawberry.field(
-        default=UNSET, description="the customer, matched by external id, then by email; created when absent"
-    )
-    customer_email: str | None = UNSET
-    customer_first_name: str | None = UNSET
-    customer_last_name: str | None = UNSET

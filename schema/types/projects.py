@@ -10,23 +10,13 @@ import strawberry
 
 from graph.compiler import page_key
 from schema.compiled import compiled
+from schema.enums import ProjectStatus
 from schema.types.common import Connection, Node, Row
 from schema.types.core import Company, Person, User
 from schema.types.service import Ticket
 
 if TYPE_CHECKING:
     from schema.types.sales import Activity, Opportunity
-
-UNSET = strawberry.UNSET
-
-
-@strawberry.enum
-class ProjectStatus(Enum):
-    PLANNED = "PLANNED"
-    ACTIVE = "ACTIVE"
-    ON_HOLD = "ON_HOLD"
-    DONE = "DONE"
-    CANCELLED = "CANCELLED"
 
 
 @strawberry.enum
@@ -95,24 +85,3 @@ class Document(Node):
     activity: Annotated[Activity, strawberry.lazy("schema.types.sales")] | None
     transcript_status: TranscriptStatus
     transcript: str | None = strawberry.field(description="Speech-to-text of an audio document.")
-
-
-@strawberry.input
-class CreateProjectInput:
-    name: str
-    company_id: strawberry.ID
-    contact_id: strawberry.ID | None = UNSET
-    owner_id: strawberry.ID | None = UNSET
-    starts_on: date | None = UNSET
-    ends_on: date | None = UNSET
-    opportunity_id: strawberry.ID | None = UNSET
-
-
-@strawberry.input
-class UpdateProjectInput:
-    name: str | None = UNSET
-    status: ProjectStatus | None = UNSET
-    contact_id: strawberry.ID | None = UNSET
-    owner_id: strawberry.ID | None = UNSET
-    starts_on: date | None = UNSET
-    ends_on: date | None = UNSET

@@ -6,7 +6,6 @@ import inspect
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
-from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import strawberry
@@ -14,6 +13,7 @@ import strawberry
 from graph.compiler import page_key
 from schema.compiled import compiled, entry, paged
 from schema.context import Info
+from schema.enums import ActivityType, AlertKind, LeadStatus, OpportunityStage
 from schema.types.common import Connection, GeoPoint, Node, Row, ms
 from schema.types.core import Company, Person, User, _list, nested, part
 from schema.types.projects import Project
@@ -23,37 +23,6 @@ if TYPE_CHECKING:
     from schema.types.b2b import BuyingCenter
     from schema.types.campaigns import Campaign
     from schema.types.projects import Document
-
-
-@strawberry.enum
-class OpportunityStage(Enum):
-    PROSPECTING = "PROSPECTING"
-    QUALIFICATION = "QUALIFICATION"
-    PROPOSAL = "PROPOSAL"
-    NEGOTIATION = "NEGOTIATION"
-    CLOSED_WON = "CLOSED_WON"
-    CLOSED_LOST = "CLOSED_LOST"
-
-
-@strawberry.enum
-class AlertKind(Enum):
-    STALE = "STALE"
-    CLOSE_DATE_PASSED = "CLOSE_DATE_PASSED"
-    NEXT_STEP_OVERDUE = "NEXT_STEP_OVERDUE"
-    NO_DECISION_MAKER = "NO_DECISION_MAKER"
-    SINGLE_THREADED = "SINGLE_THREADED"
-    STAGE_REGRESSION = "STAGE_REGRESSION"
-
-
-@strawberry.enum
-class ActivityType(Enum):
-    CALL = "CALL"
-    MEETING = "MEETING"
-    VISIT = "VISIT"
-    EMAIL = "EMAIL"
-    NOTE = "NOTE"
-    RESEARCH = "RESEARCH"
-    TASK = "TASK"
 
 
 @strawberry.type
@@ -178,15 +147,6 @@ class Opportunity(Node):
         if (row := compiled(self)) is not None:
             return row[page_key("timeline", first, after)]  # type: ignore[no-any-return]
         return timeline(info, "Opportunity", self.id, first, after)  # type: ignore[return-value]
-
-
-@strawberry.enum
-class LeadStatus(Enum):
-    NEW = "NEW"
-    WORKING = "WORKING"
-    QUALIFIED = "QUALIFIED"
-    DISQUALIFIED = "DISQUALIFIED"
-    CONVERTED = "CONVERTED"
 
 
 @strawberry.type

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from enum import Enum
 from typing import Any
 
 import strawberry
@@ -10,82 +9,10 @@ from strawberry.scalars import JSON
 
 from schema.compiled import compiled
 from schema.context import Info
-from schema.types.campaigns import Channel
 from schema.types.common import Connection, Node
 from schema.types.core import Person
 
 UNSET = strawberry.UNSET
-
-
-@strawberry.enum(description="Which operators each field accepts: README, Segments.")
-class FilterOp(Enum):
-    EQ = "EQ"
-    NEQ = "NEQ"
-    IN = "IN"
-    CONTAINS = "CONTAINS"
-    GT = "GT"
-    GTE = "GTE"
-    LT = "LT"
-    LTE = "LTE"
-    EXISTS = "EXISTS"
-    WITHIN_DAYS = "WITHIN_DAYS"
-
-
-@strawberry.enum
-class SegmentField(Enum):
-    CITY = "CITY"
-    COUNTRY = "COUNTRY"
-    TAGS = "TAGS"
-    SOURCE = "SOURCE"
-    CREATED_AT = "CREATED_AT"
-    ORDER_COUNT = "ORDER_COUNT"
-    TOTAL_SPENT = "TOTAL_SPENT"
-    LAST_ORDER_AT = "LAST_ORDER_AT"
-    EMAIL_DOMAIN = "EMAIL_DOMAIN"
-
-
-@strawberry.input
-class ConsentConditionInput:
-    channel: Channel
-    purpose: str | None = UNSET
-
-
-@strawberry.input
-class SegmentCondition:
-    field: SegmentField
-    op: FilterOp
-    value: JSON | None = UNSET
-
-
-@strawberry.input
-class PurchaseCondition:
-    product_sku: str | None = UNSET
-    within_days: int | None = UNSET
-    min_count: int | None = 1
-
-
-@strawberry.input(
-    one_of=True,
-    description="Exactly one field set; nesting deeper than 5 levels or a segment that includes itself is "
-    "BAD_USER_INPUT.",
-)
-class SegmentRule:
-    all: list[SegmentRule] | None = UNSET
-    any: list[SegmentRule] | None = UNSET
-    not_: SegmentRule | None = strawberry.field(default=UNSET, name="not")
-    condition: SegmentCondition | None = UNSET
-    purchased: PurchaseCondition | None = UNSET
-    attended_event_id: strawberry.ID | None = UNSET
-    in_segment_id: strawberry.ID | None = UNSET
-    has_consent: ConsentConditionInput | None = UNSET
-
-
-@strawberry.input
-class BulkPersonPatch:
-    add_tags: list[str] | None = UNSET
-    remove_tags: list[str] | None = UNSET
-    owner_id: strawberry.ID | None = UNSET
-    source: str | None = UNSET
 
 
 @strawberry.type

@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import Enum
 from typing import TYPE_CHECKING, Annotated, cast
 
 import strawberry
 
 from schema.compiled import compiled, entry
 from schema.context import Info
-from schema.enums import ChangeOp
-from schema.types.common import GeoPoint, GeoPointInput, Node, Row, ms
+from schema.enums import ChangeOp, Priority, TicketStatus
+from schema.types.common import GeoPoint, Node, Row, ms
 from schema.types.core import Company, Person, User, part
 
 if TYPE_CHECKING:
     from schema.types.sales import Activity, Opportunity
-
-UNSET = strawberry.UNSET
 
 
 @strawberry.type
@@ -40,18 +37,6 @@ class UserSkill:
         return cls(skill=Skill.of(row["skill"]), level=int(row["level"]))
 
 
-@strawberry.input
-class UserSkillInput:
-    skill_name: str
-    level: int
-
-
-@strawberry.input
-class TimeSlotInput:
-    start: datetime
-    end: datetime
-
-
 @strawberry.type
 class TimeSlot:
     start: datetime
@@ -62,23 +47,6 @@ class TimeSlot:
         return cls(start=ms(row["start"]), end=ms(row["end"]))
 
 
-@strawberry.enum
-class Priority(Enum):
-    LOW = "LOW"
-    NORMAL = "NORMAL"
-    HIGH = "HIGH"
-    URGENT = "URGENT"
-
-
-@strawberry.enum
-class TicketStatus(Enum):
-    OPEN = "OPEN"
-    SCHEDULED = "SCHEDULED"
-    IN_PROGRESS = "IN_PROGRESS"
-    RESOLVED = "RESOLVED"
-    CLOSED = "CLOSED"
-
-
 @strawberry.type
 class SkillRequirement:
     skill: Skill
@@ -87,12 +55,6 @@ class SkillRequirement:
     @classmethod
     def of(cls, row: Row) -> SkillRequirement:
         return cls(skill=Skill.of(row["skill"]), min_level=int(row["minLevel"]))
-
-
-@strawberry.input
-class SkillRequirementInput:
-    skill_name: str
-    min_level: int
 
 
 @strawberry.type
@@ -154,41 +116,6 @@ class Ticket(Node):
         if (row := compiled(self)) is not None:
             return row["assignee"]  # type: ignore[no-any-return]
         return part(info, "Ticket", self.id, "assignee", self.row, User.maybe)  # type: ignore[no-any-return]
-
-
-@strawberry.input
-class TicketFilter:
-    status: TicketStatus | None = UNSET
-    assignee_id: strawberry.ID | None = UNSET
-    company_id: strawberry.ID | None = UNSET
-    unassigned: bool | None = UNSET
-
-
-@strawberry.input
-class CreateTicketInput:
-    subject: str
-    description: str | None = UNSET
-    priority: Priority = Priority.NORMAL
-    company_id: strawberry.ID | None = UNSET
-    person_id: strawberry.ID | None = UNSET
-    site: GeoPointInput | None = UNSET
-    required_skills: list[SkillRequirementInput] | None = UNSET
-    estimated_minutes: int = 60
-    due_at: datetime | None = UNSET
-    project_id: strawberry.ID | None = strawberry.field(
-        default=UNSET, description="The project the ticket belongs to ([field]); the company defaults to the project's."
-    )
-
-
-@strawberry.input
-class UpdateTicketInput:
-    subject: str | None = UNSET
-    description: str | None = UNSET
-    priority: Priority | None = UNSET
-    site: GeoPointInput | None = UNSET
-    required_skills: list[SkillRequirementInput] | None = UNSET
-    estimated_minutes: int | None = UNSET
-    due_at: datetime | None = UNSET
 
 
 @strawberry.type

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from schema.types.common import ExternalId, ExternalIdInput, Row
-
-UNSET = strawberry.UNSET
+from schema.types.common import ExternalId, Row
 
 
 @strawberry.type
@@ -35,25 +33,3 @@ class UpsertResult:
         return cls(
             created_count=created, updated_count=len(rows) - created, results=[UpsertRowResult.of(r) for r in rows]
         )
-
-
-@strawberry.input
-class CompanyUpsertInput:
-    external_id: ExternalIdInput
-    name: str
-    domain: str | None = UNSET
-    industry: str | None = UNSET
-    city: str | None = UNSET
-    country: str | None = UNSET
-
-
-@strawberry.input
-class PersonUpsertInput:
-    external_id: ExternalIdInput
-    last_name: str
-    first_name: str | None = UNSET
-    email: str | None = UNSET
-    phones: list[str] | None = UNSET
-    city: str | None = UNSET
-    country: str | None = UNSET
-    company_external_id: ExternalIdInput | None = UNSET

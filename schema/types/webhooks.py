@@ -80,13 +80,6 @@ class Webhook(Node):
         return Connection[WebhookDelivery].of(page, WebhookDelivery.of)
 
 
-@strawberry.input
-class CreateWebhookInput:
-    url: str
-    subscription_query: str
-    secret: str | None = strawberry.field(default=strawberry.UNSET, description="generated when absent")
-
-
 @strawberry.type
 class CreateWebhookPayload:
     webhook: Webhook

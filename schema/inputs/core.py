@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from schema.enums import Role
-from schema.types.common import ExternalIdInput, GeoPointInput
+from schema.inputs.common import ExternalIdInput, GeoPointInput
 
 UNSET = strawberry.UNSET
 

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import strawberry
 
-from schema.types.common import GeoPointInput
-from schema.types.sales import ActivityType, AlertKind, OpportunityStage
+from schema.enums import ActivityType, AlertKind, OpportunityStage
+from schema.inputs.common import GeoPointInput
 
 UNSET = strawberry.UNSET
 
