@@ -94,26 +94,49 @@ class SmtpSession:
             self._smtp = None
 
     def send(self, outgoing: Outgoing) -> SendResult:
-        msg = outgoing.message()
+        return self.send_raw(outgoing.sender, outgoing.to, outgoing.message().as_bytes())
+
+    def send_raw(self, sender: str, to: str, raw: bytes) -> SendResult:
+        """MAIL, RCPT and DATA as `smtplib.sendmail` does them, but knowing when the message may have been taken:
+        a connection lost before DATA is certainly not a delivery (`MailTransient(refused=True)`; a connection the
+        relay dropped while idle is reconnected once), one lost during DATA may be (`refused=False`)."""
         for attempt in (1, 2):
             if self._smtp is None:
                 self._smtp = self._connect()
+            smtp = self._smtp
+            in_data = False
             try:
-                self._smtp.send_message(msg, from_addr=outgoing.sender, to_addrs=[outgoing.to])
-                return SendResult("SENT")
-            except smtplib.SMTPRecipientsRefused as exc:
-                code, detail = next(iter(exc.recipients.values()))
-                return self._refused(int(code), detail)
-            except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
+                smtp.ehlo_or_helo_if_needed()
+                options: list[str] = []
+                if smtp.does_esmtp and smtp.has_extn("size"):
+                    options.append(f"size={len(raw)}")
+                if not (sender.isascii() and to.isascii()):
+                    options.append("SMTPUTF8")  # refused by smtplib when the relay does not offer it
+                code, answer = smtp.mail(sender, options)
+                if code == 250:
+                    code, answer = smtp.rcpt(to)
+                if code in (250, 251):
+                    in_data = True
+                    code, answer = smtp.data(raw)
+                    if code == 250:
+                        return SendResult("SENT")
+                self._reset()
+                return self._refused(code, answer)
+            except smtplib.SMTPNotSupportedError:
+                self._reset()
+                return SendResult("BOUNCED", 553, "the relay takes no international address (SMTPUTF8)")
+            except smtplib.SMTPDataError as exc:  # DATA itself refused: nothing was sent
                 self._reset()
                 return self._refused(int(exc.smtp_code), exc.smtp_error)
             except smtplib.SMTPServerDisconnected as exc:
                 self._smtp = None
+                if in_data:
+                    raise MailTransient(f"the mail relay closed the connection during DATA: {exc}") from exc
                 if attempt == 2:
-                    raise MailTransient(f"the mail relay closed the connection: {exc}") from exc
-            except (OSError, smtplib.SMTPException) as exc:
+                    raise MailTransient(f"the mail relay closed the connection: {exc}", refused=True) from exc
+            except (OSError, smtplib.SMTPException, UnicodeError) as exc:
                 self.close()
-                raise MailTransient(f"sending failed: {exc}") from exc
+                raise MailTransient(f"sending failed: {exc}", refused=not in_data) from exc
         raise MailTransient("unreachable")  # pragma: no cover
 
     def _reset(self) -> None:

@@ -46,6 +46,7 @@ async def test_a_worker_killed_mid_send_leaves_no_duplicate_and_no_gap(gql: Gql,
             "CRM_MAIL_CHUNK": "10",
             "CRM_MAIL_LANES": "2",
             "CRM_TASK_VISIBILITY_TIMEOUT": "5",
+            "CRM_MAIL_LEASE_SECONDS": "2",
         }
         # when the worker sending it is killed (SIGKILL) after about a quarter of the mails
         with celery_worker(env=env) as first:
