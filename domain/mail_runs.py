@@ -51,6 +51,14 @@ class LeaseLost(MailTransient):
 
 
 @dataclass
+class Page:
+    ids: list[str]  # the segment's page
+    claim: str
+    rows: list[Row]  # the recipients claimed: person, lane, seq
+    at: float = field(default_factory=time.monotonic)
+
+
+@dataclass
 class LaneOutcome:
     done: list[dict[str, Any]] = field(default_factory=list)  # {key, status, reason}
     doubt: str | None = None  # the delivery key of a message that may have been taken
@@ -78,9 +86,11 @@ class Sender:
         self.pool = ThreadPoolExecutor(max_workers=self.lanes, thread_name_prefix="smtp")
         self.journal = journal_of(deps)
 
-    async def page(self, ids: list[str]) -> None:
-        """Claims the page's recipients (one write), sends them over the lanes, settles them (one write). Raises the
-        first lane's failure after settling (MailTransient: the chunk is retried and sends what is left)."""
+    async def claim(self, ids: list[str]) -> Page:
+        """Settles what a dead worker left on these recipients, then claims them (one write)."""
+        if not ids:
+            return Page(ids, "", [])
+        await recover(self.deps, self.run_id, ids)
         claim = uuid.uuid4().hex
         self.journal.begin(claim)
         params = {
@@ -92,27 +102,45 @@ class Sender:
             "claim": claim,
             "lanes": self.lanes,
         }
-        rows = await self.deps.db.write(q.CLAIM, params)
+        return Page(ids, claim, await self.deps.db.write(q.CLAIM, params))
+
+    async def fetch(self, after: str) -> Page:
+        """The segment's next page after `after`, claimed."""
+        size = self.deps.settings.mail_chunk_size
+        return await self.claim(await member_ids_page(self.deps, self.run["segmentId"], after, size))
+
+    async def send(self, page: Page) -> list[LaneOutcome]:
+        """Sends a claimed page over the lanes (parallel threads); failures are in the outcomes."""
         lanes: list[list[tuple[int, Row]]] = [[] for _ in range(self.lanes)]
-        for row in rows:
+        for row in page.rows:
             lanes[int(row["lane"])].append((int(row["seq"]), row["person"]))
         loop = asyncio.get_running_loop()
-        outcomes = await asyncio.gather(
+        return await asyncio.gather(
             *(
-                loop.run_in_executor(self.pool, self._lane, claim, lane, sorted(people, key=lambda p: p[0]))
+                loop.run_in_executor(self.pool, self._lane, page.claim, lane, sorted(people, key=lambda p: p[0]))
                 for lane, people in enumerate(lanes)
                 if people
             )
         )
+
+    async def settle(self, page: Page, outcomes: list[LaneOutcome]) -> None:
+        """What became of the page (one write): done, in doubt, unsent (its claim goes: sent by the next attempt)."""
+        if not page.rows:
+            return
         done = [row for outcome in outcomes for row in outcome.done]
         doubt = [outcome.doubt for outcome in outcomes if outcome.doubt]
         settled = {row["key"] for row in done} | set(doubt)
-        unsent = [key for row in rows if (key := f"{self.run_id}|{row['person']['id']}") not in settled]
-        await self.deps.db.write(q.SETTLE, {"claim": claim, "done": done, "doubt": doubt, "unsent": unsent})
-        self.journal.end(claim)
-        for outcome in outcomes:
-            if outcome.error is not None:
-                raise outcome.error
+        unsent = [key for row in page.rows if (key := f"{self.run_id}|{row['person']['id']}") not in settled]
+        await self.deps.db.write(q.SETTLE, {"claim": page.claim, "done": done, "doubt": doubt, "unsent": unsent})
+        self.journal.end(page.claim)
+        log.debug(
+            "page of %d: %d done, %d in doubt, %d unsent, %.0f ms from claim to settled",
+            len(page.rows),
+            len(done),
+            len(doubt),
+            len(unsent),
+            (time.monotonic() - page.at) * 1000,
+        )
 
     def _lane(self, claim: str, lane: int, people: list[tuple[int, Row]]) -> LaneOutcome:
         """One connection's share of the page, in order; stops at the first failure."""
@@ -201,40 +229,88 @@ async def recover(deps: Deps, run_id: str, ids: list[str]) -> None:
 
 
 async def chunk(deps: Deps, run_id: str, after: str | None, seconds: float = 0.0) -> str:
-    """Sends the run's pages after the person id `after`: one page, and more while `seconds` have not passed; then
-    queues the next chunk task. Returns what happened: `next`, `done`, `paused`, `stale` (the page was done before)
-    or `stopped` (the run is not running)."""
+    """Sends the run's pages after the person id `after`: one page, and more while `seconds` have not passed (the
+    next page is claimed while the current one is sent, and the current one settled while the next one is sent);
+    then queues the next chunk task. Returns what happened: `next`, `done`, `paused`, `stale` (the page was done
+    before) or `stopped` (the run is not running)."""
     deadline = time.monotonic() + seconds
-    sender: Sender | None = None
+    run = await deps.db.read_one(q.RUN, {"runId": run_id})
+    stop = await _stopped(deps, run_id, run)
+    if stop is not None:
+        return stop
+    assert run is not None
+    if (run["cursor"] or "") != (after or ""):
+        return "stale"
+    size = deps.settings.mail_chunk_size
+    sender = Sender(deps, run_id, run)
     try:
+        page = await sender.claim(await member_ids_page(deps, run["segmentId"], after, size))
+        sending: asyncio.Future[list[LaneOutcome]] | None = asyncio.ensure_future(sender.send(page))
         while True:
-            run = await deps.db.read_one(q.RUN, {"runId": run_id})
-            if run is None or run["runStatus"] != "RUNNING":
-                return "stopped"
-            if run["status"] == "PAUSED" or not run["current"]:
-                await _finish(deps, q.PAUSE_RUN, run_id, run["mailingId"])
-                return "paused"
-            if (run["cursor"] or "") != (after or ""):
+            ahead = None
+            if len(page.ids) == size and time.monotonic() < deadline:
+                ahead = asyncio.ensure_future(sender.fetch(page.ids[-1]))
+            assert sending is not None
+            try:
+                outcomes = await sending
+            finally:
+                following = await _outcome(ahead)
+            failure = next((o.error for o in outcomes if o.error is not None), None)
+            if isinstance(following, BaseException):
+                failure, following = failure or following, None
+            halted = following is not None and await _stopped(deps, run_id, mark=False) is not None
+            if following is not None and (failure is not None or halted):
+                await sender.settle(following, [])  # not sent: the claim goes (paused, stopped or failed)
+                following = None
+            sending = asyncio.ensure_future(sender.send(following)) if following is not None else None
+            advanced: list[Row] = []
+            try:
+                await sender.settle(page, outcomes)
+                if failure is not None:
+                    raise failure
+                if len(page.ids) < size:
+                    await _finish(deps, q.FINISH, run_id, run["mailingId"])
+                    return "done"
+                advanced = await deps.db.write(q.ADVANCE, {"runId": run_id, "after": after, "cursor": page.ids[-1]})
+            except BaseException:
+                if sending is not None and following is not None:  # let the next page finish and settle it
+                    await sender.settle(following, await sending)
+                raise
+            if not advanced:
+                if sending is not None and following is not None:
+                    await sender.settle(following, await sending)
                 return "stale"
-            size = deps.settings.mail_chunk_size
-            ids = await member_ids_page(deps, run["segmentId"], after, size)
-            if ids:
-                await recover(deps, run_id, ids)
-                sender = sender or Sender(deps, run_id, run)
-                await sender.page(ids)
-            if len(ids) < size:
-                await _finish(deps, q.FINISH, run_id, run["mailingId"])
-                return "done"
-            if not await deps.db.write(q.ADVANCE, {"runId": run_id, "after": after, "cursor": ids[-1]}):
-                return "stale"
-            after = ids[-1]
-            if time.monotonic() >= deadline:
+            after = page.ids[-1]
+            if halted:
+                return await _stopped(deps, run_id) or "next"  # the next chunk would stop there: stop here
+            if following is None:
                 assert deps.tasks is not None
                 deps.tasks.send(CHUNK_TASK, [run_id, after])
                 return "next"
+            page = following
     finally:
-        if sender is not None:
-            await sender.close()
+        await sender.close()
+
+
+async def _outcome(future: asyncio.Future[Page] | None) -> Page | BaseException | None:
+    if future is None:
+        return None
+    try:
+        return await future
+    except Exception as exc:  # noqa: BLE001 - handed to the caller, which settles the current page first
+        return exc
+
+
+async def _stopped(deps: Deps, run_id: str, run: Row | None = None, mark: bool = True) -> str | None:
+    """`stopped` when the run is not running, `paused` when its mailing was paused (`mark`: the run PAUSED too)."""
+    run = run or await deps.db.read_one(q.RUN, {"runId": run_id})
+    if run is None or run["runStatus"] != "RUNNING":
+        return "stopped"
+    if run["status"] == "PAUSED" or not run["current"]:
+        if mark:
+            await _finish(deps, q.PAUSE_RUN, run_id, run["mailingId"])
+        return "paused"
+    return None
 
 
 async def _finish(deps: Deps, statement: str, run_id: str, mailing_id: str) -> None:
