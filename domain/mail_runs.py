@@ -145,12 +145,12 @@ class Sender:
     def _lane(self, claim: str, lane: int, people: list[tuple[int, Row]]) -> LaneOutcome:
         """One connection's share of the page, in order; stops at the first failure."""
         out = LaneOutcome()
-        session, journal, sender = self.sessions[lane], self.journal, self.composer.sender
+        session, journal, sender = self.sessions[lane], self.journal.lane(claim, lane), self.composer.sender
         try:
             for seq, person in people:
                 key = f"{self.run_id}|{person['id']}"
                 raw = self.composer.build(person, key)
-                if not journal.move(claim, lane, 2 * seq + 1):  # from here this message may go out
+                if not journal.move(2 * seq + 1):  # from here this message may go out
                     out.error = LeaseLost()
                     return out
                 try:
@@ -158,7 +158,7 @@ class Sender:
                 except MailTransient as exc:
                     out.error = exc
                     if exc.refused:  # certainly not taken: the page's next attempt sends it
-                        journal.move(claim, lane, 2 * seq)
+                        journal.move(2 * seq)
                     else:
                         out.doubt = key
                     return out
@@ -167,9 +167,9 @@ class Sender:
                     raise
                 out.done.append({"key": key, "status": result.status, "reason": result.detail})
                 if result.status == "BOUNCED":
-                    journal.move(claim, lane, 2 * seq + 1, **{bounce_field(lane, seq): (result.detail or "")[:500]})
+                    journal.move(2 * seq + 1, **{bounce_field(lane, seq): (result.detail or "")[:500]})
             if people:
-                journal.move(claim, lane, 2 * (people[-1][0] + 1))
+                journal.move(2 * (people[-1][0] + 1))
         except Exception as exc:  # noqa: BLE001 - a journal or template failure: nothing more goes out on this lane
             out.error = exc
         return out
@@ -178,7 +178,7 @@ class Sender:
         loop = asyncio.get_running_loop()
         await asyncio.gather(*(loop.run_in_executor(self.pool, session.close) for session in self.sessions))
         self.pool.shutdown(wait=False)
-        self.journal.client.close()
+        self.journal.close()
 
 
 async def recover(deps: Deps, run_id: str, ids: list[str]) -> None:
@@ -225,7 +225,7 @@ async def recover(deps: Deps, run_id: str, ids: list[str]) -> None:
             await asyncio.sleep(0.5)
     finally:
         if journal is not None:
-            journal.client.close()
+            journal.close()
 
 
 async def chunk(deps: Deps, run_id: str, after: str | None, seconds: float = 0.0) -> str:
@@ -234,13 +234,15 @@ async def chunk(deps: Deps, run_id: str, after: str | None, seconds: float = 0.0
     then queues the next chunk task. Returns what happened: `next`, `done`, `paused`, `stale` (the page was done
     before) or `stopped` (the run is not running)."""
     deadline = time.monotonic() + seconds
-    run = await deps.db.read_one(q.RUN, {"runId": run_id})
+    run = await deps.db.read_one(q.RUN, {"runId": run_id, "idleMs": _idle_ms(deps)})
     stop = await _stopped(deps, run_id, run)
     if stop is not None:
         return stop
     assert run is not None
     if (run["cursor"] or "") != (after or ""):
-        return "stale"
+        if not run["idle"]:
+            return "stale"  # the page was done before, and the run's chain goes on elsewhere
+        after = run["cursor"]  # the chain's worker died in the middle of its slice: go on from where it got
     size = deps.settings.mail_chunk_size
     sender = Sender(deps, run_id, run)
     try:
@@ -292,6 +294,11 @@ async def chunk(deps: Deps, run_id: str, after: str | None, seconds: float = 0.0
         await sender.close()
 
 
+def _idle_ms(deps: Deps) -> int:
+    """A run without progress for this long has lost the worker of its chain (a page moves it every second or so)."""
+    return int(deps.settings.mail_lease_seconds * 1000)
+
+
 async def _outcome(future: asyncio.Future[Page] | None) -> Page | BaseException | None:
     if future is None:
         return None
@@ -303,7 +310,7 @@ async def _outcome(future: asyncio.Future[Page] | None) -> Page | BaseException 
 
 async def _stopped(deps: Deps, run_id: str, run: Row | None = None, mark: bool = True) -> str | None:
     """`stopped` when the run is not running, `paused` when its mailing was paused (`mark`: the run PAUSED too)."""
-    run = run or await deps.db.read_one(q.RUN, {"runId": run_id})
+    run = run or await deps.db.read_one(q.RUN, {"runId": run_id, "idleMs": _idle_ms(deps)})
     if run is None or run["runStatus"] != "RUNNING":
         return "stopped"
     if run["status"] == "PAUSED" or not run["current"]:

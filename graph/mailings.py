@@ -80,7 +80,8 @@ RUN = """
 MATCH (r:MailRun {id: $runId}) MATCH (m:Mailing {id: r.mailingId})
 RETURN r.status AS runStatus, r.cursor AS cursor, m.status AS status, m.id AS mailingId, m.subject AS subject,
   m.bodyTemplate AS bodyTemplate, m.fromAddress AS fromAddress, m.consentPurpose AS purpose,
-  m.campaignId AS campaignId, m.segmentId AS segmentId, m.currentRunId = r.id AS current
+  m.campaignId AS campaignId, m.segmentId AS segmentId, m.currentRunId = r.id AS current,
+  r.progressAt < datetime() - duration({milliseconds: $idleMs}) AS idle
 """
 
 # A page of the segment claimed in one write: every member with an address, e-mail consent GRANTED for the purpose

@@ -73,7 +73,9 @@ EVENTS_EXIST = "UNWIND $ids AS id MATCH (e:Event {id: id}) RETURN e.id AS id"
 SIZE = "MATCH (p:Person) WHERE {predicate} RETURN count(p) AS size"
 # `p.id > $afterId` alone (the first page: after ''): a range seek on the unique index in id order, so a page reads
 # from the cursor on and stops at `limit` members instead of scanning and sorting every person.
-MEMBER_IDS = "MATCH (p:Person) WHERE p.id > $afterId AND ({predicate}) WITH p ORDER BY p.id LIMIT $limit RETURN p.id AS id"
+MEMBER_IDS = (
+    "MATCH (p:Person) WHERE p.id > $afterId AND ({predicate}) WITH p ORDER BY p.id LIMIT $limit RETURN p.id AS id"
+)
 MEMBERS = "MATCH (p:Person) WHERE ({predicate}) AND {keyset}"
 
 # Every segment write holds this lock until it commits: inclusion edges change one writer at a time, so a

@@ -95,7 +95,7 @@ async def test_a_dead_workers_claim_is_settled_by_its_journal(gql: Gql, admin_to
             "MATCH (m:Mailing {id: $id}) SET m.status = 'SCHEDULED', m.nextRunAt = datetime()", {"id": created["id"]}
         )
         (run_id,) = await mailings.start_due(deps)
-        run = await deps.db.read_one(q.RUN, {"runId": run_id})
+        run = await deps.db.read_one(q.RUN, {"runId": run_id, "idleMs": 1000})
         assert run is not None
         journal = mail_runs.journal_of(deps)
         journal.begin("dead")
@@ -107,7 +107,7 @@ async def test_a_dead_workers_claim_is_settled_by_its_journal(gql: Gql, admin_to
         assert journal.move("dead", 0, 2 * 1 + 1)  # lane 0: message 0 done, message 1 in flight
         assert journal.move("dead", 1, 2 * 0 + 1, **{"b1.0": "550 no such user"})  # lane 1: message 0 bounced
         assert journal.move("dead", 1, 2 * 1)  # lane 1: message 1 refused for now, not taken
-        journal.client.close()
+        journal.close()
         # when the page is taken again (the chunk waits until the dead claim's lease has expired)
         with smtp_sink() as sink:
             deps.mail = SmtpTransport(sink.url)
