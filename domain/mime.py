@@ -1,10 +1,10 @@
 """The bytes of a mailing's messages, built directly: what is the same for every recipient (From, Subject, the MIME
-structure) is encoded once per run, and each message only adds its own headers and its two quoted-printable parts.
+structure) is encoded once per run, and each message only adds its own headers and its two parts.
 The email package takes milliseconds per multipart message; this takes tens of microseconds.
 
-A message is `multipart/alternative` with a text/plain and a text/html part, both UTF-8 and quoted-printable (so no
-line is longer than 76 characters and any text is safe). The boundary starts with `=_`, which quoted-printable text
-never contains. Headers are one line each (List-Unsubscribe stays a plain `<url>`, as RFC 8058 clients expect), and the
+A message is `multipart/alternative` with a text/plain and a text/html part, both UTF-8: 7bit when the part is ASCII
+in lines of at most 998 characters, else quoted-printable (lines of at most 76). The boundary is random and starts with
+`=_`, which quoted-printable text never contains (a 7bit part is checked not to contain it). Headers are one line each (List-Unsubscribe stays a plain `<url>`, as RFC 8058 clients expect), and the
 Message-ID is derived from the delivery key: a message sent again for the same delivery has the same Message-ID.
 An address that is not plain ASCII goes through the email package instead (same headers, same Message-ID).
 """
@@ -23,6 +23,7 @@ from domain import templates, tokens
 from domain.mailer import POLICY, Outgoing
 
 PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+")
+PART = b'Content-Type: text/%s; charset="utf-8"\r\nContent-Transfer-Encoding: %s\r\n\r\n'
 _date: tuple[int, bytes] = (0, b"")
 
 
@@ -34,10 +35,14 @@ def _now() -> bytes:
     return _date[1]
 
 
-def _qp(text: str) -> bytes:
-    """Quoted-printable with CRLF line ends (the trailing CRLF makes b2a_qp use CRLF for its soft breaks too)."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\r\n") + "\r\n"
-    return binascii.b2a_qp(lines.encode(), istext=True)
+def _part(text: str, boundary: str) -> tuple[bytes, bytes]:
+    """(transfer encoding, body with CRLF line ends): 7bit when the text is ASCII in lines of at most 998 characters
+    and does not contain the boundary (as the email package chose), else quoted-printable (the trailing CRLF makes
+    b2a_qp use CRLF for its soft breaks too)."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if text.isascii() and max(map(len, lines)) <= 998 and boundary not in text:
+        return b"7bit", "\r\n".join(lines).encode() + b"\r\n"
+    return b"quoted-printable", binascii.b2a_qp(("\r\n".join(lines) + "\r\n").encode(), istext=True)
 
 
 def message_id(key: str, sender: str) -> str:
@@ -59,12 +64,11 @@ class Composer:
         head["From"] = self.sender
         head["Subject"] = self.subject
         self.head = head.as_bytes().split(b"\r\n\r\n", 1)[0] + b"\r\n"  # From and Subject, encoded once
-        boundary = f"=_crm_{uuid.uuid4().hex}"
-        part = b'Content-Type: text/%s; charset="utf-8"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n'
+        self.boundary = boundary = f"=_crm_{uuid.uuid4().hex}"
         self.mime = (
             f'MIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary="{boundary}"\r\n\r\n--{boundary}\r\n'
-        ).encode() + part % b"plain"
-        self.middle = f"--{boundary}\r\n".encode() + part % b"html"
+        ).encode()
+        self.middle = f"--{boundary}\r\n".encode()
         self.end = f"--{boundary}--\r\n".encode()
 
     def parts(self, person: dict[str, Any], key: str) -> tuple[str, str, str]:
@@ -83,6 +87,8 @@ class Composer:
         to = str(person["email"])
         if not PLAIN_ADDRESS.fullmatch(to) or not key.isascii() or "\n" in key or "\r" in key:
             return self._slow(to, key, html, text, unsubscribe)
+        text_encoding, text_body = _part(text, self.boundary)
+        html_encoding, html_body = _part(html, self.boundary)
         return b"".join(
             (
                 self.head,
@@ -98,9 +104,11 @@ class Composer:
                 key.encode(),
                 b"\r\n",
                 self.mime,
-                _qp(text),
+                PART % (b"plain", text_encoding),
+                text_body,
                 self.middle,
-                _qp(html),
+                PART % (b"html", html_encoding),
+                html_body,
                 self.end,
             )
         )

@@ -10,6 +10,7 @@ constraint, see domain/consent.py).
 from __future__ import annotations
 
 import base64
+import binascii
 import functools
 import hashlib
 import hmac
@@ -22,8 +23,13 @@ from domain.errors import BadInput
 KINDS = frozenset({"confirm", "unsubscribe", "open", "click"})
 
 
+_URLSAFE = bytes.maketrans(b"+/", b"-_")
+_JSON = json.JSONEncoder(separators=(",", ":"), sort_keys=True)
+
+
 def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+    """base64url without padding (as `base64.urlsafe_b64encode(data).rstrip(b"=")`, with fewer calls)."""
+    return binascii.b2a_base64(data, newline=False).translate(_URLSAFE).rstrip(b"=").decode()
 
 
 def _unb64(text: str) -> bytes:
@@ -44,7 +50,7 @@ def _mac(secret: str, kind: str, body: str) -> str:
 
 def sign(secret: str, kind: str, payload: dict[str, Any]) -> str:
     assert kind in KINDS, kind
-    body = _b64(json.dumps(payload, separators=(",", ":"), sort_keys=True).encode())
+    body = _b64(_JSON.encode(payload).encode())
     return f"{body}.{_mac(secret, kind, body)}"
 
 
