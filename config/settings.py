@@ -75,7 +75,7 @@ class Settings:
     )
     consent_token_ttl: int = field(default_factory=lambda: int(os.environ.get("CRM_CONSENT_TOKEN_TTL", "604800")))
     mail_chunk_size: int = field(default_factory=lambda: int(os.environ.get("CRM_MAIL_CHUNK", "1000")))
-    mail_lanes: int = field(default_factory=lambda: int(os.environ.get("CRM_MAIL_LANES", "8")))
+    mail_lanes: int = field(default_factory=lambda: int(os.environ.get("CRM_MAIL_LANES", "4")))
     mail_lease_seconds: float = field(default_factory=lambda: float(os.environ.get("CRM_MAIL_LEASE_SECONDS", "20")))
     mail_stall_seconds: float = field(default_factory=lambda: float(os.environ.get("CRM_MAIL_STALL_SECONDS", "120")))
     bounce_token: str = field(default_factory=lambda: os.environ.get("CRM_BOUNCE_TOKEN", ""))

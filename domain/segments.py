@@ -320,7 +320,7 @@ async def member_ids_page(deps: Deps, segment_id: str, after_id: str | None, lim
     rows = await deps.db.read(
         q.MEMBER_IDS.replace("{predicate}", predicate), {**params, "afterId": after_id or "", "limit": limit}
     )
-    return [str(row["id"]) for row in rows]
+    return [str(i) for i in rows[0]["ids"]] if rows else []
 
 
 def _name(value: Any) -> str:

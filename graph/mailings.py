@@ -101,8 +101,10 @@ MERGE (d:Delivery {key: $runId + '|' + p.id})
   ON CREATE SET d.status = 'SENDING', d.runId = $runId, d.mailingId = $mailingId, d.campaignId = $campaignId,
     d.personId = p.id, d.createdAt = datetime(), d.claim = $claim, d.lane = i % $lanes, d.seq = i / $lanes
 WITH p, d WHERE d.claim = $claim
-RETURN p {.id, .firstName, .lastName, .fullName, .email, .city, .country} AS person, d.lane AS lane, d.seq AS seq
+RETURN collect([d.lane, d.seq, p.id, p.email, p.firstName, p.lastName, p.fullName, p.city, p.country]) AS claimed
 """
+# One row with a list: the driver costs tens of microseconds per record, next to nothing per list element.
+CLAIMED_FIELDS = ("id", "email", "firstName", "lastName", "fullName", "city", "country")
 
 # A page's deliveries still SENDING and not known to be in doubt: claims of a worker that died (or still sends).
 HELD = """

@@ -101,7 +101,7 @@ async def test_a_dead_workers_claim_is_settled_by_its_journal(gql: Gql, admin_to
         journal.begin("dead")
         params = {"purpose": "newsletter", "runId": run_id, "mailingId": created["id"], "campaignId": cpg}
         ids = await member_ids_page(deps, seg, None, 10)
-        rows = await deps.db.write(q.CLAIM, {**params, "ids": ids, "claim": "dead", "lanes": 2})
+        rows = mail_runs.claimed(await deps.db.write(q.CLAIM, {**params, "ids": ids, "claim": "dead", "lanes": 2}))
         email = {(r["lane"], r["seq"]): r["person"]["email"] for r in rows}
         assert sorted(email) == [(0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (1, 2)]
         assert journal.move("dead", 0, 2 * 1 + 1)  # lane 0: message 0 done, message 1 in flight
