@@ -230,7 +230,8 @@ async def main() -> int:
         assert sent == n, f"sent {sent} of {n}"
         assert len(run_id) == len(like_run), run_id
         after_s = plain_loop(port, messages)
-        building_s = building_loop(port, composer, list(map(person, range(n))), like_run)
+        building_n = min(n, 20_000)  # a rate for context: 20,000 messages are enough
+        building_s = building_loop(port, composer, list(map(person, range(building_n))), like_run)
         capacity = sink_capacity(port, messages) if args.sink_check else None
     finally:
         await deps.close()
@@ -247,7 +248,9 @@ async def main() -> int:
         f"plain smtplib loop, one connection, same {size:.0f}-byte messages: before {n / before_s:.0f}/s, "
         f"after {n / after_s:.0f}/s"
     )
-    print(f"plain smtplib loop building each message as it sends (context): {n / building_s:.0f}/s")
+    print(
+        f"plain smtplib loop building each message as it sends (context, {building_n}): {building_n / building_s:.0f}/s"
+    )
     if capacity is not None:
         print(f"sink ({args.sink}) capacity, 4 plain loops in 4 processes at once: {capacity:.0f}/s")
     print(f"ratio {ratio:.2f} against the faster plain loop (target >= 0.8): {'MET' if ratio >= 0.8 else 'MISSED'}")
