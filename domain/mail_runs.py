@@ -11,7 +11,8 @@ skipped and only the claim's creator sends, so a page done twice (a redelivered 
 second mail.
 
 A worker that dies mid-page leaves its claim SENDING; whoever takes the page next (the redelivered task, a resumed
-run) waits until the claim's lease has expired and settles it by the journal: what went out is SENT, what certainly
+run) once the claim's lease has expired settles it by the journal (while the lease runs the page is left to its
+worker): what went out is SENT, what certainly
 did not go out is sent now, and the one message per lane that was between the end of DATA and the relay's answer
 (the window SMTP leaves) stays SENDING and is not sent again: at most once for that message, never twice.
 """
@@ -189,13 +190,17 @@ class Sender:
         self.journal.close()
 
 
+class Held(Exception):
+    """Recipients of the page are claimed by a worker whose lease runs: the page is in its hands."""
+
+
 async def recover(deps: Deps, run_id: str, ids: list[str]) -> None:
     """Settles the claims on this page's recipients left by a worker that died (their lease expired) by their
-    journal; waits for a claim whose lease still runs (its worker may be alive: it settles the claim itself)."""
+    journal. Raises Held when a claim's lease still runs (its worker is alive and settles it itself; a redelivered
+    task comes after the visibility timeout, by when a dead worker's lease has long expired)."""
     journal: Journal | None = None
-    give_up = time.monotonic() + deps.settings.mail_lease_seconds + 5
     try:
-        while held := await deps.db.read(q.HELD, {"runId": run_id, "ids": ids}):
+        if held := await deps.db.read(q.HELD, {"runId": run_id, "ids": ids}):
             journal = journal or journal_of(deps)
             claims: dict[str, list[Row]] = {}
             for row in held:
@@ -226,11 +231,8 @@ async def recover(deps: Deps, run_id: str, ids: list[str]) -> None:
                 )
                 await deps.db.write(q.SETTLE, {"claim": claim, "done": done, "doubt": doubt, "unsent": unsent})
                 journal.end(claim)
-            if not alive:
-                return
-            if time.monotonic() > give_up:
-                raise MailTransient("recipients of this page are held by another worker", refused=True)
-            await asyncio.sleep(0.5)
+            if alive:
+                raise Held(run_id)
     finally:
         if journal is not None:
             journal.close()
@@ -254,7 +256,10 @@ async def chunk(deps: Deps, run_id: str, after: str | None, seconds: float = 0.0
     size = deps.settings.mail_chunk_size
     sender = Sender(deps, run_id, run)
     try:
-        page = await sender.claim(await member_ids_page(deps, run["segmentId"], after, size))
+        try:
+            page = await sender.claim(await member_ids_page(deps, run["segmentId"], after, size))
+        except Held:
+            return "stale"  # another worker sends this page (and goes on from it)
         sending: asyncio.Future[list[LaneOutcome]] | None = asyncio.ensure_future(sender.send(page))
         while True:
             ahead = None
@@ -273,6 +278,9 @@ async def chunk(deps: Deps, run_id: str, after: str | None, seconds: float = 0.0
                 (time.monotonic() - lanes_done) * 1000,
             )
             failure = next((o.error for o in outcomes if o.error is not None), None)
+            held = isinstance(following, Held)
+            if held:
+                following = None  # the next page is in another worker's hands: this chain ends after this page
             if isinstance(following, BaseException):
                 failure, following = failure or following, None
             halted = following is not None and await _stopped(deps, run_id, mark=False) is not None
@@ -293,7 +301,7 @@ async def chunk(deps: Deps, run_id: str, after: str | None, seconds: float = 0.0
                 if sending is not None and following is not None:  # let the next page finish and settle it
                     await sender.settle(following, await sending)
                 raise
-            if not advanced:
+            if not advanced or held:
                 if sending is not None and following is not None:
                     await sender.settle(following, await sending)
                 return "stale"

@@ -3,6 +3,7 @@ twice and nobody is left out (but for the one message per SMTP connection that w
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import time
 from collections import Counter
@@ -108,9 +109,13 @@ async def test_a_dead_workers_claim_is_settled_by_its_journal(gql: Gql, admin_to
         assert journal.move("dead", 1, 2 * 0 + 1, **{"b1.0": "550 no such user"})  # lane 1: message 0 bounced
         assert journal.move("dead", 1, 2 * 1)  # lane 1: message 1 refused for now, not taken
         journal.close()
-        # when the page is taken again (the chunk waits until the dead claim's lease has expired)
         with smtp_sink() as sink:
             deps.mail = SmtpTransport(sink.url)
+            # while the claim's lease runs the page is its worker's: a chunk leaves it alone
+            assert await mail_runs.chunk(deps, run_id, None) == "stale"
+            assert sink.messages == []
+            # when the page is taken again after the lease expired
+            await asyncio.sleep(1.6)
             assert await mail_runs.chunk(deps, run_id, None) == "done"
         # then what went out is not sent again, what did not go out is sent now, the message in flight stays
         # SENDING (not sent again: it may have been taken), the bounce is kept
