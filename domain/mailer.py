@@ -16,8 +16,8 @@ POLICY = policy.SMTP.clone(max_line_length=998)
 
 class MailTransient(Exception):
     """The relay could not take the message now (4xx, connection lost): try again later. `refused` is True when
-    the relay answered (4xx: the message was certainly not taken), False when the connection failed (it may have
-    been taken just before)."""
+    the message was certainly not taken (a 4xx answer, or the connection failed before the message's data was
+    sent), False when the connection failed after that (it may have been taken just before)."""
 
     def __init__(self, message: str, refused: bool = False) -> None:
         super().__init__(message)
@@ -32,6 +32,7 @@ class Outgoing:
     text: str
     html: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    message_id: str | None = None  # default: a random one
 
     def message(self) -> EmailMessage:
         msg = EmailMessage(policy=POLICY)
@@ -39,7 +40,7 @@ class Outgoing:
         msg["To"] = self.to
         msg["Subject"] = self.subject
         msg["Date"] = formatdate(localtime=False, usegmt=True)
-        msg["Message-ID"] = f"<{uuid.uuid4().hex}@{self.sender.rpartition('@')[2] or 'graph-crm'}>"
+        msg["Message-ID"] = self.message_id or f"<{uuid.uuid4().hex}@{self.sender.rpartition('@')[2] or 'graph-crm'}>"
         for name, value in self.headers.items():
             msg[name] = value
         msg.set_content(self.text)
@@ -57,6 +58,10 @@ class SendResult:
 
 class MailSession(Protocol):
     def send(self, outgoing: Outgoing) -> SendResult: ...
+
+    def send_raw(self, sender: str, to: str, raw: bytes) -> SendResult:
+        """Sends a finished message (CRLF line ends, headers included) to one recipient."""
+        ...
 
     def close(self) -> None: ...
 

@@ -318,9 +318,9 @@ async def member_ids_page(deps: Deps, segment_id: str, after_id: str | None, lim
     mailer walks the recipients, always over the current data."""
     predicate, params = await compile_rule(deps, await stored_rule(deps, segment_id))
     rows = await deps.db.read(
-        q.MEMBER_IDS.replace("{predicate}", predicate), {**params, "afterId": after_id, "limit": limit}
+        q.MEMBER_IDS.replace("{predicate}", predicate), {**params, "afterId": after_id or "", "limit": limit}
     )
-    return [str(row["id"]) for row in rows]
+    return [str(i) for i in rows[0]["ids"]] if rows else []
 
 
 def _name(value: Any) -> str:

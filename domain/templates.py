@@ -34,7 +34,8 @@ MAX_TEMPLATE = 100_000
 _cache: dict[str, Any] = {}
 
 
-def _compiled(source: str) -> Any:
+def compiled(source: str) -> Any:
+    """The compiled template (cached by source: a mailing run compiles its template once)."""
     template = _cache.get(source)
     if template is None:
         if len(_cache) > 256:
@@ -49,7 +50,15 @@ def person_context(row: dict[str, Any]) -> dict[str, Any]:
 
 def render(source: str, person: dict[str, Any], field: str = "bodyTemplate") -> str:
     try:
-        return str(_compiled(source).render(person=person))
+        template = compiled(source)
+    except TemplateError as exc:
+        raise BadInput(f"{field}: {exc.message or type(exc).__name__}", field=field) from exc
+    return render_compiled(template, person, field)
+
+
+def render_compiled(template: Any, person: dict[str, Any], field: str = "bodyTemplate") -> str:
+    try:
+        return str(template.render(person=person))
     except TemplateError as exc:
         raise BadInput(f"{field}: {exc.message or type(exc).__name__}", field=field) from exc
 

@@ -80,40 +80,61 @@ RUN = """
 MATCH (r:MailRun {id: $runId}) MATCH (m:Mailing {id: r.mailingId})
 RETURN r.status AS runStatus, r.cursor AS cursor, m.status AS status, m.id AS mailingId, m.subject AS subject,
   m.bodyTemplate AS bodyTemplate, m.fromAddress AS fromAddress, m.consentPurpose AS purpose,
-  m.campaignId AS campaignId, m.segmentId AS segmentId, m.currentRunId = r.id AS current
+  m.campaignId AS campaignId, m.segmentId AS segmentId, m.currentRunId = r.id AS current,
+  r.progressAt < datetime() - duration({milliseconds: $idleMs}) AS idle
 """
 
-# The recipients of a chunk who may get the mail now: an address, e-mail consent GRANTED for the purpose, and no
-# delivery in this run yet.
-RECIPIENTS = """
+# A page of the segment claimed in one write: every member with an address, e-mail consent GRANTED for the purpose
+# (checked here, at send time) and no delivery in this run yet gets a Delivery SENDING with this claim, an SMTP
+# connection (lane) and a place in that lane's order (seq). Only the claim's creator sends (a delivery that exists
+# already, made by another worker, is not returned), so a recipient gets one mail per run even when two workers hold
+# the same page.
+CLAIM = """
 UNWIND $ids AS pid
 MATCH (p:Person {id: pid}) WHERE p.email IS NOT NULL
   AND EXISTS { MATCH (c:Consent {key: pid + '|EMAIL|' + $purpose}) WHERE c.status = 'GRANTED' }
   AND NOT EXISTS { MATCH (d:Delivery {key: $runId + '|' + pid}) }
-RETURN p {.id, .firstName, .lastName, .fullName, .email, .city, .country} AS person
+WITH collect(p) AS people
+UNWIND range(0, size(people) - 1) AS i
+WITH people[i] AS p, i
+MERGE (d:Delivery {key: $runId + '|' + p.id})
+  ON CREATE SET d.status = 'SENDING', d.runId = $runId, d.mailingId = $mailingId, d.campaignId = $campaignId,
+    d.personId = p.id, d.createdAt = datetime(), d.claim = $claim, d.lane = i % $lanes, d.seq = i / $lanes
+WITH p, d WHERE d.claim = $claim
+RETURN collect([d.lane, d.seq, p.id, p.email, p.firstName, p.lastName, p.fullName, p.city, p.country]) AS claimed
+"""
+# One row with a list: the driver costs tens of microseconds per record, next to nothing per list element.
+CLAIMED_FIELDS = ("id", "email", "firstName", "lastName", "fullName", "city", "country")
+
+# A page's deliveries still SENDING and not known to be in doubt: claims of a worker that died (or still sends).
+HELD = """
+UNWIND $ids AS pid
+MATCH (d:Delivery {key: $runId + '|' + pid}) WHERE d.status = 'SENDING' AND d.doubt IS NULL
+RETURN d.key AS key, d.claim AS claim, d.lane AS lane, d.seq AS seq
 """
 
-# One round: the outcomes of the previous round's messages (at most one per SMTP connection), then the claims of
-# the next recipients, one per connection, each with its consent checked again in the same statement. Only the
-# claim's creator sends (`mine`), so a recipient gets one mail per run even when two workers hold the same chunk.
-ROUND = """
+# What became of a claim's messages, in one write: done (SENT, or BOUNCED on a 5xx), in doubt (the one message per
+# connection that may have been taken when the connection broke: it stays SENDING and is not sent again), unsent
+# (certainly not taken: the delivery goes, so the page's next attempt sends it).
+SETTLE = """
 CALL () {
   UNWIND $done AS row
-  MATCH (d:Delivery {key: row.key}) WHERE d.status = 'SENDING'
-  SET d.status = row.status, d.sentAt = datetime(),
+  MATCH (d:Delivery {key: row.key}) WHERE d.status = 'SENDING' AND d.claim = $claim
+  SET d.status = row.status, d.sentAt = datetime(), d.doubt = null,
       d.bouncedAt = CASE WHEN row.status = 'BOUNCED' THEN datetime() ELSE null END, d.bounceReason = row.reason
 }
-UNWIND $next AS row
-OPTIONAL MATCH (c:Consent {key: row.personId + '|EMAIL|' + $purpose}) WHERE c.status = 'GRANTED'
-WITH row, c WHERE c IS NOT NULL
-MERGE (d:Delivery {key: $runId + '|' + row.personId})
-  ON CREATE SET d.status = 'SENDING', d.runId = $runId, d.mailingId = $mailingId, d.campaignId = $campaignId,
-    d.personId = row.personId, d.createdAt = datetime(), d.claim = $claim
-RETURN row.personId AS personId, d.claim = $claim AS mine
+CALL () {
+  UNWIND $doubt AS key
+  MATCH (d:Delivery {key: key}) WHERE d.status = 'SENDING' AND d.claim = $claim
+  SET d.doubt = true
+}
+CALL () {
+  UNWIND $unsent AS key
+  MATCH (d:Delivery {key: key}) WHERE d.status = 'SENDING' AND d.claim = $claim
+  DELETE d
+}
+RETURN 1 AS ok
 """
-
-# A message the relay refused for now (4xx): its claim goes, so the retry of the chunk sends it.
-UNCLAIM = "MATCH (d:Delivery {key: $key, claim: $claim}) WHERE d.status = 'SENDING' DELETE d"
 
 # The chunk is done: the cursor moves from where this chunk started (compare and set: of two workers holding
 # the same chunk only one moves it on and queues the next chunk).

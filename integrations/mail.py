@@ -10,7 +10,9 @@ a temporary refusal (4xx) or a lost connection raises `MailTransient` (the calle
 
 from __future__ import annotations
 
+import re
 import smtplib
+import socket
 import ssl
 from dataclasses import dataclass
 from types import TracebackType
@@ -55,6 +57,40 @@ def parse_url(url: str) -> SmtpConfig:
     )
 
 
+PLAIN_ADDRESS = re.compile(r"[!#-;=?-~]+@[A-Za-z0-9.-]+")  # printable ASCII, no space, no angle brackets
+LEADING_DOT = re.compile(rb"(?m)^\.")
+
+
+class Wire:
+    """The hot path of a connection that smtplib opened, greeted, secured and authenticated: a command and its
+    answer straight on the socket (smtplib spends several times more Python per command than the bytes cost)."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.buffer = b""
+
+    def command(self, line: bytes) -> tuple[int, bytes]:
+        self.sock.sendall(line)
+        return self.reply()
+
+    def reply(self) -> tuple[int, bytes]:
+        """The relay's answer (the lines of a multi-line one joined), as smtplib's getreply reads it."""
+        lines: list[bytes] = []
+        while True:
+            end = self.buffer.find(b"\n")
+            if end < 0:
+                chunk = self.sock.recv(65536)
+                if not chunk:
+                    raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+                self.buffer += chunk
+                continue
+            line, self.buffer = self.buffer[:end].rstrip(b"\r"), self.buffer[end + 1 :]
+            lines.append(line[4:].strip())
+            if line[3:4] != b"-":
+                code = int(line[:3]) if line[:3].isdigit() else -1
+                return code, b"\n".join(lines)
+
+
 class SmtpSession:
     """One SMTP connection for many messages (`with SmtpSession(cfg) as s: s.send(m)`); reconnects once if the
     relay dropped an idle connection."""
@@ -62,6 +98,7 @@ class SmtpSession:
     def __init__(self, config: SmtpConfig) -> None:
         self.config = config
         self._smtp: smtplib.SMTP | None = None
+        self._wire: Wire | None = None
 
     def __enter__(self) -> SmtpSession:
         return self
@@ -81,6 +118,7 @@ class SmtpSession:
                     smtp.starttls(context=ssl.create_default_context())
             if cfg.user:
                 smtp.login(cfg.user, cfg.password or "")
+            smtp.ehlo_or_helo_if_needed()
         except (OSError, smtplib.SMTPException) as exc:
             raise MailTransient(f"cannot reach the mail relay {cfg.host}:{cfg.port}: {exc}") from exc
         return smtp
@@ -94,27 +132,72 @@ class SmtpSession:
             self._smtp = None
 
     def send(self, outgoing: Outgoing) -> SendResult:
-        msg = outgoing.message()
+        return self.send_raw(outgoing.sender, outgoing.to, outgoing.message().as_bytes())
+
+    def send_raw(self, sender: str, to: str, raw: bytes) -> SendResult:
+        """MAIL, RCPT and DATA as `smtplib.sendmail` does them (the same bytes on the wire), but knowing when the
+        message may have been taken: a connection lost before DATA is certainly not a delivery
+        (`MailTransient(refused=True)`; a connection the relay dropped while idle is reconnected once), one lost
+        during DATA may be (`refused=False`)."""
         for attempt in (1, 2):
             if self._smtp is None:
                 self._smtp = self._connect()
+                assert self._smtp.sock is not None
+                self._wire = Wire(self._smtp.sock)
+            smtp, wire = self._smtp, self._wire
+            assert wire is not None
+            in_data = False
             try:
-                self._smtp.send_message(msg, from_addr=outgoing.sender, to_addrs=[outgoing.to])
-                return SendResult("SENT")
-            except smtplib.SMTPRecipientsRefused as exc:
-                code, detail = next(iter(exc.recipients.values()))
-                return self._refused(int(code), detail)
-            except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
+                if not (PLAIN_ADDRESS.fullmatch(sender) and PLAIN_ADDRESS.fullmatch(to)):
+                    return self._send_unusual(smtp, sender, to, raw)
+                size = b" size=%d" % len(raw) if smtp.does_esmtp and smtp.has_extn("size") else b""
+                code, answer = wire.command(b"MAIL FROM:<%s>%s\r\n" % (sender.encode(), size))
+                if code == 250:
+                    code, answer = wire.command(b"RCPT TO:<%s>\r\n" % to.encode())
+                if code in (250, 251):
+                    code, answer = wire.command(b"DATA\r\n")
+                    if code == 354:
+                        in_data = True
+                        body = LEADING_DOT.sub(b"..", raw)
+                        wire.sock.sendall(body + (b".\r\n" if body.endswith(b"\r\n") else b"\r\n.\r\n"))
+                        code, answer = wire.reply()
+                        if code == 250:
+                            return SendResult("SENT")
                 self._reset()
-                return self._refused(int(exc.smtp_code), exc.smtp_error)
+                return self._refused(code, answer)
             except smtplib.SMTPServerDisconnected as exc:
                 self._smtp = None
+                if in_data:
+                    raise MailTransient(f"the mail relay closed the connection during DATA: {exc}") from exc
                 if attempt == 2:
-                    raise MailTransient(f"the mail relay closed the connection: {exc}") from exc
-            except (OSError, smtplib.SMTPException) as exc:
+                    raise MailTransient(f"the mail relay closed the connection: {exc}", refused=True) from exc
+            except (OSError, smtplib.SMTPException, UnicodeError) as exc:
                 self.close()
-                raise MailTransient(f"sending failed: {exc}") from exc
+                raise MailTransient(f"sending failed: {exc}", refused=not in_data) from exc
         raise MailTransient("unreachable")  # pragma: no cover
+
+    def _send_unusual(self, smtp: smtplib.SMTP, sender: str, to: str, raw: bytes) -> SendResult:
+        """An address that needs smtplib's quoting or SMTPUTF8: its own (slower) path, nothing sent before DATA."""
+        options = [] if sender.isascii() and to.isascii() else ["SMTPUTF8"]
+        try:
+            code, answer = smtp.mail(sender, options)
+        except smtplib.SMTPNotSupportedError:
+            self._reset()
+            return SendResult("BOUNCED", 553, "the relay takes no international address (SMTPUTF8)")
+        if code == 250:
+            code, answer = smtp.rcpt(to)
+        if code in (250, 251):
+            try:
+                code, answer = smtp.data(raw)
+            except smtplib.SMTPDataError as exc:  # DATA itself refused: nothing was sent
+                code, answer = exc.smtp_code, exc.smtp_error if isinstance(exc.smtp_error, bytes) else b""
+            except (OSError, smtplib.SMTPServerDisconnected) as exc:
+                self.close()
+                raise MailTransient(f"the connection failed during DATA: {exc}") from exc
+            if code == 250:
+                return SendResult("SENT")
+        self._reset()
+        return self._refused(code, answer)
 
     def _reset(self) -> None:
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from domain.mailer import MailTransient, Outgoing
+from domain.mime import Composer
 from integrations.mail import MailConfigError, SmtpConfig, SmtpTransport, parse_url
 from tests.mail_sink import smtp_sink, text_of
 from tests.servers import free_port
@@ -45,3 +46,52 @@ def test_an_unreachable_relay_is_transient() -> None:
     session = SmtpTransport(f"smtp://127.0.0.1:{free_port()}").session()
     with pytest.raises(MailTransient):
         session.send(Outgoing("news@demo.crm", "a@shop.example", "Hi", "Hello"))
+
+
+def test_a_composed_message_is_valid_mime_with_the_run_headers() -> None:
+    # given a run whose subject and body are not ASCII, with a line that starts with a dot and a very long line
+    body = (
+        "<p>Grüße, {{ person.firstName }}!</p>\n.\n<p>"
+        + "x" * 3000
+        + '</p><a href="https://shop.example/?a=1&amp;b=2">Sale</a>'
+    )
+    run = {
+        "purpose": "newsletter",
+        "bodyTemplate": body,
+        "subject": "Frühling\n20 % für alle",
+        "fromAddress": "news@demo.crm",
+    }
+    composer = Composer("test-secret-not-for-production-0123456789", "http://crm.example", run)
+    ann = {"id": "per_1", "firstName": "Änne", "email": "ann@shop.example"}
+    raw = composer.build(ann, "run_1|per_1")
+    # then it is CRLF-only, short-lined, and the same delivery always gets the same Message-ID
+    assert b"\n" not in raw.replace(b"\r\n", b"")
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 998
+    assert b"\r\nList-Unsubscribe: <http://crm.example/mail/unsubscribe/" in raw
+    assert (
+        composer.build(ann, "run_1|per_1").split(b"\r\nMessage-ID: ")[1][:40] == raw.split(b"\r\nMessage-ID: ")[1][:40]
+    )
+    # and through a real SMTP conversation it arrives as the email package reads it
+    with smtp_sink() as sink:
+        session = SmtpTransport(sink.url).session()
+        try:
+            assert session.send_raw(composer.sender, ann["email"], raw).status == "SENT"
+        finally:
+            session.close()
+        (mail,) = sink.messages
+    assert (mail["Subject"], mail["From"], mail["To"]) == (
+        "Frühling 20 % für alle",
+        "news@demo.crm",
+        "ann@shop.example",
+    )
+    assert mail["Message-ID"] == "<run_1.per_1@demo.crm>"
+    assert mail["X-CRM-Delivery"] == "run_1|per_1"
+    assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    # (quoted-printable keeps MIME's canonical CRLF line breaks in the decoded text)
+    html = str(mail.get_body(("html",)).get_content()).replace("\r\n", "\n")  # type: ignore[union-attr]
+    assert "<p>Grüße, Änne!</p>\n.\n<p>" + "x" * 3000 in html
+    assert 'href="http://crm.example/t/c/' in html and "shop.example" not in html
+    assert 'src="http://crm.example/t/o/' in html
+    text = text_of(mail).replace("\r\n", "\n")
+    assert text.startswith("Grüße, Änne!\n.\n" + "x" * 3000 + "Sale")
+    assert text.endswith(f"Unsubscribe: {mail['List-Unsubscribe'].strip('<>')}\n")

@@ -3,6 +3,7 @@ with the segment's consenting members."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import re
 from collections.abc import Iterator
@@ -419,3 +420,42 @@ async def test_the_relay_reports_bounces_with_its_own_token(
     finally:
         deps.settings = previous
     assert [d["status"] for d in await deliveries(deps, created["id"])] == ["BOUNCED"]
+
+
+async def test_a_pause_while_a_slice_sends_releases_the_page_claimed_ahead(
+    gql: Gql, admin_token: str, slow_sink: Sink, deps: Deps
+) -> None:
+    # given eight members, pages of two over one connection, a chunk that may send for a minute (so it claims each
+    # next page while the current one goes out)
+    cpg, seg = await campaign(gql, admin_token), await segment(gql, admin_token)
+    names = ["Ann", "Ben", "Cid", "Dan", "Eve", "Fay", "Gus", "Hal"]
+    for name in names:
+        await member(gql, admin_token, name)
+    created = await mailing(gql, admin_token, cpg, seg)
+    previous = deps.settings
+    deps.settings = dataclasses.replace(previous, mail_chunk_size=2, mail_lanes=1)
+    try:
+        run_id = await start_run(deps, created["id"])
+        sending = asyncio.create_task(mail_runs.chunk(deps, run_id, None, seconds=60))
+        while len(slow_sink.messages) < 3:
+            await asyncio.sleep(0.01)
+        # when the mailing is paused meanwhile
+        assert data(await gql(PAUSE, {"id": created["id"]}, admin_token))["pauseMailing"]["status"] == "PAUSED"
+        assert await sending == "paused"
+        # then the page claimed ahead was released (no delivery left SENDING), what was sent is SENT, and the
+        # cursor stands after the last page sent
+        sent = len(slow_sink.messages)
+        assert sent < len(names) and sent % 2 == 0
+        states = [d["status"] for d in await deliveries(deps, created["id"])]
+        assert states == ["SENT"] * sent
+        cursor = (await deps.db.read("MATCH (r:MailRun) RETURN r.cursor AS c, r.status AS s"))[0]
+        ids = await deps.db.read("MATCH (p:Person) RETURN p.id AS id ORDER BY id")
+        assert cursor == {"c": ids[sent - 1]["id"], "s": "PAUSED"}
+        # and resuming sends everyone else, each once
+        assert data(await gql(SEND, {"id": created["id"]}, admin_token))["sendMailing"]["status"] == "SENDING"
+        assert await mail_runs.chunk(deps, run_id, cursor["c"], seconds=60) == "done"
+    finally:
+        deps.settings = previous
+    assert slow_sink.recipients() == sorted(f"{n.lower()}@club.example" for n in names)
+    done = data(await gql(MAILING, {"id": created["id"]}, admin_token))["node"]
+    assert (done["status"], done["sentCount"]) == ("SENT", 8)

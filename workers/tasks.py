@@ -178,12 +178,15 @@ def start_due_mailings(self: Any) -> int:
     max_retries=6,
 )
 def send_mailing_chunk(self: Any, run_id: str, after: str | None) -> str:
-    """Sends one chunk of a run (ids in the arguments; idempotent: recipients with a delivery are skipped). The relay
+    """Sends pages of a run for a slice of time (well within the visibility timeout), then queues the next chunk
+    (idempotent: recipients with a delivery are skipped, claims of a dead worker settled by its journal). The relay
     unreachable: retried with back-off (at most 30 s, below the visibility timeout); after the last retry the run
     and its mailing are FAILED."""
 
+    seconds = min(mail_runs.SLICE_SECONDS, get_settings().task_visibility_timeout / 3)
+
     async def work(deps: Deps) -> str:
-        return await mail_runs.chunk(deps, run_id, after)
+        return await mail_runs.chunk(deps, run_id, after, seconds)
 
     try:
         return _run(work)
