@@ -33,7 +33,7 @@ from domain import validate
 from domain.auth import CRM_WRITERS, Principal
 from domain.deps import Deps
 from domain.errors import BadInput, NotFound
-from domain.events import emit
+from domain.events import emit_many
 from domain.ids import label_of, new_id
 from domain.normalize import normalize_email
 from graph import imports as q
@@ -475,6 +475,18 @@ async def _write_batch(tx: Tx, job: Row, rows: list[Row]) -> tuple[list[Row], li
     return created, updated, duplicates
 
 
+def _emit_changes(tx: Tx, job: Row, created: list[Row], updated: list[Row]) -> None:
+    """The batch's change events: one outbox record per operation and set of changed fields (rows of a
+    file mostly share their columns), which the outbox relay expands into one stream entry per person."""
+    groups: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+    for op, written in (("CREATED", created), ("UPDATED", updated)):
+        for r in written:
+            fields = tuple(sorted(k for k in r["props"] if k not in ("emailLower", "sortName")))
+            groups.setdefault((op, fields), []).append(r["id"])
+    for (op, fields), ids in groups.items():
+        emit_many(tx, "PERSON", ids, op, fields, job.get("createdBy"))
+
+
 async def _commit(deps: Deps, job: Row, batch: Batch, expected: int, offset: int, next_row: int) -> Row | None:
     """Writes the batch and the job's progress in one transaction; None when another runner went on."""
     job_id = job["id"]
@@ -484,10 +496,8 @@ async def _commit(deps: Deps, job: Row, batch: Batch, expected: int, offset: int
         if not claim or claim[0]["status"] != "RUNNING" or claim[0]["offset"] != expected:
             return None
         created, updated, duplicates = await _write_batch(tx, job, batch.rows) if batch.rows else ([], [], [])
-        for op, written in (("CREATED", created), ("UPDATED", updated)):
-            for r in written if EVENTS else ():
-                fields = [k for k in r["props"] if k not in ("emailLower", "sortName")]
-                emit(tx, "PERSON", r["id"], op, fields, job.get("createdBy"))
+        if EVENTS:
+            _emit_changes(tx, job, created, updated)
         errors = sorted([*batch.errors, *duplicates], key=lambda e: int(e["row"]))
         counts = {
             "processed": batch.processed,
