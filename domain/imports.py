@@ -337,7 +337,6 @@ def parse_row(number: int, record: list[str], columns: list[str], match_on: str)
             raise ValueError("externalId is required to match on EXTERNAL_ID")
     last = props.get("lastName")
     fallback = last or email or (props.get("phones") or [None])[0] or props.get("firstName") or "(unknown)"
-    sort_name = validate.sort_key(f"{last} {props.get('firstName') or ''}") if last else None
     return {
         "number": number,
         "key": key,
@@ -345,7 +344,6 @@ def parse_row(number: int, record: list[str], columns: list[str], match_on: str)
         "newId": new_id("Person"),
         "props": props,
         "fallbackName": fallback,
-        "sortName": sort_name,
     }
 
 
@@ -424,7 +422,7 @@ async def _start(deps: Deps, job: Row) -> Row | None:
     return {**job, "status": "RUNNING", "offset": offset, "nextRow": 2, "columns": columns, "totalRows": total}
 
 
-def _names(props: Row, first: str | None, last: str | None) -> Row:
+def names(props: Row, first: str | None, last: str | None) -> Row:
     """The row's properties with the derived names (stored names fill in what the row leaves out)."""
     first = props.get("firstName", first)
     last = props.get("lastName", last)
@@ -454,13 +452,13 @@ async def _write_batch(tx: Tx, job: Row, rows: list[Row]) -> tuple[list[Row], li
     for row in rows:
         match = found.get((row["system"] if match_on == "EXTERNAL_ID" else "", row["key"]))
         if match is None:
-            props = _names(row["props"], None, row["fallbackName"])
+            props = names(row["props"], None, row["fallbackName"])
             created.append({"id": row["newId"], "number": row["number"], "key": row["key"], "system": row["system"],
                             "props": props})  # fmt: skip
         elif match["jobId"] == job_id:
             duplicates.append({"row": row["number"], "message": f"duplicate of row {match['row']} in this file"})
         else:
-            props = _names(row["props"], match["firstName"], match["lastName"])
+            props = names(row["props"], match["firstName"], match["lastName"])
             updated.append({"id": match["id"], "number": row["number"], "props": props})
     params = {"jobId": job_id}
     if created:
