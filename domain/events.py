@@ -159,9 +159,9 @@ def _entry(event: Row, key: str | None = None, node_id: str | None = None) -> li
     """Field/value pairs of the stream entry of a recorded event."""
     at = EPOCH + timedelta(microseconds=int(event["at"]))
     pairs = [
-        ("key", key or str(event["id"])),
+        ("key", str(event["id"]) if key is None else key),
         ("type", str(event["type"])),
-        ("nodeId", node_id or str(event["nodeId"])),
+        ("nodeId", str(event["nodeId"]) if node_id is None else node_id),
         ("op", str(event["op"])),
         ("at", at.isoformat()),
         ("fields", json.dumps(list(event.get("fields") or []))),
@@ -206,11 +206,13 @@ class EventBus:
                     calls.append(1)
                     continue
                 chunks = range(0, len(node_ids), MANY_CHUNK)
+                template = _entry(event, "", "")  # key and nodeId (values 1 and 5) differ per entry
+                per = len(template)
                 for start in chunks:
                     args: list[Any] = []
                     for n, node_id in enumerate(node_ids[start : start + MANY_CHUNK], start):
-                        args += _entry(event, f"{event['id']}-{n}", str(node_id))
-                    per = len(args) // min(MANY_CHUNK, len(node_ids) - start)
+                        template[1], template[5] = f"{event['id']}-{n}", str(node_id)
+                        args += template
                     await self._publish_many_once(
                         keys=[f"{keys[0]}:{start}", *keys[1:]],
                         args=[self.dedupe_seconds, self.retention, per, *args],
