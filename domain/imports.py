@@ -500,7 +500,32 @@ def _emit_changes(tx: Tx, job: Row, created: list[Row], updated: list[Row]) -> N
         emit_many(tx, "PERSON", ids, op, fields, job.get("createdBy"))
 
 
-async def _commit(deps: Deps, job: Row, batch: Batch, expected: int, offset: int, next_row: int) -> Row | None:
+class _Publisher:
+    """Publishes each batch's change events in the background, in commit order, while the next batch is written
+    (the events are safe in the outbox: a worker that dies first leaves them to the relay)."""
+
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+        self._task: asyncio.Task[None] | None = None
+
+    async def __call__(self, events: list[Row]) -> None:
+        previous = self._task
+
+        async def publish() -> None:
+            if previous is not None:
+                await previous
+            await self._deps.outbox.committed(events)  # never raises: failures stay for the relay
+
+        self._task = asyncio.create_task(publish())
+
+    async def drain(self) -> None:
+        if self._task is not None:
+            await self._task
+
+
+async def _commit(
+    deps: Deps, job: Row, batch: Batch, expected: int, offset: int, next_row: int, publish: _Publisher
+) -> Row | None:
     """Writes the batch and the job's progress in one transaction; None when another runner went on."""
     job_id = job["id"]
 
@@ -521,7 +546,7 @@ async def _commit(deps: Deps, job: Row, batch: Batch, expected: int, offset: int
         await tx.run(q.PROGRESS, {"id": job_id, "offset": offset, "nextRow": next_row, "errors": errors, **counts})
         return counts
 
-    return await deps.db.transaction(work)
+    return await deps.db.transaction(work, publish)
 
 
 async def run_slice(deps: Deps, job_id: str, seconds: float = SLICE_SECONDS, batch_size: int = BATCH_SIZE) -> bool:
@@ -544,6 +569,7 @@ async def run_slice(deps: Deps, job_id: str, seconds: float = SLICE_SECONDS, bat
     deadline = time.monotonic() + seconds
     cursor = CsvCursor(job["path"], int(job["offset"]), int(job["nextRow"]))
     committed = int(job["offset"])
+    publish = _Publisher(deps)
     pending = asyncio.create_task(asyncio.to_thread(read_batch, cursor, job["columns"], job["matchOn"], batch_size))
     try:
         while True:
@@ -555,7 +581,7 @@ async def run_slice(deps: Deps, job_id: str, seconds: float = SLICE_SECONDS, bat
             pending = asyncio.create_task(
                 asyncio.to_thread(read_batch, cursor, job["columns"], job["matchOn"], batch_size)
             )
-            counts = await _commit(deps, job, batch, committed, offset, next_row)
+            counts = await _commit(deps, job, batch, committed, offset, next_row, publish)
             if counts is None:
                 return True
             committed = offset
@@ -565,6 +591,7 @@ async def run_slice(deps: Deps, job_id: str, seconds: float = SLICE_SECONDS, bat
     finally:
         await asyncio.gather(pending, return_exceptions=True)  # the reading thread is done before the file closes
         cursor.close()
+        await publish.drain()
     await deps.db.write(q.FINISH, {"id": job_id, "offset": committed})
     await _publish(deps, job_id, {"status": "COMPLETED"})
     Path(job["path"]).unlink(missing_ok=True)
