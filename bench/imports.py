@@ -99,10 +99,7 @@ async def raw_merge(deps: Deps, path: Path, batch: int) -> tuple[float, int]:
             parsed = imports.read_batch(cursor, COLUMNS, "EMAIL", batch).rows
             if not parsed:
                 break
-            rows = [
-                {"key": r["key"], "id": r["newId"], "props": imports.names(r["props"], None, r["fallbackName"])}
-                for r in parsed
-            ]
+            rows = [{"key": r["key"], "id": r["newId"], "props": r["newProps"]} for r in parsed]
             started = time.perf_counter()
             await deps.db.write(q.RAW_MERGE, {"rows": rows})
             spent += time.perf_counter() - started

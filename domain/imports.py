@@ -359,6 +359,7 @@ def parse_row(number: int, record: list[str], columns: list[str], match_on: str)
         "newId": new_id("Person"),
         "props": props,
         "fallbackName": fallback,
+        "newProps": names(props, None, fallback),  # if it creates a person (made here, off the writing path)
     }
 
 
@@ -467,7 +468,7 @@ async def _write_batch(tx: Tx, job: Row, rows: list[Row]) -> tuple[list[Row], li
     for row in rows:
         match = found.get((row["system"] if match_on == "EXTERNAL_ID" else "", row["key"]))
         if match is None:
-            props = names(row["props"], None, row["fallbackName"])
+            props = row["newProps"]
             created.append({"id": row["newId"], "number": row["number"], "key": row["key"], "system": row["system"],
                             "props": props})  # fmt: skip
         elif match["jobId"] == job_id:
