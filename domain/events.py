@@ -49,6 +49,30 @@ return id
 """
 
 
+# Appends the entries of one chunk of a batch event (`emit_many`: one outbox node for many nodes of one
+# type, op and fields) once: the same dedupe rule per chunk, every entry with its own key.
+# KEYS: dedupe key, stream, type stream. ARGV: dedupe seconds, stream length, values per entry, then the
+# entries' field/value pairs one after another. Returns the last entry id.
+PUBLISH_MANY_ONCE = """
+local seen = redis.call('GET', KEYS[1])
+if seen then return seen end
+local per = tonumber(ARGV[3])
+local ids = {}
+local entries = {}
+for i = 4, #ARGV, per do
+  local entry = {}
+  for j = i, i + per - 1 do entry[#entry + 1] = ARGV[j] end
+  ids[#ids + 1] = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', unpack(entry))
+  entries[#entries + 1] = entry
+end
+local oldest = redis.call('XRANGE', KEYS[2], '-', '+', 'COUNT', 1)[1][1]
+for k = 1, #ids do redis.pcall('XADD', KEYS[3], 'MINID', oldest, ids[k], unpack(entries[k])) end
+redis.call('SET', KEYS[1], ids[#ids], 'EX', ARGV[1])
+return ids[#ids]
+"""
+MANY_CHUNK = 1_000  # entries per script call: Redis is never blocked for long
+
+
 def type_stream(type_: str) -> str:
     return f"{STREAM}:{type_}"
 
@@ -73,6 +97,33 @@ def emit(
             "fields": sorted(set(fields)),
             "actorId": actor_id,
             "extra": json.dumps(extra) if extra else None,
+        }
+    )
+
+
+def emit_many(
+    tx: Tx,
+    type_: str,
+    node_ids: Sequence[str],
+    op: str,
+    fields: Iterable[str] = (),
+    actor_id: str | None = None,
+) -> None:
+    """Records the same change of many nodes as ONE outbox event (bulk writes such as imports): the
+    publisher expands it into one stream entry per node (keys `<event id>-<n>`), so readers of the
+    stream see exactly what `emit` per node would give them."""
+    if not node_ids:
+        return
+    tx.emit(
+        {
+            "type": type_,
+            "nodeId": "",
+            "nodeIds": list(node_ids),
+            "op": op,
+            "at": time.time_ns() // 1000,
+            "fields": sorted(set(fields)),
+            "actorId": actor_id,
+            "extra": None,
         }
     )
 
@@ -104,13 +155,13 @@ class ChangeEvent:
         )
 
 
-def _entry(event: Row) -> list[str]:
+def _entry(event: Row, key: str | None = None, node_id: str | None = None) -> list[str]:
     """Field/value pairs of the stream entry of a recorded event."""
     at = EPOCH + timedelta(microseconds=int(event["at"]))
     pairs = [
-        ("key", str(event["id"])),
+        ("key", str(event["id"]) if key is None else key),
         ("type", str(event["type"])),
-        ("nodeId", str(event["nodeId"])),
+        ("nodeId", str(event["nodeId"]) if node_id is None else node_id),
         ("op", str(event["op"])),
         ("at", at.isoformat()),
         ("fields", json.dumps(list(event.get("fields") or []))),
@@ -133,6 +184,7 @@ class EventBus:
         self.retention = retention
         self.dedupe_seconds = dedupe_seconds
         self._publish_once = self.redis.register_script(PUBLISH_ONCE)
+        self._publish_many_once = self.redis.register_script(PUBLISH_MANY_ONCE)
         self._subscribers: set[asyncio.Queue[ChangeEvent]] = set()
         self._reader: asyncio.Task[None] | None = None
         self._last = "$"
@@ -142,14 +194,33 @@ class EventBus:
         """Appends recorded events (outbox rows), in order, each at most once per dedupe window, in
         one round trip; returns their entry ids. Raises when Redis fails: the events stay in the
         outbox for the relay."""
+        calls: list[int] = []  # script calls per event: a batch event (`emit_many`) makes one per chunk
         async with self.redis.pipeline(transaction=False) as pipe:
             for event in events:
-                await self._publish_once(
-                    keys=[DEDUPE + str(event["id"]), STREAM, type_stream(str(event["type"]))],
-                    args=[self.dedupe_seconds, self.retention, *_entry(event)],
-                    client=pipe,
-                )
-            ids = await pipe.execute()
+                keys = [DEDUPE + str(event["id"]), STREAM, type_stream(str(event["type"]))]
+                node_ids = event.get("nodeIds")
+                if not node_ids:
+                    await self._publish_once(
+                        keys=keys, args=[self.dedupe_seconds, self.retention, *_entry(event)], client=pipe
+                    )
+                    calls.append(1)
+                    continue
+                chunks = range(0, len(node_ids), MANY_CHUNK)
+                template = _entry(event, "", "")  # key and nodeId (values 1 and 5) differ per entry
+                per = len(template)
+                for start in chunks:
+                    args: list[Any] = []
+                    for n, node_id in enumerate(node_ids[start : start + MANY_CHUNK], start):
+                        template[1], template[5] = f"{event['id']}-{n}", str(node_id)
+                        args += template
+                    await self._publish_many_once(
+                        keys=[f"{keys[0]}:{start}", *keys[1:]],
+                        args=[self.dedupe_seconds, self.retention, per, *args],
+                        client=pipe,
+                    )
+                calls.append(len(chunks))
+            replies = iter(await pipe.execute())
+        ids = [[next(replies) for _ in range(n)][-1] for n in calls]
         return [i.decode() if isinstance(i, bytes) else str(i) for i in ids]
 
     async def read(self, after: str | None, count: int, types: Collection[str] | None = None) -> list[ChangeEvent]:

@@ -33,7 +33,7 @@ from domain import validate
 from domain.auth import CRM_WRITERS, Principal
 from domain.deps import Deps
 from domain.errors import BadInput, NotFound
-from domain.events import emit
+from domain.events import emit_many
 from domain.ids import label_of, new_id
 from domain.normalize import normalize_email
 from domain.orders import email_stripe
@@ -233,6 +233,21 @@ class CsvCursor:
 
 
 def count_records(path: str, offset: int) -> int:
+    """CSV records from `offset` on. A file without quotes or carriage returns has one record per line (counted
+    in bytes, fast); any other is read by the csv module."""
+    lines = 0
+    last = b"\n"
+    with open(path, "rb") as f:
+        f.seek(offset)
+        while chunk := f.read(1 << 20):
+            if b'"' in chunk or b"\r" in chunk:
+                return _count_parsed(path, offset)
+            lines += chunk.count(b"\n")
+            last = chunk[-1:]
+    return lines + (last != b"\n")
+
+
+def _count_parsed(path: str, offset: int) -> int:
     cursor = CsvCursor(path, offset, 0)
     try:
         while cursor.next() is not None:
@@ -345,7 +360,6 @@ def parse_row(number: int, record: list[str], columns: list[str], match_on: str)
             raise ValueError("externalId is required to match on EXTERNAL_ID")
     last = props.get("lastName")
     fallback = last or email or (props.get("phones") or [None])[0] or props.get("firstName") or "(unknown)"
-    sort_name = validate.sort_key(f"{last} {props.get('firstName') or ''}") if last else None
     return {
         "number": number,
         "key": key,
@@ -353,7 +367,7 @@ def parse_row(number: int, record: list[str], columns: list[str], match_on: str)
         "newId": new_id("Person"),
         "props": props,
         "fallbackName": fallback,
-        "sortName": sort_name,
+        "newProps": names(props, None, fallback),  # if it creates a person (made here, off the writing path)
     }
 
 
@@ -432,7 +446,7 @@ async def _start(deps: Deps, job: Row) -> Row | None:
     return {**job, "status": "RUNNING", "offset": offset, "nextRow": 2, "columns": columns, "totalRows": total}
 
 
-def _names(props: Row, first: str | None, last: str | None) -> Row:
+def names(props: Row, first: str | None, last: str | None) -> Row:
     """The row's properties with the derived names (stored names fill in what the row leaves out)."""
     first = props.get("firstName", first)
     last = props.get("lastName", last)
@@ -466,13 +480,13 @@ async def _write_batch(tx: Tx, job: Row, rows: list[Row]) -> tuple[list[Row], li
     for row in rows:
         match = found.get((row["system"] if match_on == "EXTERNAL_ID" else "", row["key"]))
         if match is None:
-            props = _names(row["props"], None, row["fallbackName"])
+            props = row["newProps"]
             created.append({"id": row["newId"], "number": row["number"], "key": row["key"], "system": row["system"],
                             "props": props})  # fmt: skip
         elif match["jobId"] == job_id:
             duplicates.append({"row": row["number"], "message": f"duplicate of row {match['row']} in this file"})
         else:
-            props = _names(row["props"], match["firstName"], match["lastName"])
+            props = names(row["props"], match["firstName"], match["lastName"])
             updated.append({"id": match["id"], "number": row["number"], "props": props})
     params = {"jobId": job_id}
     if created:
@@ -487,7 +501,44 @@ async def _write_batch(tx: Tx, job: Row, rows: list[Row]) -> tuple[list[Row], li
     return created, updated, duplicates
 
 
-async def _commit(deps: Deps, job: Row, batch: Batch, expected: int, offset: int, next_row: int) -> Row | None:
+def _emit_changes(tx: Tx, job: Row, created: list[Row], updated: list[Row]) -> None:
+    """The batch's change events: one outbox record per operation and set of changed fields (rows of a
+    file mostly share their columns), which the outbox relay expands into one stream entry per person."""
+    groups: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+    for op, written in (("CREATED", created), ("UPDATED", updated)):
+        for r in written:
+            fields = tuple(sorted(k for k in r["props"] if k not in ("emailLower", "sortName")))
+            groups.setdefault((op, fields), []).append(r["id"])
+    for (op, fields), ids in groups.items():
+        emit_many(tx, "PERSON", ids, op, fields, job.get("createdBy"))
+
+
+class _Publisher:
+    """Publishes each batch's change events in the background, in commit order, while the next batch is written
+    (the events are safe in the outbox: a worker that dies first leaves them to the relay)."""
+
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+        self._task: asyncio.Task[None] | None = None
+
+    async def __call__(self, events: list[Row]) -> None:
+        previous = self._task
+
+        async def publish() -> None:
+            if previous is not None:
+                await previous
+            await self._deps.outbox.committed(events)  # never raises: failures stay for the relay
+
+        self._task = asyncio.create_task(publish())
+
+    async def drain(self) -> None:
+        if self._task is not None:
+            await self._task
+
+
+async def _commit(
+    deps: Deps, job: Row, batch: Batch, expected: int, offset: int, next_row: int, publish: _Publisher
+) -> Row | None:
     """Writes the batch and the job's progress in one transaction; None when another runner went on."""
     job_id = job["id"]
 
@@ -496,10 +547,8 @@ async def _commit(deps: Deps, job: Row, batch: Batch, expected: int, offset: int
         if not claim or claim[0]["status"] != "RUNNING" or claim[0]["offset"] != expected:
             return None
         created, updated, duplicates = await _write_batch(tx, job, batch.rows) if batch.rows else ([], [], [])
-        for op, written in (("CREATED", created), ("UPDATED", updated)):
-            for r in written if EVENTS else ():
-                fields = [k for k in r["props"] if k not in ("emailLower", "sortName")]
-                emit(tx, "PERSON", r["id"], op, fields, job.get("createdBy"))
+        if EVENTS:
+            _emit_changes(tx, job, created, updated)
         errors = sorted([*batch.errors, *duplicates], key=lambda e: int(e["row"]))
         counts = {
             "processed": batch.processed,
@@ -510,7 +559,7 @@ async def _commit(deps: Deps, job: Row, batch: Batch, expected: int, offset: int
         await tx.run(q.PROGRESS, {"id": job_id, "offset": offset, "nextRow": next_row, "errors": errors, **counts})
         return counts
 
-    return await deps.db.transaction(work)
+    return await deps.db.transaction(work, publish)
 
 
 async def run_slice(deps: Deps, job_id: str, seconds: float = SLICE_SECONDS, batch_size: int = BATCH_SIZE) -> bool:
@@ -533,6 +582,7 @@ async def run_slice(deps: Deps, job_id: str, seconds: float = SLICE_SECONDS, bat
     deadline = time.monotonic() + seconds
     cursor = CsvCursor(job["path"], int(job["offset"]), int(job["nextRow"]))
     committed = int(job["offset"])
+    publish = _Publisher(deps)
     pending = asyncio.create_task(asyncio.to_thread(read_batch, cursor, job["columns"], job["matchOn"], batch_size))
     try:
         while True:
@@ -544,7 +594,7 @@ async def run_slice(deps: Deps, job_id: str, seconds: float = SLICE_SECONDS, bat
             pending = asyncio.create_task(
                 asyncio.to_thread(read_batch, cursor, job["columns"], job["matchOn"], batch_size)
             )
-            counts = await _commit(deps, job, batch, committed, offset, next_row)
+            counts = await _commit(deps, job, batch, committed, offset, next_row, publish)
             if counts is None:
                 return True
             committed = offset
@@ -554,6 +604,7 @@ async def run_slice(deps: Deps, job_id: str, seconds: float = SLICE_SECONDS, bat
     finally:
         await asyncio.gather(pending, return_exceptions=True)  # the reading thread is done before the file closes
         cursor.close()
+        await publish.drain()
     await deps.db.write(q.FINISH, {"id": job_id, "offset": committed})
     await _publish(deps, job_id, {"status": "COMPLETED"})
     Path(job["path"]).unlink(missing_ok=True)

@@ -296,20 +296,23 @@ async def size(deps: Deps, rule: dict[str, Any]) -> int:
     return int(row["size"]) if row else 0
 
 
-async def stored_rule(deps: Deps, segment_id: str) -> dict[str, Any]:
-    rows = await deps.db.read(q.RULES, {"ids": [segment_id]})
-    if not rows:
-        raise NotFound(f"no segment {segment_id!r}")
-    return json.loads(rows[0]["rule"])  # type: ignore[no-any-return]
+async def stored_rule(deps: Deps, segment_id: str, stored: str | None = None) -> dict[str, Any]:
+    """The segment's rule; `stored` is its JSON text when the caller has read the segment already (no round trip)."""
+    if stored is None:
+        rows = await deps.db.read(q.RULES, {"ids": [segment_id]})
+        if not rows:
+            raise NotFound(f"no segment {segment_id!r}")
+        stored = rows[0]["rule"]
+    return json.loads(stored)  # type: ignore[no-any-return]
 
 
-async def segment_size(deps: Deps, segment_id: str) -> int:
-    return await size(deps, await stored_rule(deps, segment_id))
+async def segment_size(deps: Deps, segment_id: str, stored: str | None = None) -> int:
+    return await size(deps, await stored_rule(deps, segment_id, stored))
 
 
-async def members_match(deps: Deps, segment_id: str) -> tuple[str, dict[str, Any]]:
+async def members_match(deps: Deps, segment_id: str, stored: str | None = None) -> tuple[str, dict[str, Any]]:
     """The MATCH of the segment's members (`p`, with a `{keyset}` slot) and its parameters."""
-    predicate, params = await compile_rule(deps, await stored_rule(deps, segment_id))
+    predicate, params = await compile_rule(deps, await stored_rule(deps, segment_id, stored))
     return q.MEMBERS.replace("{predicate}", predicate), params
 
 

@@ -146,11 +146,16 @@ class Db:
             result = await session.run(query, dict(params or {}))
             await result.consume()
 
-    async def transaction(self, work: Callable[[Tx], Awaitable[T]]) -> T:
+    async def transaction(
+        self,
+        work: Callable[[Tx], Awaitable[T]],
+        after_commit: Callable[[list[Row]], Awaitable[None]] | None = None,
+    ) -> T:
         """Runs `work` in one write transaction; an exception it raises rolls everything back.
 
         The driver retries transient failures, so `work` must be idempotent. The events `work`
-        emits are written at its end, in the same transaction, and handed to `after_commit`.
+        emits are written at its end, in the same transaction, and handed to `after_commit`
+        (this call's, else the Db's).
         """
         key = uuid.uuid4().hex
         committed: list[Row] = []
@@ -165,8 +170,9 @@ class Db:
 
         async with self.driver.session(database=self.database) as session:
             result = await session.execute_write(unit)
-        if committed and self.after_commit is not None:
-            await self.after_commit(committed)
+        publish = after_commit or self.after_commit
+        if committed and publish is not None:
+            await publish(committed)
         return result
 
     async def ping(self) -> bool:

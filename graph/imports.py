@@ -147,10 +147,11 @@ MATCH (p:Person {id: row.id})
     + SYNC_PERSON
 )
 
-# For the benchmark: the same rows MERGEd raw through the driver (keys prefixed, so they make other persons).
+# For the benchmark's baseline: the same persons (labels, properties, MERGE key) as the job creates, written raw -
+# no lookups decided in Python, no phone nodes, no job progress, no change events.
 RAW_MERGE = """
 UNWIND $rows AS row
-MERGE (p:Person {emailLower: 'raw-' + row.key})
-ON CREATE SET p.id = row.newId, p.createdAt = datetime()
-SET p += row.props, p.emailLower = 'raw-' + row.key
+MERGE (p:Person {emailLower: row.key})
+ON CREATE SET p:Entity, p.id = row.id, p.phones = [], p.tags = [], p.source = 'import', p.createdAt = datetime()
+SET p += row.props, p.updatedAt = datetime()
 """

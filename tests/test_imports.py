@@ -161,6 +161,41 @@ async def test_import_by_email_keeps_valid_rows_and_reports_every_rejected_one(
     assert callers["callerLookup"] == [{"person": {"email": "Ana@Example.com"}}]
 
 
+async def test_every_imported_person_gets_its_change_event_once(
+    gql: Gql, admin_token: str, deps: Deps, worker: None
+) -> None:
+    # given a person that exists already, and the change stream so far
+    existing = data(
+        await gql(
+            'mutation { createPerson(input: {lastName: "Old", email: "old@example.com"}) { id } }', token=admin_token
+        )
+    )["createPerson"]["id"]
+    before = len(await deps.bus.redis.xrange("crm:changes"))
+    # when a file creating two persons and updating the existing one is imported
+    text = "lastName,email,city\nNew,new@example.com,Bonn\nOld,OLD@example.com,\nNext,next@example.com,\n"
+    job = data(await gql(IMPORT, {"csv": text, "m": "EMAIL"}, admin_token))["importContacts"]
+    assert summary(await wait_job(gql, admin_token, job["id"]))["status"] == "COMPLETED"
+    # then the stream has one PERSON entry per written person with its operation and changed fields,
+    # each with its own idempotency key (a batch is one outbox record, expanded when published)
+    entries = [
+        {k.decode(): v.decode() for k, v in e.items()} for _, e in (await deps.bus.redis.xrange("crm:changes"))[before:]
+    ]
+    ids = {r["email"]: r["id"] for r in await deps.db.read("MATCH (p:Person) RETURN p.emailLower AS email, p.id AS id")}
+    assert sorted((e["type"], e["nodeId"], e["op"], e["fields"]) for e in entries) == sorted(
+        [
+            ("PERSON", ids["new@example.com"], "CREATED", '["city", "email", "fullName", "lastName"]'),
+            ("PERSON", ids["next@example.com"], "CREATED", '["email", "fullName", "lastName"]'),
+            ("PERSON", existing, "UPDATED", '["email", "fullName", "lastName"]'),
+        ]
+    )
+    assert len({e["key"] for e in entries}) == 3
+    for _ in range(50):
+        if await deps.outbox.pending() == 0:
+            break
+        await asyncio.sleep(0.1)
+    assert await deps.outbox.pending() == 0
+
+
 async def test_match_on_external_id_and_none(gql: Gql, admin_token: str, deps: Deps, worker: None) -> None:
     # given a file with external ids, imported twice by external id
     text = "externalId,externalIdSystem,lastName,email\nK1,crm,Kay,kay@example.com\nK2,,Lee,\nK1,crm,Kay2,\n"

@@ -19,8 +19,9 @@ from config.settings import Settings
 from domain import companies, upserts
 from domain.auth import Principal, Role
 from domain.deps import Deps
-from domain.events import STREAM, EventBus, type_stream
+from domain.events import MANY_CHUNK, STREAM, EventBus, emit_many, type_stream
 from domain.seed import add_user
+from graph.db import Tx
 from tests.conftest import PASSWORD, Gql, data
 from tests.servers import free_port
 
@@ -226,6 +227,42 @@ async def test_the_writer_publishes_at_once_and_clears_its_outbox(deps: Deps, gq
             break
         await asyncio.sleep(0.1)
     assert await deps.outbox.pending() == 0
+
+
+async def test_a_batch_event_is_relayed_as_one_entry_per_node_once(deps: Deps, unreachable: Deps) -> None:
+    # given one recorded batch event for more nodes than one publish chunk, and one plain event after it,
+    # whose publish failed (as an import's batch records them)
+    ids = [f"per_{i:05d}" for i in range(MANY_CHUNK + 5)]
+
+    async def work(tx: Tx) -> None:
+        emit_many(tx, "PERSON", ids, "CREATED", ["lastName", "email"], "usr_1")
+
+    await unreachable.db.transaction(work)
+    assert await deps.outbox.pending() == 1
+    # when relays run (twice: a retry must not duplicate it)
+    assert await deps.outbox.relay(grace=0) == 1
+    assert await deps.outbox.relay(grace=0) == 0
+    # then the stream holds one entry per node, in order, with distinct keys, and the type stream the same
+    entries = await _stream(deps)
+    assert [e["nodeId"] for _, e in entries] == ids
+    assert {(e["type"], e["op"], e["fields"], e["actorId"]) for _, e in entries} == {
+        ("PERSON", "CREATED", '["email", "lastName"]', "usr_1")
+    }
+    assert len({e["key"] for _, e in entries}) == len(ids)
+    assert [i for i, _ in await _stream(deps, type_stream("PERSON"))] == [i for i, _ in entries]
+    assert await deps.outbox.pending() == 0
+
+
+async def test_a_batch_event_published_twice_is_appended_once(deps: Deps) -> None:
+    # given a batch event appended once
+    event = {**_event(1, "PERSON", ""), "nodeIds": ["p1", "p2", "p3"]}
+    first = await deps.bus.publish([event])
+    # when it is published again with a plain event after it
+    again = await deps.bus.publish([event, _event(2, "COMPANY", "c1")])
+    # then the batch is not appended again (its last entry id comes back), the plain event is
+    assert again[0] == first[0]
+    assert [e["nodeId"] for _, e in await _stream(deps)] == ["p1", "p2", "p3", "c1"]
+    assert [e["key"] for _, e in await _stream(deps)][:3] == ["evt-1-0", "evt-1-1", "evt-1-2"]
 
 
 async def _xrange_calls(deps: Deps) -> int:

@@ -210,6 +210,11 @@ async def test_a_saved_segment_has_current_size_and_members_in_id_order(
     assert first["members"]["totalCount"] == 4 and first["members"]["pageInfo"]["hasNextPage"] is True
     assert [e["node"]["fullName"] for e in second["members"]["edges"]] == ["Fox"]
     assert second["members"]["pageInfo"]["hasNextPage"] is False
+    # and a page is two round trips: the segment (with its stored rule) and the page, as is its size
+    members_only = "query($id: ID!) { segment(id: $id) { members(first: 50) { edges { node { id } } } } }"
+    assert (await gql(members_only, {"id": made["id"]}, admin_token))["extensions"]["cypherRoundTrips"] == 2
+    size_only = "query($id: ID!) { segment(id: $id) { name size } }"
+    assert (await gql(size_only, {"id": made["id"]}, admin_token))["extensions"]["cypherRoundTrips"] == 2
     # always current: a new Berliner is a member at once
     await deps.db.write("CREATE (:Person:Entity {id: 'per_7', lastName: 'Gray', city: 'Berlin'})")
     assert data(await gql(page, {"id": made["id"]}, admin_token))["segment"]["size"] == 5

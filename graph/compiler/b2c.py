@@ -90,11 +90,13 @@ EVENT = Type(
     fallback=frozenset({"participants"}),
 )
 
-# size and members depend on the stored rule (compiled per request, domain/segments.py): their resolvers.
+# size and members depend on the stored rule (compiled per request, domain/segments.py): their resolvers, which
+# find the stored rule (`storedRule`, JSON text) in the segment's row, so a page is one more statement only.
 SEGMENT = Type(
     "Segment",
     {"id": prop("id"), "name": prop("name"), "rule": Val("{v}.rule", json.loads)},
     fallback=frozenset({"size", "members"}),
+    carry={"storedRule": Val("{v}.rule")},
 )
 
 MATERIAL = Type(

@@ -133,6 +133,9 @@ class Type:
     fields: Mapping[str, Decl]
     # Fields answered outside the statement (by a DataLoader from the node's id).
     fallback: frozenset[str] = frozenset()
+    # Read with the node whenever a fallback field is selected, under these keys (not GraphQL fields): what
+    # those resolvers need besides the id, so they need no round trip of their own to fetch it.
+    carry: Mapping[str, Val] = field(default_factory=dict)
 
 
 TYPES: dict[str, Type] = {}

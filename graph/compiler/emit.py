@@ -136,6 +136,11 @@ class Compiler:
             expr, kind, arg = self.field(t, t.fields["id"], scope, {}, [])
             parts.append(f"{key}: {expr}")
             plan.items.append((key, "id", kind, arg))
+        for out, carried in t.carry.items() if need_id else ():
+            key = f"f{len(parts)}"
+            expr, kind, arg = self.field(t, carried, scope, {}, [])
+            parts.append(f"{key}: {expr}")
+            plan.items.append((key, out, kind, arg))
         return "{" + ", ".join(parts) + "}", plan
 
     def out_key(self, name: str, decl: Decl, args: Mapping[str, Any]) -> str:

@@ -11,13 +11,16 @@ from schema.types.common import Connection
 from schema.types.core import Person
 
 
-async def segment_size(info: Info, segment_id: str) -> int:
-    return await segments.segment_size(info.context.deps, segment_id)
+async def segment_size(info: Info, segment_id: str, stored: str | None = None) -> int:
+    return await segments.segment_size(info.context.deps, segment_id, stored)
 
 
-async def members(info: Info, segment_id: str, first: int | None, after: str | None) -> Connection[Person]:
+async def members(
+    info: Info, segment_id: str, first: int | None, after: str | None, stored: str | None = None
+) -> Connection[Person]:
+    """`stored`: the rule's JSON text when the segment's row carried it (graph/compiler/b2c.py), saving a round trip."""
     deps = info.context.deps
-    match, params = await segments.members_match(deps, segment_id)
+    match, params = await segments.members_match(deps, segment_id, stored)
     c = reads.compiler(deps, info.context.who)
     c.params.update(params)
     return cast(Connection[Person], await b2c_reads.person_page(deps, c, match, selection(info), first, after))

@@ -31,15 +31,21 @@ class Segment(Node):
     async def size(self, info: Info) -> int:
         from schema.fields.segments import segment_size
 
-        return await segment_size(info, _id(self))
+        return await segment_size(info, _id(self), _stored(self))
 
     @strawberry.field(description="Current members in id order (keyset cursors).")
     async def members(self, info: Info, first: int | None = 50, after: str | None = None) -> Connection[Person]:
         from schema.fields.segments import members
 
-        return await members(info, _id(self), first, after)
+        return await members(info, _id(self), first, after, _stored(self))
 
 
 def _id(obj: Any) -> str:
     row = compiled(obj)
     return str(row["id"] if row is not None else obj.id)
+
+
+def _stored(obj: Any) -> str | None:
+    """The stored rule's JSON text the compiled row carries for size and members (None: read it)."""
+    row = compiled(obj)
+    return None if row is None else row.get("storedRule")
