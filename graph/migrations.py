@@ -144,6 +144,8 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE CONSTRAINT webhook_delivery_id IF NOT EXISTS FOR (d:WebhookDelivery) REQUIRE d.id IS UNIQUE",
     "CREATE INDEX webhook_delivery_order IF NOT EXISTS FOR (d:WebhookDelivery) ON (d.webhookId, d.seq)",
     "CREATE INDEX webhook_delivery_due IF NOT EXISTS FOR (d:WebhookDelivery) ON (d.due)",
+    # The head of a webhook's queue (waiting deliveries in order): one seek however long its history.
+    "CREATE INDEX webhook_delivery_pending IF NOT EXISTS FOR (d:WebhookDelivery) ON (d.pendingOf, d.seq)",
     # [integrations:exports]
     "CREATE CONSTRAINT audit_entry_id IF NOT EXISTS FOR (e:AuditEntry) REQUIRE e.id IS UNIQUE",
     "CREATE INDEX audit_entry_at IF NOT EXISTS FOR (e:AuditEntry) ON (e.at)",
