@@ -27,9 +27,10 @@ import time
 from collections.abc import AsyncGenerator, AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import orjson
+from graphql import EnumValueNode, FieldNode, GraphQLError, ListValueNode, OperationDefinitionNode, parse
 from starlette.requests import Request
 from strawberry.types import ExecutionResult
 
@@ -180,6 +181,48 @@ class Runner:
             self.consumer = None
 
 
+# Subscription fields whose resolver yields only for change events of these types (`_follow(info, {...})` in
+# resolvers/integrations.py and resolvers/service.py); entityChanged takes them from its `types` argument.
+FIELD_TYPES = {
+    "opportunityChanged": frozenset({"OPPORTUNITY"}),
+    "leadCreated": frozenset({"LEAD"}),
+    "ticketChanged": frozenset({"TICKET"}),
+}
+
+
+def event_types(document: str) -> frozenset[str] | None:
+    """The change types a document can yield anything for, when its one root field tells (None: any). Events of
+    other types are not fed to it: the resolver would pass them over anyway, and feeding one costs a step of the
+    subscription for every event of the stream."""
+    try:
+        parsed = parse(document)
+    except GraphQLError:
+        return None
+    if len(parsed.definitions) != 1 or not isinstance(parsed.definitions[0], OperationDefinitionNode):
+        return None
+    selections = parsed.definitions[0].selection_set.selections
+    if len(selections) != 1 or not isinstance(selections[0], FieldNode) or selections[0].directives:
+        return None
+    field = selections[0]
+    if field.name.value in FIELD_TYPES:
+        return FIELD_TYPES[field.name.value]
+    if field.name.value != "entityChanged":
+        return None
+    for argument in field.arguments or ():
+        if argument.name.value != "types":
+            continue
+        value = argument.value
+        if isinstance(value, EnumValueNode):
+            return frozenset({value.value})
+        if (
+            isinstance(value, ListValueNode)
+            and value.values
+            and all(isinstance(v, EnumValueNode) for v in value.values)
+        ):
+            return frozenset(cast(EnumValueNode, v).value for v in value.values)
+    return None  # no types (all), an empty list (all), a variable: every event
+
+
 def _order(entry_id: str) -> tuple[int, int]:
     ms, _, seq = entry_id.partition("-")
     return int(ms), int(seq or 0)
@@ -189,6 +232,7 @@ def _order(entry_id: str) -> tuple[int, int]:
 class _Group:
     """Webhooks with the same document and creator: the document runs once per event for all of them."""
 
+    types: frozenset[str] | None = None  # event_types of the document
     runner: Runner | None = None
     principal: Principal | None = None
     checked: float = float("-inf")
@@ -262,7 +306,8 @@ class Dispatcher:
                 if group.runner is not None:
                     await group.runner.close()
         for key in keys:
-            self.groups.setdefault(key, _Group())
+            if key not in self.groups:
+                self.groups[key] = _Group(types=event_types(key[0]))
 
     async def _execute(
         self, key: tuple[str, str, str | None], members: list[str], events: list[ChangeEvent]
@@ -284,7 +329,7 @@ class Dispatcher:
         lowest = min(starts.values())
         for event in events:
             order = _order(event.event_id)
-            if order <= lowest:
+            if order <= lowest or (group.types is not None and event.type not in group.types):
                 continue
             bodies = [orjson.dumps(body).decode() for body in await group.runner.run(event)]
             if not bodies:

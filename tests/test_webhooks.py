@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from crm.webhook_dispatch import Dispatcher
+from crm.webhook_dispatch import Dispatcher, event_types
 from domain import webhooks as webhook_uc
 from domain.auth import Principal, Role
 from domain.deps import Deps
@@ -465,3 +465,18 @@ async def test_deliveries_page_newest_first_and_a_batch_recorded_twice_counts_on
         "query($id: ID!) { node(id: $id) { ... on WebhookDelivery { eventId } } }", {"id": rows[2]["id"]}, admin_token
     )
     assert data(found)["node"] == {"eventId": "1-2"}
+
+
+def test_a_document_is_fed_only_the_change_types_its_field_can_yield_for() -> None:
+    # given documents whose root field tells the change types it yields for, and documents that do not
+    assert event_types("subscription { entityChanged(types: [COMPANY, PERSON]) { nodeId } }") == {"COMPANY", "PERSON"}
+    assert event_types("subscription { entityChanged(types: TICKET) { nodeId } }") == {"TICKET"}
+    assert event_types('subscription { o: opportunityChanged(ownerId: "u") { op } }') == {"OPPORTUNITY"}
+    assert event_types("subscription { ticketChanged { op } }") == {"TICKET"}
+    assert event_types("subscription { leadCreated { id } }") == {"LEAD"}
+    # then documents that may yield for any change are fed every event
+    assert event_types("subscription { entityChanged { nodeId } }") is None
+    assert event_types("subscription { entityChanged(types: []) { nodeId } }") is None
+    assert event_types("subscription($t: [EntityType!] = [COMPANY]) { entityChanged(types: $t) { nodeId } }") is None
+    assert event_types("subscription { entityChanged(types: [COMPANY]) @include(if: true) { nodeId } }") is None
+    assert event_types("subscription { ...F } fragment F on Subscription { ticketChanged { op } }") is None
