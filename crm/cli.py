@@ -57,7 +57,9 @@ def _webhooks() -> int:
 
     logs.setup(os.environ.get("CRM_LOG_LEVEL", "INFO"))
     logging.getLogger("crm.webhooks").info("webhook dispatcher started")
-    asyncio.run(webhook_dispatch.main())
+    import uvloop
+
+    uvloop.run(webhook_dispatch.main())
     return 0
 
 

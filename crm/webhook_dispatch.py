@@ -30,7 +30,15 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import orjson
-from graphql import EnumValueNode, FieldNode, GraphQLError, ListValueNode, OperationDefinitionNode, parse
+from graphql import (
+    EnumValueNode,
+    FieldNode,
+    GraphQLError,
+    ListValueNode,
+    OperationDefinitionNode,
+    StringValueNode,
+    parse,
+)
 from starlette.requests import Request
 from strawberry.types import ExecutionResult
 
@@ -96,6 +104,25 @@ def _payload(result: ExecutionResult) -> dict[str, Any]:
     return body
 
 
+def _expire(asked: asyncio.Future[None]) -> None:
+    if not asked.done():
+        asked.set_exception(TimeoutError())
+
+
+class _FreshLoaders:
+    """The DataLoaders of one event, made when the document first asks for one (most events of a filtering
+    document never do, and making them costs more than the rest of feeding the event)."""
+
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+        self._made: Loaders | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._made is None:
+            self._made = Loaders(self._deps)
+        return getattr(self._made, name)
+
+
 class Runner:
     """A document as one long-lived subscription (run as its creator) that yields what each fed event makes of
     it. A task consumes the subscription's results; the dispatcher feeds an event and waits until the resolver asks
@@ -149,13 +176,15 @@ class Runner:
 
     async def _wait(self, asked: asyncio.Future[None]) -> bool:
         """Until the resolver asks again; False when it is stuck (then the subscription starts afresh)."""
+        timer = asyncio.get_running_loop().call_later(EVENT_TIMEOUT, _expire, asked)
         try:
-            async with asyncio.timeout(EVENT_TIMEOUT):
-                await asyncio.shield(asked)
+            await asked
         except TimeoutError:
             log.warning("webhook subscription took longer than %s s for one event", EVENT_TIMEOUT)
             await self.close()
             return False
+        finally:
+            timer.cancel()
         return True
 
     async def run(self, event: ChangeEvent) -> list[dict[str, Any]]:
@@ -167,7 +196,7 @@ class Runner:
             if self.refused is not None or self.consumer is None:
                 return []
         assert self.context is not None
-        self.context.loaders = Loaders(self.deps)  # each event reads the graph afresh
+        self.context.loaders = cast(Loaders, _FreshLoaders(self.deps))  # each event reads the graph afresh
         self.out = []
         await self._wait(self.feed.give(event))
         return self.out
@@ -182,45 +211,54 @@ class Runner:
 
 
 # Subscription fields whose resolver yields only for change events of these types (`_follow(info, {...})` in
-# resolvers/integrations.py and resolvers/service.py); entityChanged takes them from its `types` argument.
+# resolvers/integrations.py and resolvers/service.py), and the argument that, given, limits them to one node
+# (checked before anything else is read); entityChanged takes its types from its `types` argument.
 FIELD_TYPES = {
-    "opportunityChanged": frozenset({"OPPORTUNITY"}),
-    "leadCreated": frozenset({"LEAD"}),
-    "ticketChanged": frozenset({"TICKET"}),
+    "opportunityChanged": (frozenset({"OPPORTUNITY"}), "opportunityId"),
+    "leadCreated": (frozenset({"LEAD"}), None),
+    "ticketChanged": (frozenset({"TICKET"}), "ticketId"),
 }
 
 
-def event_types(document: str) -> frozenset[str] | None:
-    """The change types a document can yield anything for, when its one root field tells (None: any). Events of
-    other types are not fed to it: the resolver would pass them over anyway, and feeding one costs a step of the
-    subscription for every event of the stream."""
+@dataclass(frozen=True)
+class EventFilter:
+    """The change events a document can yield anything for: of `types` (None: any), about `node` (None: any)."""
+
+    types: frozenset[str] | None = None
+    node: str | None = None
+
+    def passes(self, event: ChangeEvent) -> bool:
+        return (self.types is None or event.type in self.types) and (self.node is None or event.node_id == self.node)
+
+
+def event_filter(document: str) -> EventFilter:
+    """What a document's one root field tells about the events it yields for, from literal arguments only. Other
+    events are not fed to it: the resolver would pass them over without reading anything, and feeding one costs
+    a step of the subscription for every event of the stream and document."""
     try:
         parsed = parse(document)
     except GraphQLError:
-        return None
+        return EventFilter()
     if len(parsed.definitions) != 1 or not isinstance(parsed.definitions[0], OperationDefinitionNode):
-        return None
+        return EventFilter()
     selections = parsed.definitions[0].selection_set.selections
     if len(selections) != 1 or not isinstance(selections[0], FieldNode) or selections[0].directives:
-        return None
+        return EventFilter()
     field = selections[0]
+    arguments = {argument.name.value: argument.value for argument in field.arguments or ()}
     if field.name.value in FIELD_TYPES:
-        return FIELD_TYPES[field.name.value]
+        types, by_node = FIELD_TYPES[field.name.value]
+        node = arguments.get(by_node) if by_node else None
+        # an empty id filters nothing (the resolvers test it for truth); a variable is not followed
+        return EventFilter(types, node.value if isinstance(node, StringValueNode) and node.value else None)
     if field.name.value != "entityChanged":
-        return None
-    for argument in field.arguments or ():
-        if argument.name.value != "types":
-            continue
-        value = argument.value
-        if isinstance(value, EnumValueNode):
-            return frozenset({value.value})
-        if (
-            isinstance(value, ListValueNode)
-            and value.values
-            and all(isinstance(v, EnumValueNode) for v in value.values)
-        ):
-            return frozenset(cast(EnumValueNode, v).value for v in value.values)
-    return None  # no types (all), an empty list (all), a variable: every event
+        return EventFilter()
+    value = arguments.get("types")
+    if isinstance(value, EnumValueNode):
+        return EventFilter(frozenset({value.value}))
+    if isinstance(value, ListValueNode) and value.values and all(isinstance(v, EnumValueNode) for v in value.values):
+        return EventFilter(frozenset(cast(EnumValueNode, v).value for v in value.values))
+    return EventFilter()  # no types (all), an empty list (all), a variable: every event
 
 
 def _order(entry_id: str) -> tuple[int, int]:
@@ -232,7 +270,7 @@ def _order(entry_id: str) -> tuple[int, int]:
 class _Group:
     """Webhooks with the same document and creator: the document runs once per event for all of them."""
 
-    types: frozenset[str] | None = None  # event_types of the document
+    only: EventFilter = EventFilter()  # what the document can yield for
     runner: Runner | None = None
     principal: Principal | None = None
     checked: float = float("-inf")
@@ -307,7 +345,7 @@ class Dispatcher:
                     await group.runner.close()
         for key in keys:
             if key not in self.groups:
-                self.groups[key] = _Group(types=event_types(key[0]))
+                self.groups[key] = _Group(only=event_filter(key[0]))
 
     async def _execute(
         self, key: tuple[str, str, str | None], members: list[str], events: list[ChangeEvent]
@@ -329,7 +367,7 @@ class Dispatcher:
         lowest = min(starts.values())
         for event in events:
             order = _order(event.event_id)
-            if order <= lowest or (group.types is not None and event.type not in group.types):
+            if order <= lowest or not group.only.passes(event):
                 continue
             bodies = [orjson.dumps(body).decode() for body in await group.runner.run(event)]
             if not bodies:
