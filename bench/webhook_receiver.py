@@ -3,7 +3,7 @@
 Answers every POST 200 after `--delay` seconds (a timer, not a blocking sleep: the process keeps taking
 requests on its other connections meanwhile); a path in its outage answers 503 with `Retry-After: 1` at once.
 It records (path, X-CRM-Delivery, receipt time, status) per request. Commands on stdin, one a line:
-`outage PATH UNTIL` (epoch seconds) and `dump FILE` (writes the records as JSON lines, then answers `ok`).
+`outage PATH UNTIL` (epoch seconds), `count` (answers the number of 200 answers so far) and `dump FILE` (writes the records as JSON lines, then answers `ok`).
 It prints its port on the first line of stdout.
 
     .venv/bin/python bench/webhook_receiver.py --delay 0.005
@@ -101,6 +101,8 @@ def commands(loop: asyncio.AbstractEventLoop, state: State) -> None:
         if parts[0] == "outage":
             path, until = parts[1], float(parts[2])
             loop.call_soon_threadsafe(state.outages.__setitem__, path, until)
+        elif parts[0] == "count":  # deliveries answered 200 so far
+            print(sum(1 for record in list(state.records) if record[3] == 200), flush=True)
         elif parts[0] == "dump":
             done = threading.Event()
 

@@ -54,7 +54,7 @@ from schema.root import build_schema
 
 log = logging.getLogger("crm.webhooks")
 READ_COUNT = 200
-SWEEP_SECONDS = 0.25
+SWEEP_SECONDS = 0.5
 REFRESH_SECONDS = 2.0
 CREATOR_CHECK_SECONDS = 5.0
 EVENT_TIMEOUT = 30.0

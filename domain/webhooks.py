@@ -288,13 +288,8 @@ async def _settle(deps: Deps, webhook_id: str, outcomes: list[Row]) -> Row | Non
     params = {"id": webhook_id, "limit": BATCH}
     if not outcomes:
         return await deps.db.read_one(q.NEXT, params)
-
-    async def work(tx: Tx) -> Row | None:
-        await tx.run(q.OUTCOMES, {"rows": outcomes})
-        rows = await tx.run(q.NEXT, params)
-        return rows[0] if rows else None
-
-    return await deps.db.transaction(work)
+    rows = await deps.db.write(q.OUTCOMES_THEN_NEXT, {**params, "rows": outcomes})
+    return rows[0] if rows else None
 
 
 async def drain(deps: Deps, webhook_id: str, poster: Poster, budget: float = 20.0, idle: float = IDLE) -> int:

@@ -113,6 +113,9 @@ SET d.status = row.status, d.attempt = d.attempt + 1, d.responseCode = row.respo
   d.body = CASE WHEN row.status = 'SUCCEEDED' THEN null ELSE d.body END
 """
 
+# The outcomes of the last attempts, then the head of the queue after them: one statement, one round trip.
+OUTCOMES_THEN_NEXT = "CALL () {" + OUTCOMES.replace("\n", "\n  ") + "} WITH count(*) AS recorded" + NEXT
+
 # Active webhooks whose next delivery is due (one index seek each).
 DUE = """
 MATCH (w:Webhook) WHERE w.active
