@@ -55,6 +55,9 @@ from schema.root import build_schema
 log = logging.getLogger("crm.webhooks")
 READ_COUNT = 200
 SWEEP_SECONDS = 0.5
+# A batch (one transaction for all webhooks, a bell per webhook, a send cycle per webhook) at most this often:
+# under a steady flow, waiting a little makes fewer and larger transactions for Neo4j and the send tasks.
+PACE_SECONDS = 0.05
 REFRESH_SECONDS = 2.0
 CREATOR_CHECK_SECONDS = 5.0
 EVENT_TIMEOUT = 30.0
@@ -434,7 +437,7 @@ class Dispatcher:
         batches = await redis.xread({STREAM: start}, block=block, count=READ_COUNT)
         return [EventBus._decode(i, d) for _, entries in batches or [] for i, d in entries]
 
-    async def round(self) -> None:
+    async def round(self) -> bool:
         """Reads the stream after the lowest position and handles the batch for every webhook behind its end; then
         again for the webhooks that were ahead of it (so one that lags far behind, or fails, holds up no other).
         Usually all webhooks are at one position: one read (waiting up to 1 s for events) and one batch."""
@@ -444,12 +447,13 @@ class Dispatcher:
         while pending:
             start = min((self.positions[w] for w in pending if w in self.positions), key=_order, default=None)
             if start is None:
-                return
+                break
             events = await self._read(start, 1000 if first else None)
             if not events:
-                return
+                break
             first = False
             pending -= await self.step(events, pending)
+        return not first
 
     async def pump(self) -> None:
         """Follows the stream from the webhooks' committed positions."""
@@ -463,7 +467,9 @@ class Dispatcher:
                 if not self.positions:
                     await asyncio.sleep(min(1.0, REFRESH_SECONDS))
                     continue
-                await self.round()
+                started = time.monotonic()
+                if await self.round():  # at most one batch per PACE_SECONDS: fewer, larger transactions
+                    await asyncio.sleep(max(0.0, PACE_SECONDS - (time.monotonic() - started)))
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - Redis or Neo4j away: again from the committed positions
