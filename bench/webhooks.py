@@ -4,7 +4,8 @@ Appends `--rate` change events a second for `--seconds` to `crm:changes` (as the
 commit; `at` is the commit time) for `--webhooks` webhooks on local receivers that answer 200 after 5 ms
 (`bench/webhook_receiver.py`: `--receivers` asyncio processes, so the receiving side is not the bottleneck).
 
-* `--mode fanout`: every webhook is subscribed to every event (`entityChanged { nodeId op at idempotencyKey }`):
+* `--mode fanout`: every webhook is subscribed to every event (`entityChanged(types: [COMPANY]) { nodeId op at
+  idempotencyKey }`, the bench's events are company changes):
   rate x webhooks deliveries a second;
 * `--mode spread`: webhook k has a document of its own (`opportunityChanged(opportunityId: "opp_bench_k")`)
   and event n concerns opportunity n mod webhooks: each event goes to one webhook (rate deliveries a second),
@@ -52,7 +53,7 @@ from domain.seed import add_user  # noqa: E402
 from graph.migrations import migrate  # noqa: E402
 from integrations.webhooks import check_url  # noqa: E402
 
-FANOUT = "subscription { entityChanged { nodeId op at idempotencyKey } }"
+FANOUT = "subscription { entityChanged(types: [COMPANY]) { nodeId op at idempotencyKey } }"
 SPREAD = 'subscription { opportunityChanged(opportunityId: "opp_bench_%d") { op opportunityId } }'
 TICKS = os.sysconf("SC_CLK_TCK")
 

@@ -57,7 +57,7 @@ READ_COUNT = 200
 SWEEP_SECONDS = 0.5
 # A batch (one transaction for all webhooks, a bell per webhook, a send cycle per webhook) at most this often:
 # under a steady flow, waiting a little makes fewer and larger transactions for Neo4j and the send tasks.
-PACE_SECONDS = 0.05
+PACE_SECONDS = 0.1
 REFRESH_SECONDS = 2.0
 CREATOR_CHECK_SECONDS = 5.0
 EVENT_TIMEOUT = 30.0
