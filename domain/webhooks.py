@@ -39,6 +39,7 @@ QUEUED = "crm:webhook:queued:"  # a send task is queued for the webhook: do not 
 LOCK_MS = 30_000  # refreshed while sending; a worker that died frees the webhook after this
 BELL = "crm:webhook:bell:"  # rung by the dispatcher when it recorded deliveries (wakes a waiting drain)
 IDLE = 1.0  # seconds a drain waits for the bell with nothing to send before it ends
+HOLD_MS = 5_000  # a webhook whose head waits for a retry queues no new run for up to this long
 BATCH = 100
 
 # Frees the lock only for its holder.
@@ -311,6 +312,7 @@ async def drain(deps: Deps, webhook_id: str, poster: Poster, budget: float = 20.
     refreshed = started
     attempts = 0
     outcomes: list[Row] = []
+    due: int | None = None  # the head waits until then (a retry)
     try:
         while (left := budget - (time.monotonic() - started)) > 0:
             if time.monotonic() - refreshed > 5:
@@ -329,14 +331,14 @@ async def drain(deps: Deps, webhook_id: str, poster: Poster, budget: float = 20.
             for row in head["deliveries"]:
                 now = _now_ms()
                 if row["due"] is not None and row["due"] > now:
-                    held = True
+                    held, due = True, int(row["due"])
                     break
                 outcome = await poster.post(head["url"], head["secret"], row["id"], str(row["body"]).encode())
                 attempts += 1
                 decided = _decide(deps, row, outcome, _now_ms())
                 outcomes.append(decided)
                 if decided["status"] == "RETRYING":
-                    held = True
+                    held, due = True, int(decided["nextAttemptAt"])
                     break
                 if time.monotonic() - refreshed > 5:
                     await redis.pexpire(LOCK + webhook_id, LOCK_MS)
@@ -352,6 +354,9 @@ async def drain(deps: Deps, webhook_id: str, poster: Poster, budget: float = 20.
         finally:
             try:
                 await release(keys=[LOCK + webhook_id], args=[token])
+                if due is not None:  # nothing to send before then: new deliveries queue no run meanwhile (5 s at most,
+                    # so a retryDelivery is not held back long)
+                    await redis.set(QUEUED + webhook_id, "1", px=min(HOLD_MS, max(1, due - _now_ms())))
             except Exception:  # the lock expires by itself
                 log.warning("webhook lock not released", exc_info=True)
     return attempts
