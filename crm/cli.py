@@ -57,8 +57,49 @@ def _webhooks() -> int:
 
     logs.setup(os.environ.get("CRM_LOG_LEVEL", "INFO"))
     logging.getLogger("crm.webhooks").info("webhook dispatcher started")
-    asyncio.run(webhook_dispatch.main())
+    import uvloop
+
+    uvloop.run(webhook_dispatch.main())
     return 0
+
+
+def _webhook_workers() -> int:
+    """`CRM_WEBHOOK_PROCESSES` (default: the number of cores) Celery workers on the `webhooks` queue, each a thread
+    pool of `CRM_WEBHOOK_CONCURRENCY` (64) whose sends share one event loop (workers/webhooks.py). With more than
+    one, they are children of this process, stopped with it; when one of them ends, all end (the supervisor
+    restarts the lot)."""
+    processes = max(1, int(os.environ.get("CRM_WEBHOOK_PROCESSES") or os.cpu_count() or 1))
+    concurrency = os.environ.get("CRM_WEBHOOK_CONCURRENCY", "64")
+
+    def argv(index: int) -> list[str]:
+        pool = ["--pool=threads", f"--concurrency={concurrency}"]
+        return ["worker", "--loglevel=INFO", *pool, "-Q", "webhooks", "-n", f"webhooks{index}@%h"]
+
+    if processes == 1:
+        return _celery(argv(0))
+    import signal
+    import subprocess
+    import time
+
+    celery = [sys.executable, "-m", "celery", "-A", "workers.app"]
+    children = [subprocess.Popen([*celery, *argv(index)]) for index in range(processes)]
+
+    def stop(signum: int, frame: object) -> None:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    while all(child.poll() is None for child in children):
+        time.sleep(0.5)
+    stop(signal.SIGTERM, None)
+    for child in children:
+        try:
+            child.wait(30)
+        except subprocess.TimeoutExpired:
+            child.kill()
+    return max((child.returncode or 0) for child in children)
 
 
 def _migrate(args: argparse.Namespace) -> int:
@@ -120,9 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "webhooks":
         return _webhooks()
     if args.command == "webhook-worker":
-        concurrency = os.environ.get("CRM_WEBHOOK_CONCURRENCY", "16")
-        pool = ["--pool=threads", f"--concurrency={concurrency}"]
-        return _celery(["worker", "--loglevel=INFO", *pool, "-Q", "webhooks", "-n", "webhooks@%h"])
+        return _webhook_workers()
     if args.command == "beat":
         return _celery(["beat", "--loglevel=INFO", "--schedule", os.path.join(".data", "celerybeat-schedule")])
     if args.command == "migrate":

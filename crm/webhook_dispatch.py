@@ -26,9 +26,19 @@ import logging
 import time
 from collections.abc import AsyncGenerator, AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, cast
 
 import orjson
+from graphql import (
+    EnumValueNode,
+    FieldNode,
+    GraphQLError,
+    ListValueNode,
+    OperationDefinitionNode,
+    StringValueNode,
+    parse,
+)
 from starlette.requests import Request
 from strawberry.types import ExecutionResult
 
@@ -37,14 +47,17 @@ from domain import webhooks
 from domain.auth import Principal
 from domain.deps import Deps
 from domain.events import STREAM, ChangeEvent, EventBus
-from graph.db import start_counting
+from graph.db import Row, start_counting
 from resolvers.loaders import Loaders
 from schema.context import Context
 from schema.root import build_schema
 
 log = logging.getLogger("crm.webhooks")
 READ_COUNT = 200
-SWEEP_SECONDS = 0.25
+SWEEP_SECONDS = 0.5
+# A batch (one transaction for all webhooks, a bell per webhook, a send cycle per webhook) at most this often:
+# under a steady flow, waiting a little makes fewer and larger transactions for Neo4j and the send tasks.
+PACE_SECONDS = 0.1
 REFRESH_SECONDS = 2.0
 CREATOR_CHECK_SECONDS = 5.0
 EVENT_TIMEOUT = 30.0
@@ -58,11 +71,12 @@ def _raise_if_cancelled() -> None:
 
 
 class Feed:
-    """The event source of one webhook's subscription: the resolver asks, the dispatcher gives one event."""
+    """The event source of one subscription: the resolver asks (`get`), the dispatcher gives one event; asking
+    again tells the dispatcher that everything the last event yields has come out."""
 
     def __init__(self) -> None:
         self._next: asyncio.Future[ChangeEvent] | None = None
-        self.asked = asyncio.Event()
+        self.asked: asyncio.Future[None] | None = None
 
     @contextlib.asynccontextmanager
     async def subscribe(self) -> AsyncIterator[Feed]:
@@ -70,14 +84,20 @@ class Feed:
 
     async def get(self) -> ChangeEvent:
         self._next = asyncio.get_running_loop().create_future()
-        self.asked.set()
+        if self.asked is not None and not self.asked.done():
+            self.asked.set_result(None)
         return await self._next
 
-    def give(self, event: ChangeEvent) -> None:
+    def waiting(self) -> bool:
+        return self._next is not None and not self._next.done()
+
+    def give(self, event: ChangeEvent) -> asyncio.Future[None]:
+        """Hands the event over; the future is done when the resolver asks for the next one (or ends)."""
         assert self._next is not None, "the subscription is not waiting for an event"
+        self.asked = asyncio.get_running_loop().create_future()
         future, self._next = self._next, None
-        self.asked.clear()
         future.set_result(event)
+        return self.asked
 
 
 def _payload(result: ExecutionResult) -> dict[str, Any]:
@@ -87,8 +107,29 @@ def _payload(result: ExecutionResult) -> dict[str, Any]:
     return body
 
 
+def _expire(asked: asyncio.Future[None]) -> None:
+    if not asked.done():
+        asked.set_exception(TimeoutError())
+
+
+class _FreshLoaders:
+    """The DataLoaders of one event, made when the document first asks for one (most events of a filtering
+    document never do, and making them costs more than the rest of feeding the event)."""
+
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+        self._made: Loaders | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._made is None:
+            self._made = Loaders(self._deps)
+        return getattr(self._made, name)
+
+
 class Runner:
-    """One webhook's document as a subscription that yields what each fed event makes of it."""
+    """A document as one long-lived subscription (run as its creator) that yields what each fed event makes of
+    it. A task consumes the subscription's results; the dispatcher feeds an event and waits until the resolver asks
+    for the next one, by when every result of that event has been collected."""
 
     def __init__(self, schema: Any, deps: Deps, document: str, principal: Principal) -> None:
         self.schema = schema
@@ -97,12 +138,13 @@ class Runner:
         self.principal = principal
         self.feed = Feed()
         self.context: Context | None = None
-        self.results: AsyncGenerator[ExecutionResult, None] | None = None
-        self.pending: asyncio.Future[ExecutionResult] | None = None
+        self.consumer: asyncio.Task[None] | None = None
+        self.out: list[dict[str, Any]] = []
         self.refused: dict[str, Any] | None = None
 
     async def _start(self) -> None:
         self.feed = Feed()
+        self.feed.asked = asyncio.get_running_loop().create_future()
         request = Request({"type": "http", "method": "POST", "path": "/webhook", "headers": [], "query_string": b""})
         self.context = Context(
             request=request,
@@ -116,189 +158,355 @@ class Runner:
         outcome = await self.schema.subscribe(self.document, context_value=self.context)
         if isinstance(outcome, ExecutionResult):  # refused before any event (e.g. FORBIDDEN for the creator)
             self.refused = _payload(outcome)
-            return
-        self.results = outcome
-        self.pending = asyncio.ensure_future(anext(outcome))
-        early = await self._settle()  # runs the resolver up to its first wait for an event
-        if early or self.pending is None:  # it failed before any event: the document cannot run as the creator
-            self.refused = early[0] if early else {"errors": [{"message": "the subscription ended at once"}]}
-        if self.refused is not None:
             log.warning("webhook subscription refused for its creator: %s", self.refused)
+            return
+        self.out = []
+        self.consumer = asyncio.create_task(self._consume(outcome, self.feed), name="webhook subscription")
+        # runs the resolver up to its first wait for an event
+        ready = await self._wait(self.feed.asked)
+        if not ready or not self.feed.waiting() or self.out:  # it failed (or yielded) before any event
+            self.refused = self.out[0] if self.out else {"errors": [{"message": "the subscription ended at once"}]}
+            log.warning("webhook subscription refused for its creator: %s", self.refused)
+            await self.close()
 
-    async def _settle(self) -> list[dict[str, Any]]:
-        """Collects what the subscription yields until it asks for the next event (or ends)."""
-        out: list[dict[str, Any]] = []
-        while self.pending is not None:
-            asked: asyncio.Future[Any] = asyncio.ensure_future(self.feed.asked.wait())
-            waiting: set[asyncio.Future[Any]] = {self.pending, asked}
-            done, _ = await asyncio.wait(waiting, timeout=EVENT_TIMEOUT, return_when="FIRST_COMPLETED")
-            if self.pending in done:
-                asked.cancel()
-                try:
-                    result = self.pending.result()
-                except StopAsyncIteration:
-                    self.pending = None
-                    break
-                out.append(_payload(result))
-                assert self.results is not None
-                self.pending = asyncio.ensure_future(anext(self.results))
-                continue
-            asked.cancel()
-            if not done:  # stuck: start afresh with the next event
-                log.warning("webhook subscription took longer than %s s for one event", EVENT_TIMEOUT)
-                await self.close()
-            break
-        return out
+    async def _consume(self, results: AsyncGenerator[ExecutionResult, None], feed: Feed) -> None:
+        try:
+            async for result in results:
+                self.out.append(_payload(result))
+        finally:  # ended (or failed): whoever waits for the next ask stops waiting
+            if feed.asked is not None and not feed.asked.done():
+                feed.asked.set_result(None)
+
+    async def _wait(self, asked: asyncio.Future[None]) -> bool:
+        """Until the resolver asks again; False when it is stuck (then the subscription starts afresh)."""
+        timer = asyncio.get_running_loop().call_later(EVENT_TIMEOUT, _expire, asked)
+        try:
+            await asked
+        except TimeoutError:
+            log.warning("webhook subscription took longer than %s s for one event", EVENT_TIMEOUT)
+            await self.close()
+            return False
+        finally:
+            timer.cancel()
+        return True
 
     async def run(self, event: ChangeEvent) -> list[dict[str, Any]]:
-        if self.pending is None and self.refused is None:
+        if self.refused is not None:
+            return []
+        if self.consumer is None or self.consumer.done() or not self.feed.waiting():
             await self.close()
             await self._start()
-        if self.refused is not None or self.pending is None or self.pending.done():
-            return []
+            if self.refused is not None or self.consumer is None:
+                return []
         assert self.context is not None
-        self.context.loaders = Loaders(self.deps)  # each event reads the graph afresh
-        self.feed.give(event)
-        return await self._settle()
+        self.context.loaders = cast(Loaders, _FreshLoaders(self.deps))  # each event reads the graph afresh
+        self.out = []
+        await self._wait(self.feed.give(event))
+        return self.out
 
     async def close(self) -> None:
         """Cancels the subscription (the generator is left to the garbage collector: closing it explicitly can
         wait on Strawberry's internals forever, and a cancellation of the caller must not be swallowed)."""
-        if self.pending is not None:
-            self.pending.cancel()
-            await asyncio.wait({self.pending}, timeout=1.0)
-            self.pending = None
-        self.results = None
+        if self.consumer is not None:
+            self.consumer.cancel()
+            await asyncio.wait({self.consumer}, timeout=1.0)
+            self.consumer = None
+
+
+# Subscription fields whose resolver yields only for change events of these types (`_follow(info, {...})` in
+# resolvers/integrations.py and resolvers/service.py), and the argument that, given, limits them to one node
+# (checked before anything else is read); entityChanged takes its types from its `types` argument.
+FIELD_TYPES = {
+    "opportunityChanged": (frozenset({"OPPORTUNITY"}), "opportunityId"),
+    "leadCreated": (frozenset({"LEAD"}), None),
+    "ticketChanged": (frozenset({"TICKET"}), "ticketId"),
+}
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """The change events a document can yield anything for: of `types` (None: any), about `node` (None: any)."""
+
+    types: frozenset[str] | None = None
+    node: str | None = None
+
+    def passes(self, event: ChangeEvent) -> bool:
+        return (self.types is None or event.type in self.types) and (self.node is None or event.node_id == self.node)
+
+
+def event_filter(document: str) -> EventFilter:
+    """What a document's one root field tells about the events it yields for, from literal arguments only. Other
+    events are not fed to it: the resolver would pass them over without reading anything, and feeding one costs
+    a step of the subscription for every event of the stream and document."""
+    try:
+        parsed = parse(document)
+    except GraphQLError:
+        return EventFilter()
+    if len(parsed.definitions) != 1 or not isinstance(parsed.definitions[0], OperationDefinitionNode):
+        return EventFilter()
+    selections = parsed.definitions[0].selection_set.selections
+    if len(selections) != 1 or not isinstance(selections[0], FieldNode) or selections[0].directives:
+        return EventFilter()
+    field = selections[0]
+    arguments = {argument.name.value: argument.value for argument in field.arguments or ()}
+    if field.name.value in FIELD_TYPES:
+        types, by_node = FIELD_TYPES[field.name.value]
+        node = arguments.get(by_node) if by_node else None
+        # an empty id filters nothing (the resolvers test it for truth); a variable is not followed
+        return EventFilter(types, node.value if isinstance(node, StringValueNode) and node.value else None)
+    if field.name.value != "entityChanged":
+        return EventFilter()
+    value = arguments.get("types")
+    if isinstance(value, EnumValueNode):
+        return EventFilter(frozenset({value.value}))
+    if isinstance(value, ListValueNode) and value.values and all(isinstance(v, EnumValueNode) for v in value.values):
+        return EventFilter(frozenset(cast(EnumValueNode, v).value for v in value.values))
+    return EventFilter()  # no types (all), an empty list (all), a variable: every event
+
+
+def _order(entry_id: str) -> tuple[int, int]:
+    ms, _, seq = entry_id.partition("-")
+    return int(ms), int(seq or 0)
+
+
+@dataclass
+class _Group:
+    """Webhooks with the same document and creator: the document runs once per event for all of them."""
+
+    only: EventFilter = EventFilter()  # what the document can yield for
+    runner: Runner | None = None
+    principal: Principal | None = None
+    checked: float = float("-inf")
 
 
 class Dispatcher:
+    """Follows the change stream for all active webhooks: one read of the stream per batch, each distinct
+    (document, creator) run once per event, the deliveries of all webhooks and their new positions recorded in
+    one transaction, then each webhook with new deliveries woken (its running send task) or queued."""
+
     def __init__(self, deps: Deps, schema: Any | None = None, enqueue: Any | None = None) -> None:
         self.deps = deps
         self.schema = schema or build_schema()
         self._enqueue = enqueue
-        self._pumps: dict[str, asyncio.Task[None]] = {}
+        self.subs: dict[str, webhooks.Subscriber] = {}
+        self.positions: dict[str, str] = {}  # committed, per webhook
+        self.groups: dict[tuple[str, str, str | None], _Group] = {}
+        self.resting: dict[str, float] = {}  # webhooks whose document failed: not before this time
         self._sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="webhook-enqueue")
 
-    async def kick(self, webhook_id: str) -> None:
-        """Queues the send task of a webhook unless one is queued or running."""
+    async def kick(self, webhook_ids: list[str]) -> None:
+        """Rings each webhook's bell (a running send task picks the new deliveries up) and queues a send task for
+        those without one running or queued."""
+        if not webhook_ids:
+            return
         redis: Any = self.deps.redis
         try:
-            if await redis.exists(webhooks.LOCK + webhook_id):
+            async with redis.pipeline(transaction=False) as pipe:
+                for webhook_id in webhook_ids:
+                    pipe.rpush(webhooks.BELL + webhook_id, 1)
+                    pipe.expire(webhooks.BELL + webhook_id, 10)
+                    pipe.exists(webhooks.LOCK + webhook_id)
+                found = await pipe.execute()
+            idle = [w for n, w in enumerate(webhook_ids) if not found[3 * n + 2]]
+            if not idle:
                 return
-            if not await redis.set(webhooks.QUEUED + webhook_id, "1", nx=True, ex=10):
-                return
-            await asyncio.get_running_loop().run_in_executor(self._sender, self._send, webhook_id)
-        except Exception:  # Redis away: the sweep queues it again once it is back
-            log.warning("could not queue the delivery of webhook %s", webhook_id, exc_info=True)
+            async with redis.pipeline(transaction=False) as pipe:
+                for webhook_id in idle:
+                    pipe.set(webhooks.QUEUED + webhook_id, "1", nx=True, ex=10)
+                queued = await pipe.execute()
+            wanted = [w for w, fresh in zip(idle, queued, strict=True) if fresh]
+            if wanted:
+                await asyncio.get_running_loop().run_in_executor(self._sender, self._send, wanted)
+        except Exception:  # Redis away: the sweep queues them again once it is back
+            log.warning("could not queue the delivery of webhooks %s", webhook_ids, exc_info=True)
 
-    def _send(self, webhook_id: str) -> None:
-        if self._enqueue is not None:
-            self._enqueue(webhook_id)
-            return
-        from workers.webhooks import deliver
+    def _send(self, webhook_ids: list[str]) -> None:
+        for webhook_id in webhook_ids:
+            if self._enqueue is not None:
+                self._enqueue(webhook_id)
+                continue
+            from workers.webhooks import deliver
 
-        deliver.apply_async(args=[webhook_id], queue="webhooks")
-
-    async def pump(self, sub: webhooks.Subscriber) -> None:
-        """Follows the stream for one webhook from its committed position."""
-        redis: Any = self.deps.bus.redis
-        position = sub.position
-        runner: Runner | None = None
-        principal: Principal | None = None
-        checked = float("-inf")
-        try:
-            while True:
-                _raise_if_cancelled()
-                try:
-                    batches = await redis.xread({STREAM: position}, block=1000, count=READ_COUNT)
-                except asyncio.CancelledError:
-                    raise
-                except Exception as exc:  # noqa: BLE001 - Redis away: retry from the same position
-                    _raise_if_cancelled()
-                    log.warning("webhook %s: change stream unreadable: %s", sub.id, exc)
-                    await asyncio.sleep(1.0)
-                    continue
-                events = [EventBus._decode(i, d) for _, entries in batches or [] for i, d in entries]
-                if not events:
-                    continue
-                try:
-                    if time.monotonic() - checked >= CREATOR_CHECK_SECONDS:
-                        fresh = await webhooks.creator(self.deps, sub)
-                        checked = time.monotonic()
-                        if fresh != principal and runner is not None:
-                            await runner.close()
-                            runner = None
-                        principal = fresh
-                    rows: list[dict[str, Any]] = []
-                    if principal is not None:
-                        runner = runner or Runner(self.schema, self.deps, sub.query, principal)
-                        for event in events:
-                            for index, body in enumerate(await runner.run(event)):
-                                rows.append(
-                                    {
-                                        "id": webhooks.delivery_id(sub.id, event.key, index),
-                                        "eventId": event.event_id,
-                                        "key": event.key,
-                                        "body": orjson.dumps(body).decode(),
-                                    }
-                                )
-                    moved = await webhooks.record(self.deps, sub.id, position, events[-1].event_id, rows)
-                except asyncio.CancelledError:
-                    raise
-                except Exception as exc:  # noqa: BLE001 - Neo4j away: the same events again, same delivery ids
-                    _raise_if_cancelled()
-                    log.warning("webhook %s: events not recorded, retrying: %s", sub.id, exc)
-                    await asyncio.sleep(1.0)
-                    continue
-                if not moved:  # moved elsewhere (or gone): continue from what is committed
-                    current = {s.id: s for s in await webhooks.active(self.deps)}.get(sub.id)
-                    if current is None:
-                        return
-                    position = current.position
-                    continue
-                position = events[-1].event_id
-                if rows:
-                    await self.kick(sub.id)
-        finally:
-            if runner is not None:
-                await runner.close()
-
-    async def sweep(self) -> None:
-        for webhook_id in await webhooks.due(self.deps):
-            await self.kick(webhook_id)
+            deliver.apply_async(args=[webhook_id], queue="webhooks")
 
     async def refresh(self) -> None:
+        """The active webhooks; a webhook new to this dispatcher (or active again) starts at its committed position."""
         subs = {s.id: s for s in await webhooks.active(self.deps)}
-        for webhook_id in list(self._pumps):
-            if webhook_id not in subs or self._pumps[webhook_id].done():
-                self._pumps.pop(webhook_id).cancel()
+        for webhook_id in list(self.subs):
+            if webhook_id not in subs:
+                del self.subs[webhook_id]
+                self.positions.pop(webhook_id, None)
         for webhook_id, sub in subs.items():
-            if webhook_id not in self._pumps:
-                self._pumps[webhook_id] = asyncio.create_task(self.pump(sub), name=f"webhook {webhook_id}")
+            if webhook_id not in self.subs:
+                self.subs[webhook_id] = sub
+                self.positions[webhook_id] = sub.position
+        keys = {(s.query, s.user_id, s.key_id) for s in self.subs.values()}
+        for key in list(self.groups):
+            if key not in keys:
+                group = self.groups.pop(key)
+                if group.runner is not None:
+                    await group.runner.close()
+        for key in keys:
+            if key not in self.groups:
+                self.groups[key] = _Group(only=event_filter(key[0]))
+
+    async def _execute(
+        self, key: tuple[str, str, str | None], members: list[str], events: list[ChangeEvent]
+    ) -> dict[str, list[Row]]:
+        """Runs the group's document over the events its members have not passed; the rows of each member."""
+        group = self.groups[key]
+        if time.monotonic() - group.checked >= CREATOR_CHECK_SECONDS:
+            fresh = await webhooks.creator(self.deps, self.subs[members[0]])
+            group.checked = time.monotonic()
+            if fresh != group.principal and group.runner is not None:
+                await group.runner.close()
+                group.runner = None
+            group.principal = fresh
+        rows: dict[str, list[Row]] = {m: [] for m in members}
+        if group.principal is None:  # creator deactivated or key revoked: events pass without deliveries
+            return rows
+        group.runner = group.runner or Runner(self.schema, self.deps, key[0], group.principal)
+        starts = {m: _order(self.positions[m]) for m in members}
+        lowest = min(starts.values())
+        for event in events:
+            order = _order(event.event_id)
+            if order <= lowest or not group.only.passes(event):
+                continue
+            bodies = [orjson.dumps(body).decode() for body in await group.runner.run(event)]
+            if not bodies:
+                continue
+            for member in members:
+                if order > starts[member]:
+                    rows[member].extend(
+                        {
+                            "id": webhooks.delivery_id(member, event.key, index),
+                            "eventId": event.event_id,
+                            "key": event.key,
+                            "body": body,
+                        }
+                        for index, body in enumerate(bodies)
+                    )
+        return rows
+
+    async def step(self, events: list[ChangeEvent], candidates: set[str]) -> set[str]:
+        """Handles a batch of events for the candidates behind its end: runs, records, wakes. Returns the webhooks
+        it was for (moved, failed or gone); the others are ahead of this batch."""
+        end = _order(events[-1].event_id)
+        behind = [w for w in candidates if w in self.positions and _order(self.positions[w]) < end]
+        members: dict[tuple[str, str, str | None], list[str]] = {}
+        for webhook_id in behind:
+            sub = self.subs[webhook_id]
+            members.setdefault((sub.query, sub.user_id, sub.key_id), []).append(webhook_id)
+        keys = list(members)
+        outcomes = await asyncio.gather(*(self._execute(k, members[k], events) for k in keys), return_exceptions=True)
+        hooks: list[Row] = []
+        for key, outcome in zip(keys, outcomes, strict=True):
+            if isinstance(outcome, asyncio.CancelledError):
+                raise outcome
+            if isinstance(outcome, BaseException):  # this document failed: its webhooks read these events again
+                log.warning("webhooks %s: events not run, retrying in 1 s: %s", members[key], outcome)
+                for webhook_id in members[key]:
+                    self.resting[webhook_id] = time.monotonic() + 1.0
+                group = self.groups.get(key)
+                if group is not None and group.runner is not None:
+                    await group.runner.close()
+                    group.runner = None
+                continue
+            for webhook_id, rows in outcome.items():
+                hooks.append(
+                    {
+                        "webhookId": webhook_id,
+                        "from": self.positions[webhook_id],
+                        "to": events[-1].event_id,
+                        "rows": rows,
+                    }
+                )
+        if hooks:
+            moved = await webhooks.record_many(self.deps, hooks)
+            for hook in hooks:
+                if hook["webhookId"] in moved:
+                    self.positions[hook["webhookId"]] = events[-1].event_id
+                else:  # moved elsewhere (or gone): forget it; the next refresh takes what is committed
+                    self.subs.pop(hook["webhookId"], None)
+                    self.positions.pop(hook["webhookId"], None)
+            await self.kick([h["webhookId"] for h in hooks if h["rows"] and h["webhookId"] in moved])
+        return set(behind)
+
+    async def _read(self, start: str, block: int | None) -> list[ChangeEvent]:
+        redis: Any = self.deps.bus.redis
+        batches = await redis.xread({STREAM: start}, block=block, count=READ_COUNT)
+        return [EventBus._decode(i, d) for _, entries in batches or [] for i, d in entries]
+
+    async def round(self) -> bool:
+        """Reads the stream after the lowest position and handles the batch for every webhook behind its end; then
+        again for the webhooks that were ahead of it (so one that lags far behind, or fails, holds up no other).
+        Usually all webhooks are at one position: one read (waiting up to 1 s for events) and one batch."""
+        now = time.monotonic()
+        pending = {w for w in self.positions if self.resting.get(w, 0.0) <= now}
+        first = True
+        while pending:
+            start = min((self.positions[w] for w in pending if w in self.positions), key=_order, default=None)
+            if start is None:
+                break
+            events = await self._read(start, 1000 if first else None)
+            if not events:
+                break
+            first = False
+            pending -= await self.step(events, pending)
+        return not first
+
+    async def pump(self) -> None:
+        """Follows the stream from the webhooks' committed positions."""
+        refreshed = float("-inf")
+        while True:
+            _raise_if_cancelled()
+            try:
+                if time.monotonic() - refreshed >= REFRESH_SECONDS:
+                    await self.refresh()
+                    refreshed = time.monotonic()
+                if not self.positions:
+                    await asyncio.sleep(min(1.0, REFRESH_SECONDS))
+                    continue
+                started = time.monotonic()
+                if await self.round():  # at most one batch per PACE_SECONDS: fewer, larger transactions
+                    await asyncio.sleep(max(0.0, PACE_SECONDS - (time.monotonic() - started)))
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - Redis or Neo4j away: again from the committed positions
+                _raise_if_cancelled()
+                log.warning("webhook dispatcher: events not recorded, retrying: %s", exc)
+                await asyncio.sleep(1.0)
+
+    async def sweep(self) -> None:
+        await self.kick(await webhooks.due(self.deps))
+
+    async def sweeping(self) -> None:
+        while True:
+            try:
+                await self.sweep()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - Neo4j or Redis away: try again
+                _raise_if_cancelled()
+                log.warning("webhook dispatcher: due deliveries not queued: %s", exc)
+                await asyncio.sleep(1.0)
+            await asyncio.sleep(SWEEP_SECONDS)
 
     async def run(self) -> None:
-        refreshed = float("-inf")
+        tasks = [asyncio.create_task(self.pump(), name="webhook pump"), asyncio.create_task(self.sweeping())]
         try:
-            while True:
-                try:
-                    if time.monotonic() - refreshed >= REFRESH_SECONDS:
-                        await self.refresh()
-                        refreshed = time.monotonic()
-                    await self.sweep()
-                except asyncio.CancelledError:
-                    raise
-                except Exception as exc:  # noqa: BLE001 - Neo4j or Redis away: try again
-                    _raise_if_cancelled()
-                    log.warning("webhook dispatcher: %s", exc)
-                    await asyncio.sleep(1.0)
-                await asyncio.sleep(SWEEP_SECONDS)
+            await asyncio.gather(*tasks)
         finally:
-            for task in self._pumps.values():
+            for task in tasks:
                 task.cancel()
-            for task in self._pumps.values():
+            for task in tasks:
                 with contextlib.suppress(BaseException):
                     await task
-            self._pumps.clear()
+            for group in self.groups.values():
+                if group.runner is not None:
+                    with contextlib.suppress(Exception):
+                        await group.runner.close()
+            self.groups.clear()
             self._sender.shutdown(wait=False)
 
 

@@ -37,6 +37,9 @@ MIN_SECRET = 16
 LOCK = "crm:webhook:drain:"  # held by the one task sending a webhook's queue (ordering)
 QUEUED = "crm:webhook:queued:"  # a send task is queued for the webhook: do not queue another (for 10 s)
 LOCK_MS = 30_000  # refreshed while sending; a worker that died frees the webhook after this
+BELL = "crm:webhook:bell:"  # rung by the dispatcher when it recorded deliveries (wakes a waiting drain)
+IDLE = 1.0  # seconds a drain waits for the bell with nothing to send before it ends
+HOLD_MS = 5_000  # a webhook whose head waits for a retry queues no new run for up to this long
 BATCH = 100
 
 # Frees the lock only for its holder.
@@ -223,10 +226,14 @@ def delivery_id(webhook_id: str, event_key: str, index: int = 0) -> str:
 async def record(deps: Deps, webhook_id: str, start: str, end: str, rows: list[Row]) -> bool:
     """Records deliveries {id, eventId, key, body} and moves the webhook's position from `start` to `end`, in one
     transaction; False when the position was not `start` (moved by another dispatcher, or the webhook is gone)."""
-    found = await deps.db.write(
-        q.RECORD, {"webhookId": webhook_id, "from": start, "to": end, "rows": rows, "now": _now_ms()}
-    )
-    return bool(found)
+    return webhook_id in await record_many(deps, [{"webhookId": webhook_id, "from": start, "to": end, "rows": rows}])
+
+
+async def record_many(deps: Deps, hooks: list[Row]) -> set[str]:
+    """`record` for several webhooks ({webhookId, from, to, rows}) in one transaction; returns the ids of those
+    whose position moved."""
+    found = await deps.db.write(q.RECORD, {"hooks": hooks, "now": _now_ms()})
+    return {str(r["id"]) for r in found}
 
 
 async def due(deps: Deps) -> list[str]:
@@ -277,10 +284,21 @@ def _decide(deps: Deps, row: Row, outcome: Outcome, now: int) -> Row:
     return {**result, "status": "RETRYING", "nextAttemptAt": now + int(delay * 1000)}
 
 
-async def drain(deps: Deps, webhook_id: str, poster: Poster, budget: float = 20.0) -> int:
+async def _settle(deps: Deps, webhook_id: str, outcomes: list[Row]) -> Row | None:
+    """Records the outcomes of the last attempts and reads the head of the queue after them, in one round trip."""
+    params = {"id": webhook_id, "limit": BATCH}
+    if not outcomes:
+        return await deps.db.read_one(q.NEXT, params)
+    rows = await deps.db.write(q.OUTCOMES_THEN_NEXT, {**params, "rows": outcomes})
+    return rows[0] if rows else None
+
+
+async def drain(deps: Deps, webhook_id: str, poster: Poster, budget: float = 20.0, idle: float = IDLE) -> int:
     """Sends the webhook's waiting deliveries in order until none is due, one at a time: a delivery that is to be
     retried holds the ones after it back (a FAILED one does not). Only one drain per webhook runs at once (a Redis
-    lock); runs at most `budget` seconds (the dispatcher queues the next run). Returns the attempts made.
+    lock); runs at most `budget` seconds (the dispatcher queues the next run). With the queue empty it waits up to
+    `idle` seconds for the dispatcher's bell (new deliveries recorded) before it ends, so a webhook with a steady
+    flow keeps one run going instead of a task per batch. Returns the attempts made.
 
     At least once: an attempt whose outcome was not recorded (the worker died) is made again, with the same
     X-CRM-Delivery."""
@@ -293,39 +311,54 @@ async def drain(deps: Deps, webhook_id: str, poster: Poster, budget: float = 20.
     started = time.monotonic()
     refreshed = started
     attempts = 0
+    outcomes: list[Row] = []
+    due: int | None = None  # the head waits until then (a retry)
     try:
-        while time.monotonic() - started < budget:
-            head = await deps.db.read_one(q.NEXT, {"id": webhook_id, "limit": BATCH})
-            if head is None or not head["active"] or not head["deliveries"]:
+        while (left := budget - (time.monotonic() - started)) > 0:
+            if time.monotonic() - refreshed > 5:
+                await redis.pexpire(LOCK + webhook_id, LOCK_MS)
+                refreshed = time.monotonic()
+            await redis.delete(BELL + webhook_id)  # what rang before this read is in it
+            head = await _settle(deps, webhook_id, outcomes)
+            outcomes = []
+            if head is None or not head["active"]:
                 break
-            outcomes: list[Row] = []
+            if not head["deliveries"]:
+                if not await redis.blpop([BELL + webhook_id], timeout=min(idle, left)):
+                    break
+                continue
             held = False
             for row in head["deliveries"]:
                 now = _now_ms()
                 if row["due"] is not None and row["due"] > now:
-                    held = True
+                    held, due = True, int(row["due"])
                     break
                 outcome = await poster.post(head["url"], head["secret"], row["id"], str(row["body"]).encode())
                 attempts += 1
                 decided = _decide(deps, row, outcome, _now_ms())
                 outcomes.append(decided)
                 if decided["status"] == "RETRYING":
-                    held = True
+                    held, due = True, int(decided["nextAttemptAt"])
                     break
                 if time.monotonic() - refreshed > 5:
                     await redis.pexpire(LOCK + webhook_id, LOCK_MS)
                     refreshed = time.monotonic()
                 if time.monotonic() - started >= budget:
                     break
-            if outcomes:
-                await deps.db.write(q.OUTCOMES, {"rows": outcomes})
             if held:
                 break
     finally:
         try:
-            await release(keys=[LOCK + webhook_id], args=[token])
-        except Exception:  # the lock expires by itself
-            log.warning("webhook lock not released", exc_info=True)
+            if outcomes:
+                await deps.db.write(q.OUTCOMES, {"rows": outcomes})
+        finally:
+            try:
+                await release(keys=[LOCK + webhook_id], args=[token])
+                if due is not None:  # nothing to send before then: new deliveries queue no run meanwhile (5 s at most,
+                    # so a retryDelivery is not held back long)
+                    await redis.set(QUEUED + webhook_id, "1", px=min(HOLD_MS, max(1, due - _now_ms())))
+            except Exception:  # the lock expires by itself
+                log.warning("webhook lock not released", exc_info=True)
     return attempts
 
 

@@ -68,25 +68,26 @@ WITH u, k WHERE $keyId IS NULL OR k IS NOT NULL
 RETURN {USER} AS user, k.role AS keyRole
 """
 
-# Records the deliveries of a batch of events and moves the committed position, in one transaction; only
-# from the position the dispatcher read (no row: another dispatcher moved it, or the webhook is gone).
-# MERGE on the delivery id: a batch recorded twice yields each delivery once.
+# Records the deliveries of a batch of events and moves the committed positions, for several webhooks in one
+# transaction; each only from the position the dispatcher read (no row for a webhook another dispatcher moved, or
+# that is gone). MERGE on the delivery id: a batch recorded twice yields each delivery once.
 RECORD = """
-MATCH (w:Webhook {id: $webhookId})
-WHERE w.position = $from
-WITH w, coalesce(w.nextSeq, 0) AS base
-SET w.position = $to, w.nextSeq = base + size($rows)
-WITH w, base
-CALL (w, base) {
-  UNWIND range(0, size($rows) - 1) AS i
-  WITH w, base + i AS seq, $rows[i] AS row
+UNWIND $hooks AS h
+MATCH (w:Webhook {id: h.webhookId})
+WHERE w.position = h.from
+WITH w, h, coalesce(w.nextSeq, 0) AS base
+SET w.position = h.to, w.nextSeq = base + size(h.rows)
+WITH w, h, base
+CALL (w, h, base) {
+  UNWIND range(0, size(h.rows) - 1) AS i
+  WITH w, base + i AS seq, h.rows[i] AS row
   MERGE (d:WebhookDelivery {id: row.id})
   ON CREATE SET d.webhookId = w.id, d.pendingOf = w.id, d.eventId = row.eventId, d.eventKey = row.key,
     d.seq = seq, d.status = 'PENDING', d.attempt = 0, d.body = row.body, d.createdAt = datetime(),
     d.at = datetime(), d.due = $now
   RETURN count(*) AS recorded
 }
-RETURN w.position AS position
+RETURN w.id AS id
 """
 
 # The head of the webhook's queue: waiting deliveries in order, with what it takes to send them.
@@ -111,6 +112,9 @@ SET d.status = row.status, d.attempt = d.attempt + 1, d.responseCode = row.respo
   d.pendingOf = CASE WHEN row.status = 'RETRYING' THEN d.webhookId ELSE null END,
   d.body = CASE WHEN row.status = 'SUCCEEDED' THEN null ELSE d.body END
 """
+
+# The outcomes of the last attempts, then the head of the queue after them: one statement, one round trip.
+OUTCOMES_THEN_NEXT = "CALL () {" + OUTCOMES.replace("\n", "\n  ") + "} WITH count(*) AS recorded" + NEXT
 
 # Active webhooks whose next delivery is due (one index seek each).
 DUE = """

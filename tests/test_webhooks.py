@@ -10,16 +10,18 @@ import signal
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
-from crm.webhook_dispatch import Dispatcher
+from crm.webhook_dispatch import Dispatcher, EventFilter, event_filter
 from domain import webhooks as webhook_uc
 from domain.auth import Principal, Role
 from domain.deps import Deps
 from domain.errors import BadInput
+from domain.events import ChangeEvent
 from integrations.webhooks import UrlRefused, check_url, verify
 from tests.conftest import Gql, data, error_code
 from tests.servers import ROOT
@@ -465,3 +467,35 @@ async def test_deliveries_page_newest_first_and_a_batch_recorded_twice_counts_on
         "query($id: ID!) { node(id: $id) { ... on WebhookDelivery { eventId } } }", {"id": rows[2]["id"]}, admin_token
     )
     assert data(found)["node"] == {"eventId": "1-2"}
+
+
+def test_a_document_is_fed_only_the_changes_its_field_can_yield_for() -> None:
+    # given documents whose root field tells the change types (and node) it yields for, and documents that do not
+    companies = event_filter("subscription { entityChanged(types: [COMPANY, PERSON]) { nodeId } }")
+    assert companies == EventFilter(frozenset({"COMPANY", "PERSON"}))
+    assert event_filter("subscription { entityChanged(types: TICKET) { nodeId } }") == EventFilter(
+        frozenset({"TICKET"})
+    )
+    owner = event_filter('subscription { o: opportunityChanged(ownerId: "u") { op } }')
+    assert owner == EventFilter(frozenset({"OPPORTUNITY"}))
+    one = event_filter('subscription { opportunityChanged(opportunityId: "opp_1") { op } }')
+    assert one == EventFilter(frozenset({"OPPORTUNITY"}), "opp_1")
+    assert event_filter('subscription { ticketChanged(ticketId: "tck_1") { op } }') == EventFilter(
+        frozenset({"TICKET"}), "tck_1"
+    )
+    assert event_filter('subscription { ticketChanged(ticketId: "") { op } }') == EventFilter(frozenset({"TICKET"}))
+    assert event_filter("subscription { leadCreated { id } }") == EventFilter(frozenset({"LEAD"}))
+    # then only those changes pass
+    now = datetime.now(UTC)
+    assert one.passes(ChangeEvent("1-1", "OPPORTUNITY", "opp_1", "UPDATED", now))
+    assert not one.passes(ChangeEvent("1-2", "OPPORTUNITY", "opp_2", "UPDATED", now))
+    assert not companies.passes(ChangeEvent("1-3", "TICKET", "tck_1", "UPDATED", now))
+    # and documents that may yield for any change are fed every event
+    assert event_filter("subscription { entityChanged { nodeId } }") == EventFilter()
+    assert event_filter("subscription { entityChanged(types: []) { nodeId } }") == EventFilter()
+    variable = "subscription($t: [EntityType!] = [COMPANY]) { entityChanged(types: $t) { nodeId } }"
+    assert event_filter(variable) == EventFilter()
+    assert (
+        event_filter("subscription { entityChanged(types: [COMPANY]) @include(if: true) { nodeId } }") == EventFilter()
+    )
+    assert event_filter("subscription { ...F } fragment F on Subscription { ticketChanged { op } }") == EventFilter()
