@@ -5,12 +5,15 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
-from graphql import GraphQLError
+from graphql import GraphQLError, parse
+from graphql.validation import ASTValidationRule
 from neo4j.exceptions import DriverError, Neo4jError, ServiceUnavailable, SessionExpired
 from redis.exceptions import ConnectionError as RedisConnectionError
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.schema import validate_document
 
 from domain.errors import CrmError
 from graph.paging import InvalidCursor
@@ -70,15 +73,48 @@ def classify(error: GraphQLError) -> None:
     error.extensions = extensions
 
 
-class ErrorCodes(SchemaExtension):
+class RequestPipeline(SchemaExtension):
+    """What five stock extensions did, as one (each extension costs a context and hook lookups per request):
+
+    * the parsed document of a query text is cached (LRU, `CACHE_SIZE`), parsing stops after `MAX_TOKENS`;
+    * validation adds `rules` (depth and alias limits) and its result is cached per (schema, document, rules);
+    * every error of the result, and of each subscription event, gets its code (`classify`).
+    """
+
+    MAX_TOKENS = 5000
+    CACHE_SIZE = 256
+
+    def __init__(self, rules: tuple[type[ASTValidationRule], ...] = ()) -> None:
+        super().__init__()
+        self.rules = rules
+
     def on_operation(self) -> Iterator[None]:
+        context = self.execution_context
+        context.parse_options["max_tokens"] = self.MAX_TOKENS
+        context.validation_rules = context.validation_rules + self.rules
         yield
-        result = self.execution_context.result
+        result = context.result
         for error in (result.errors if result else None) or []:
             classify(error)
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        context.graphql_document = _parse(context.query, **context.parse_options)
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        context.pre_execution_errors = _validate(
+            context.schema._schema, context.graphql_document, context.validation_rules
+        )
+        yield
 
     def on_stream_result(self, result: Any) -> Iterator[None]:
         """Each result of a subscription, too."""
         for error in getattr(result, "errors", None) or []:
             classify(error)
         yield
+
+
+_parse = lru_cache(maxsize=RequestPipeline.CACHE_SIZE)(parse)
+_validate = lru_cache(maxsize=RequestPipeline.CACHE_SIZE)(validate_document)

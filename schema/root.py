@@ -7,14 +7,7 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    ValidationCache,
-)
+from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
@@ -30,7 +23,7 @@ from resolvers import projects as projects_r
 from resolvers import segments as segments_r
 from resolvers import webhooks as webhooks_r
 from schema.compiled import read_field
-from schema.errors import ErrorCodes, classify
+from schema.errors import RequestPipeline, classify
 from schema.executor import LeanExecutor
 from schema.permissions import ADMIN, AUTHED, IsAdminOrIntegration, IsAuthenticated
 from schema.scalars import OVERRIDES
@@ -353,10 +346,10 @@ class CrmSchema(strawberry.Schema):
 
 
 # Validation rules are built once: fresh rule classes per request would defeat the validation cache.
-LIMIT_RULES = [
+LIMIT_RULES = (
     *QueryDepthLimiter(max_depth=12).validation_rules,
     *MaxAliasesLimiter(max_alias_count=50).validation_rules,
-]
+)
 
 
 def build_schema(lean: bool = True) -> strawberry.Schema:
@@ -369,11 +362,5 @@ def build_schema(lean: bool = True) -> strawberry.Schema:
         execution_context_class=LeanExecutor if lean else None,
         # Compiled reads are plain dicts: fields without a resolver read them by key.
         config=StrawberryConfig(default_resolver=read_field),
-        extensions=[
-            ErrorCodes,
-            lambda: ParserCache(maxsize=256),
-            lambda: ValidationCache(maxsize=256),
-            lambda: AddValidationRules(LIMIT_RULES),
-            lambda: MaxTokensLimiter(max_token_count=5000),
-        ],
+        extensions=[lambda: RequestPipeline(LIMIT_RULES)],
     )
