@@ -4,6 +4,7 @@ Cypher read recorded: the raw side of the read bench sends exactly the statement
 from __future__ import annotations
 
 import json
+import pickle
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,7 +24,7 @@ class Replay(Db):
 
     def __init__(self, inner: Db) -> None:
         self.__dict__.update(inner.__dict__)  # borrows the inner driver and settings
-        self.answers: dict[str, list[Row]] = {}
+        self.answers: dict[str, bytes] = {}
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.replaying = False
 
@@ -33,8 +34,10 @@ class Replay(Db):
             if self.replaying:
                 raise RuntimeError("a statement that was not recorded: " + query[:80])
             self.calls.append((query, dict(params or {})))
-            self.answers[key] = await super().read(query, params)
-        return self.answers[key]
+            self.answers[key] = pickle.dumps(await super().read(query, params))
+        # A fresh copy each time, as the driver hands out (the shaper works on it in place).
+        rows: list[Row] = pickle.loads(self.answers[key])
+        return rows
 
 
 async def execute(deps: Deps, principal: Principal, schema: Any, query: str, variables: Any = None) -> dict[str, Any]:

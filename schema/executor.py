@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
+from types import CodeType
+from typing import Any, NamedTuple
 
 from graphql import (
     GraphQLBoolean,
@@ -43,25 +44,24 @@ from graph.compiler import page_key
 
 Step = Callable[[Any], Any]
 _BUILT_IN = {t.name: t for t in (GraphQLString, GraphQLID, GraphQLBoolean, GraphQLInt, GraphQLFloat)}
-Plan = list[tuple[str, FieldDetailsList, Step | None]]
+# Per field of a grouped field set, in its order: the fast step from the parent dict and its spec (None: stock path).
+Plan = list[tuple[Step | None, "Spec | None"]]
 
 
-class _Slow(Exception):
-    """The fast completion met something only the stock path handles."""
-
-
-SLOW = _Slow()
+class Slow(Exception):
+    """The fast completion met something only the stock path handles. Raised as a fresh instance each time
+    (a shared instance would keep every traceback it was ever raised with)."""
 
 
 def _leaf(serialize: Callable[[Any], Any], non_null: bool) -> Step:
     def complete(value: Any) -> Any:
         if value is None:
             if non_null:
-                raise SLOW
+                raise Slow
             return None
         out = serialize(value)
         if out is None or out is Undefined:
-            raise SLOW
+            raise Slow
         return out
 
     return complete
@@ -88,6 +88,16 @@ def _scalar(type_: GraphQLScalarType, non_null: bool) -> Step:
     return lambda value: value if same(value) else slow(value)
 
 
+def _strings(type_: GraphQLOutputType) -> bool:
+    """Whether a str value of this field is its own result (built-in String or ID, stock serializer)."""
+    inner = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
+    return (
+        isinstance(inner, GraphQLScalarType)
+        and inner.name in ("String", "ID")
+        and inner.serialize is _BUILT_IN[inner.name].serialize
+    )
+
+
 def _enum(type_: GraphQLEnumType, non_null: bool) -> Step:
     """Stored values (strings) map to their names by one lookup; anything else takes the serializer."""
     slow = _leaf(type_.serialize, non_null)
@@ -110,25 +120,62 @@ def _list(item: Step, non_null: bool) -> Step:
     def complete(value: Any) -> Any:
         if value is None:
             if non_null:
-                raise SLOW
+                raise Slow
             return None
         if type(value) is not list:
-            raise SLOW
+            raise Slow
         return [item(x) for x in value]
 
     return complete
 
 
-def _object(type_name: str, fields: list[tuple[str, Step]], non_null: bool) -> Step:
-    def complete(value: Any) -> Any:
-        if value is None:
-            if non_null:
-                raise SLOW
-            return None
-        if type(value) is not dict or value.get("__typename", type_name) != type_name:
-            raise SLOW
-        return {key: step(value) for key, step in fields}
+class Spec(NamedTuple):
+    """How one field is completed from its parent dict: the dict's `key` (None: the field is `__typename`)
+    and the value's completion; `strings` when a str value is its own result (String and ID)."""
 
+    key: str | None
+    complete: Step
+    strings: bool = False
+
+
+# Compiled object completions by their source text: compiling is what costs, binding is cheap.
+_CODE: dict[str, CodeType] = {}
+MAX_CODE = 4096
+
+
+def _object(type_name: str, fields: list[tuple[str, Spec]], non_null: bool) -> Step:
+    """One generated function per object selection: a str field costs a dict read and a type check, any other
+    field one call of its completion, and no per-field closure, loop or comprehension remains."""
+    ns: dict[str, Any] = {"Slow": Slow, "T": type_name}
+    lines = [
+        "def complete(value):",
+        "    if value is None:",
+        "        raise Slow" if non_null else "        return None",
+        "    if type(value) is not dict or value.get('__typename', T) != T:",
+        "        raise Slow",
+    ]
+    outs: list[str] = []
+    for i, (response_name, spec) in enumerate(fields):
+        if spec.key is None:
+            outs.append(f"{response_name!r}: T")
+            continue
+        ns[f"c{i}"] = spec.complete
+        if spec.strings:
+            lines.append(f"    x{i} = value[{spec.key!r}]")
+            lines.append(f"    if type(x{i}) is not str:")
+            lines.append(f"        x{i} = c{i}(x{i})")
+        else:
+            lines.append(f"    x{i} = c{i}(value[{spec.key!r}])")
+        outs.append(f"{response_name!r}: x{i}")
+    lines.append("    return {" + ", ".join(outs) + "}")
+    source = "\n".join(lines)
+    code = _CODE.get(source)
+    if code is None:
+        if len(_CODE) >= MAX_CODE:
+            _CODE.clear()
+        code = _CODE[source] = compile(source, f"<complete {type_name}>", "exec")
+    exec(code, ns)  # the source holds only repr-quoted schema names and generated locals
+    complete: Step = ns["complete"]
     return complete
 
 
@@ -143,6 +190,11 @@ def _typename(name: str) -> Step:
     return lambda _source: name
 
 
+# Plans shared across requests (see LeanExecutor._shared_plan).
+_PLANS: dict[tuple[Any, ...], tuple[tuple[Any, ...], Plan]] = {}
+MAX_PLANS = 4096
+
+
 class LeanExecutor(StrawberryGraphQLCoreExecutionContext):
     """graphql-core's executor with a fast path for the basic fields of compiled dicts."""
 
@@ -150,6 +202,7 @@ class LeanExecutor(StrawberryGraphQLCoreExecutionContext):
         super().__init__(*args, **kwargs)
         self._plans: dict[tuple[str, int], tuple[GroupedFieldSet, Plan]] = {}
         self._lean = not getattr(self.middleware_manager, "middlewares", None)
+        self._variables: str | None = None
 
     def execute_fields(
         self,
@@ -164,7 +217,8 @@ class LeanExecutor(StrawberryGraphQLCoreExecutionContext):
         results: dict[str, Any] = {}
         awaitable_fields: list[str] = []
         is_awaitable = self.is_awaitable
-        for response_name, field_details_list, step in self._plan(parent_type, grouped_field_set):
+        plan = self._plan(parent_type, grouped_field_set)
+        for (response_name, field_details_list), (step, _spec) in zip(grouped_field_set.items(), plan, strict=True):
             if step is not None:
                 try:
                     results[response_name] = step(source_value)
@@ -195,17 +249,49 @@ class LeanExecutor(StrawberryGraphQLCoreExecutionContext):
         cached = self._plans.get(key)
         if cached is not None and cached[0] is grouped_field_set:
             return cached[1]
-        plan: Plan = []
-        for response_name, field_details_list in grouped_field_set.items():
-            plan.append((response_name, field_details_list, self._field_step(parent_type, field_details_list)))
+        plan = self._shared_plan(parent_type, grouped_field_set)
         self._plans[key] = (grouped_field_set, plan)  # the set is kept alive, so its id is not reused
         return plan
 
-    def _field_step(self, parent_type: GraphQLObjectType, field_details_list: FieldDetailsList) -> Step | None:
-        """A function completing the field from its parent dict, or None when it needs the stock path."""
+    def _shared_plan(self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet) -> Plan:
+        """Plans are shared by requests that select the same fields of the same parsed document (the parse cache
+        hands it out again) with the same variables: the steps depend on nothing else."""
+        nodes = tuple(d.node for details in grouped_field_set.values() for d in details)
+        if any(d.fragment_variable_values is not None for details in grouped_field_set.values() for d in details):
+            return self._build_plan(parent_type, grouped_field_set)
+        if self._variables is None:
+            coerced = self.variable_values.coerced
+            self._variables = repr(sorted(coerced.items())) if coerced else ""
+        if " at 0x" in self._variables:  # a value without a stable repr: this request plans for itself
+            return self._build_plan(parent_type, grouped_field_set)
+        key = (parent_type, self._variables, tuple(map(id, nodes)))
+        hit = _PLANS.get(key)
+        if hit is not None and len(hit[0]) == len(nodes) and all(a is b for a, b in zip(hit[0], nodes, strict=True)):
+            return hit[1]
+        plan = self._build_plan(parent_type, grouped_field_set)
+        if len(_PLANS) >= MAX_PLANS:
+            _PLANS.clear()
+        _PLANS[key] = (nodes, plan)  # the nodes are kept alive with it, so their ids are not reused
+        return plan
+
+    def _build_plan(self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet) -> Plan:
+        plan: Plan = []
+        for field_details_list in grouped_field_set.values():
+            spec = self._field_spec(parent_type, field_details_list)
+            if spec is None:
+                step = None
+            elif spec.key is None:
+                step = _typename(parent_type.name)
+            else:
+                step = _entry(spec.key, spec.complete)
+            plan.append((step, spec))
+        return plan
+
+    def _field_spec(self, parent_type: GraphQLObjectType, field_details_list: FieldDetailsList) -> Spec | None:
+        """How to complete the field from its parent dict, or None when it needs the stock path."""
         name = field_details_list[0].node.name.value
         if name == "__typename":
-            return _typename(parent_type.name)
+            return Spec(None, _typename(parent_type.name))
         field_def = parent_type.fields.get(name)
         if field_def is None:
             return None
@@ -230,7 +316,7 @@ class LeanExecutor(StrawberryGraphQLCoreExecutionContext):
                     return None
                 key = page_key(python_name, args.get("first"), args.get("after"))
         complete = self._value_step(field_def.type, field_details_list)
-        return None if complete is None else _entry(key, complete)
+        return None if complete is None else Spec(key, complete, _strings(field_def.type))
 
     def _value_step(self, type_: GraphQLOutputType, field_details_list: FieldDetailsList) -> Step | None:
         non_null = isinstance(type_, GraphQLNonNull)
@@ -246,10 +332,12 @@ class LeanExecutor(StrawberryGraphQLCoreExecutionContext):
             grouped_field_set, new_defer_usages, _ = self.collect_subfields(inner, field_details_list)
             if new_defer_usages:
                 return None
-            fields: list[tuple[str, Step]] = []
-            for response_name, _details, step in self._plan(inner, grouped_field_set):
-                if step is None:
+            fields: list[tuple[str, Spec]] = []
+            for response_name, (_step, spec) in zip(
+                grouped_field_set, self._plan(inner, grouped_field_set), strict=True
+            ):
+                if spec is None:
                     return None  # a field below needs its resolver: the object takes the mixed path
-                fields.append((response_name, step))
+                fields.append((response_name, spec))
             return _object(inner.name, fields, non_null)
         return None  # interfaces and unions: the stock path resolves the runtime type

@@ -205,7 +205,7 @@ async def test_delivery_and_participant_stats(gql: Gql, admin_token: str, deps: 
 async def test_stats_are_computed_only_when_selected(gql: Gql, admin_token: str) -> None:
     campaign_id = await create_campaign(gql, admin_token)
     data(await gql("query($id: ID!) { campaign(id: $id) { name } }", {"id": campaign_id}, admin_token))
-    assert RECENT[-1][0] == "MATCH (n:Campaign {id: $id}) RETURN {f0: n.name} AS node"
+    assert RECENT[-1][0] == "MATCH (n:Campaign {id: $id}) RETURN {name: n.name} AS node"
     data(await gql("query($id: ID!) { campaign(id: $id) { stats { sent } } }", {"id": campaign_id}, admin_token))
     assert "Delivery" in RECENT[-1][0] and "FROM_CAMPAIGN" not in RECENT[-1][0]
 

@@ -22,18 +22,18 @@ def compile_one(type_name: str, children: list[Sel]) -> str:
 
 @pytest.mark.parametrize("type_name", sorted(name for name, t in TYPES.items() if "id" in t.fields))
 def test_selecting_only_id_projects_no_other_property(type_name: str) -> None:
-    assert compile_one(type_name, [Sel("id"), Sel("__typename")]) == "{f0: n.id}"
+    assert compile_one(type_name, [Sel("id"), Sel("__typename")]) == "{id: n.id}"
 
 
 @pytest.mark.parametrize(
     ("type_name", "field", "projection"),
     [
-        ("ExternalId", "system", "{f0: n.system}"),
-        ("StageChange", "to", "{f0: n.to}"),
-        ("Employment", "current", "{f0: type(w) = 'WORKS_AT'}"),
-        ("PersonRelation", "type", "{f0: type(r)}"),
-        ("BuyingCenterMember", "roles", "{f0: coalesce(m.roles, [])}"),
-        ("BuyingCenter", "opportunity", "{f0: {}}"),
+        ("ExternalId", "system", "{system: n.system}"),
+        ("StageChange", "to", "{to: n.to}"),
+        ("Employment", "current", "{current: type(w) = 'WORKS_AT'}"),
+        ("PersonRelation", "type", "{type: type(r)}"),
+        ("BuyingCenterMember", "roles", "{roles: coalesce(m.roles, [])}"),
+        ("BuyingCenter", "opportunity", "{opportunity: {}}"),
     ],
 )
 def test_types_without_id_project_only_the_selected_field(type_name: str, field: str, projection: str) -> None:
@@ -90,11 +90,11 @@ async def world(deps: Deps) -> None:
 @pytest.mark.parametrize(
     ("query", "statement"),
     [
-        ('{ company(id: "cmp_1") { id } }', "MATCH (n:Company {id: $id}) RETURN {f0: n.id} AS node"),
-        ('{ person(id: "per_1") { id } }', "MATCH (n:Person {id: $id}) RETURN {f0: n.id} AS node"),
-        ('{ opportunity(id: "opp_1") { id } }', "MATCH (n:Opportunity {id: $id}) RETURN {f0: n.id} AS node"),
-        ('{ node(id: "unt_1") { id } }', "MATCH (n:Unit {id: $id}) RETURN {f0: n.id} AS node"),
-        ('{ node(id: "usr_owner") { id } }', "MATCH (n:User {id: $id}) RETURN {f0: n.id} AS node"),
+        ('{ company(id: "cmp_1") { id } }', "MATCH (n:Company {id: $id}) RETURN {id: n.id} AS node"),
+        ('{ person(id: "per_1") { id } }', "MATCH (n:Person {id: $id}) RETURN {id: n.id} AS node"),
+        ('{ opportunity(id: "opp_1") { id } }', "MATCH (n:Opportunity {id: $id}) RETURN {id: n.id} AS node"),
+        ('{ node(id: "unt_1") { id } }', "MATCH (n:Unit {id: $id}) RETURN {id: n.id} AS node"),
+        ('{ node(id: "usr_owner") { id } }', "MATCH (n:User {id: $id}) RETURN {id: n.id} AS node"),
     ],
 )
 async def test_root_reads_of_only_id_project_only_id(
@@ -107,11 +107,11 @@ async def test_root_reads_of_only_id_project_only_id(
 async def test_a_page_of_ids_projects_only_ids_and_counts_nothing(gql: Gql, admin_token: str, world: None) -> None:
     data(await gql("{ companies(first: 3) { edges { node { id } } } }", token=admin_token))
     query = RECENT[-1][0]
-    assert "RETURN collect({n: {f0: c.id}, k: null}) AS rows" in query
+    assert "RETURN collect({n: {id: c.id}, k: null}) AS rows" in query
     assert "count(" not in query and "RETURN rows, null AS total" in query
     # the sort key leaves the statement only when a cursor is selected
     data(await gql("{ companies(first: 3) { pageInfo { endCursor } edges { node { id } } } }", token=admin_token))
-    assert "RETURN collect({n: {f0: c.id}, k: [c.sortName, c.id]}) AS rows" in RECENT[-1][0]
+    assert "RETURN collect({n: {id: c.id}, k: [c.sortName, c.id]}) AS rows" in RECENT[-1][0]
 
 
 async def test_buying_center_with_person_roles_and_attitude_projects_nothing_else(
@@ -121,9 +121,9 @@ async def test_buying_center_with_person_roles_and_attitude_projects_nothing_els
     found = data(await gql(query, token=admin_token))
     assert [m["person"]["fullName"] for m in found["buyingCenter"]["members"]] == ["Adams", "Clark"]
     assert RECENT[-1][0] == (
-        "MATCH (n:Opportunity {id: $id}) RETURN {f0: COLLECT { MATCH (v1:Person)-[v2:IN_BUYING_CENTER]->(n) "
-        "WITH * ORDER BY v1.sortName, v1.id RETURN {f0: {f0: coalesce(v1.fullName, v1.lastName)}, "
-        "f1: coalesce(v2.roles, []), f2: coalesce(v2.attitude, 'UNKNOWN')} }} AS node"
+        "MATCH (n:Opportunity {id: $id}) RETURN {members: COLLECT { MATCH (v1:Person)-[v2:IN_BUYING_CENTER]->(n) "
+        "WITH * ORDER BY v1.sortName, v1.id RETURN {person: {full_name: coalesce(v1.fullName, v1.lastName)}, "
+        "roles: coalesce(v2.roles, []), attitude: coalesce(v2.attitude, 'UNKNOWN')} }} AS node"
     )
 
 

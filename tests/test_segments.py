@@ -237,7 +237,7 @@ async def test_segments_page_by_name_and_node(gql: Gql, admin_token: str) -> Non
         await gql("query($id: ID!) { node(id: $id) { ... on Segment { name } } }", {"id": ids["Beta"]}, admin_token)
     )
     assert node == {"node": {"name": "Beta"}}
-    assert RECENT[-1][0] == "MATCH (n:Segment {id: $id}) RETURN {f0: n.name} AS node"
+    assert RECENT[-1][0] == "MATCH (n:Segment {id: $id}) RETURN {name: n.name} AS node"
 
 
 async def test_inclusion_inlines_the_other_rule_and_refuses_cycles(gql: Gql, admin_token: str, people: None) -> None:

@@ -30,12 +30,45 @@ class Sel:
     on: str | None = None
 
 
+Item = tuple[str, str, int, Any]
+SAFE_KEY = re.compile(r"[a-z][a-z0-9_]*")
+
+
 @dataclass
 class Plan:
-    """Shapes one projected map: (Cypher key, output key, kind, converter or sub-plan)."""
+    """Shapes one projected map: (Cypher key, output key, kind, converter or sub-plan).
 
-    items: list[tuple[str, str, int, Any]]
+    Most entries need no shaping: a value under its output key with no converter, or an object or list of
+    objects that need none either. `fixes()` lists only the others, so the shaper leaves the rest of the
+    driver's dict as it is (and a whole subtree when nothing below needs shaping)."""
+
+    items: list[Item]
     typename: str | None = None
+    _fixes: list[Item] | None = field(default=None, repr=False, compare=False)
+
+    def fixes(self) -> list[Item]:
+        if self._fixes is None:
+            self._fixes = [item for item in self.items if not _as_is(item)]
+        return self._fixes
+
+    def as_is(self) -> bool:
+        """Whether the projected map already is the shaped dict."""
+        return self.typename is None and not self.fixes()
+
+
+def map_key(out: str, n: int) -> str:
+    """The key of the n-th entry of a projected map: the output key itself when it is a plain name (so the
+    shaper need not rename it; `ty` tags union members), else a generated one no plain name can equal."""
+    return out if SAFE_KEY.fullmatch(out) and out != "ty" else f"_{n}"
+
+
+def _as_is(item: Item) -> bool:
+    key, name, kind, arg = item
+    if key != name:
+        return False
+    if kind == VAL:
+        return arg is None
+    return kind in (OBJ, LIST) and bool(arg.as_is())
 
 
 @dataclass
@@ -127,17 +160,17 @@ class Compiler:
             else:
                 reads[out] = (decl, args, list(sub))
         for out, (decl, args, sub) in reads.items():
-            key = f"f{len(parts)}"
+            key = map_key(out, len(parts))
             expr, kind, arg = self.field(t, decl, scope, args, sub)
             parts.append(f"{key}: {expr}")
             plan.items.append((key, out, kind, arg))
         if need_id and "id" not in reads:
-            key = f"f{len(parts)}"
+            key = map_key("id", len(parts))
             expr, kind, arg = self.field(t, t.fields["id"], scope, {}, [])
             parts.append(f"{key}: {expr}")
             plan.items.append((key, "id", kind, arg))
         for out, carried in t.carry.items() if need_id else ():
-            key = f"f{len(parts)}"
+            key = map_key(out, len(parts))
             expr, kind, arg = self.field(t, carried, scope, {}, [])
             parts.append(f"{key}: {expr}")
             plan.items.append((key, out, kind, arg))

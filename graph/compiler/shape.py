@@ -1,6 +1,6 @@
 """Turns the statement's maps into what the GraphQL types read: plain dicts keyed by the
 Python field names (Strawberry's default resolver reads them), times as datetimes, pages as
-{edges, page_info, total_count}. One pass, no per-field tasks."""
+{edges, page_info, total_count}. One pass over only the entries that need it, no per-field tasks."""
 
 from __future__ import annotations
 
@@ -13,22 +13,23 @@ Encode = Callable[[list[Any]], str]
 
 
 def shape(plan: Plan, raw: dict[str, Any], encode: Encode) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, name, kind, arg in plan.items:
-        value = raw[key]
+    """Shapes the driver's dict in place (it is this read's own): only the entries the plan lists as
+    needing it are renamed, converted or shaped below."""
+    for key, name, kind, arg in plan.fixes():
+        value = raw.pop(key) if key != name else raw[name]
         if kind == VAL:
-            out[name] = value if arg is None or value is None else arg(value)
+            raw[name] = value if arg is None or value is None else arg(value)
         elif kind == OBJ:
-            out[name] = None if value is None else shape(arg, value, encode)
+            raw[name] = None if value is None else shape(arg, value, encode)
         elif kind == LIST:
-            out[name] = [shape(arg, v, encode) for v in value]
+            raw[name] = value if arg.as_is() else [shape(arg, v, encode) for v in value]
         elif kind == PAGE:
-            out[name] = shape_page(arg, value, encode)
+            raw[name] = shape_page(arg, value, encode)
         elif kind == UNION:
-            out[name] = [shape(arg[v["ty"]], v, encode) for v in value]
+            raw[name] = [shape(arg[v.pop("ty")], v, encode) for v in value]
     if plan.typename is not None:
-        out["__typename"] = plan.typename
-    return out
+        raw["__typename"] = plan.typename
+    return raw
 
 
 def shape_page(plan: PagePlan, raw: dict[str, Any], encode: Encode) -> dict[str, Any]:
@@ -37,7 +38,12 @@ def shape_page(plan: PagePlan, raw: dict[str, Any], encode: Encode) -> dict[str,
     rows = rows[: plan.first]
     node = plan.node
     edges: list[dict[str, Any]]
-    if plan.cursors:
+    if node.as_is():
+        if plan.cursors:
+            edges = [{"cursor": encode(r["k"]), "node": r["n"]} for r in rows]
+        else:
+            edges = [{"cursor": None, "node": r["n"]} for r in rows]
+    elif plan.cursors:
         edges = [{"cursor": encode(r["k"]), "node": shape(node, r["n"], encode)} for r in rows]
     else:
         edges = [{"cursor": None, "node": shape(node, r["n"], encode)} for r in rows]
