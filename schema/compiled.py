@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
+from graphql.execution.values import VariableValues
 from strawberry.types.nodes import SelectedField, Selection
 
 from graph.compiler import Sel
@@ -40,9 +41,37 @@ def _convert(selections: Iterable[Selection], on: str | None = None) -> list[Sel
     return out
 
 
+class Selected(list[Sel]):
+    """A selection with its text (`key`), computed once: the compiler's statement cache is keyed by it."""
+
+    key: str
+
+
+# Selections by the field nodes they came from (the parse cache hands the same document to every request of
+# the same text) and the variables (skip/include and argument values read them): a hit skips Strawberry's
+# conversion of the selection and its text.
+_SELECTED: dict[tuple[Any, ...], tuple[tuple[Any, ...], Selected]] = {}
+MAX_SELECTED = 4096
+
+
 def selection(info: Info) -> list[Sel]:
     """What the client selected below the current field."""
-    return _convert(child for field in info.selected_fields for child in field.selections)
+    raw = info._raw_info
+    nodes = tuple(raw.field_nodes)
+    values: Any = raw.variable_values  # typed as graphql-core's VariableValues, handed out as the coerced dict
+    coerced: dict[str, Any] = values.coerced if isinstance(values, VariableValues) else values
+    variables = repr(sorted(coerced.items())) if coerced else ""
+    key = (variables, *map(id, nodes))
+    hit = _SELECTED.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], nodes, strict=True)):
+        return hit[1]
+    found = Selected(_convert(child for field in info.selected_fields for child in field.selections))
+    found.key = repr(list(found))
+    if " at 0x" not in variables:  # a value without a stable text is not cached
+        if len(_SELECTED) >= MAX_SELECTED:
+            _SELECTED.clear()
+        _SELECTED[key] = (nodes, found)  # the nodes are kept alive with it, so their ids are not reused
+    return found
 
 
 def read_field(obj: Any, name: str) -> object:

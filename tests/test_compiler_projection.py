@@ -167,3 +167,21 @@ def test_a_cached_statement_carries_the_parameters_of_its_own_selection() -> Non
     assert [v for k, v in p2.items() if k.endswith("limit")] == [6]
     assert [v for k, v in p3.items() if k.endswith("limit")] == [8]
     assert {k for k in p1 if k != "id"} == {k for k in p3 if k != "id"}
+
+
+async def test_one_document_with_other_variables_reads_what_they_select(
+    gql: Gql, admin_token: str, world: None
+) -> None:
+    # given one query text whose selection and page size depend on its variables (selections, statements and
+    # completion plans are cached per parsed document and variables)
+    query = """query($units: Boolean!, $n: Int!) { company(id: "cmp_3") { name
+      units @include(if: $units) { name } contacts(first: $n) { edges { node { fullName } } } } }"""
+    # when it runs with units and two contacts, then without units and one contact, then as the first time
+    first = data(await gql(query, {"units": True, "n": 2}, token=admin_token))["company"]
+    second = data(await gql(query, {"units": False, "n": 1}, token=admin_token))["company"]
+    third = data(await gql(query, {"units": True, "n": 2}, token=admin_token))["company"]
+    # then each answer holds exactly what its own variables selected
+    assert set(first) == {"name", "units", "contacts"} and set(second) == {"name", "contacts"}
+    assert len(first["contacts"]["edges"]) == 2 and len(second["contacts"]["edges"]) == 1
+    assert second["contacts"]["edges"][0] == first["contacts"]["edges"][0]
+    assert third == first

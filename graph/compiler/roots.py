@@ -23,7 +23,7 @@ MAX_COMPILED = 2048
 
 
 def _compiled(c: Compiler, key: tuple[Any, ...], sub: list[Sel], build: Callable[[], tuple[str, P]]) -> tuple[str, P]:
-    frozen = repr(sub)
+    frozen = getattr(sub, "key", None) or repr(sub)  # a selection may carry its text (schema.compiled)
     if c.taken or " at 0x" in frozen:  # names already handed out, or an argument without a stable repr
         return build()
     full = (*key, frozen)
