@@ -11,181 +11,33 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
-import orjson
-from cross_web import AsyncHTTPRequestAdapter, HTTPException
-from neo4j.exceptions import DriverError, Neo4jError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
-from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
-from strawberry.exceptions import ConnectionRejectionError
-from strawberry.http import GraphQLHTTPResponse
-from strawberry.http.parse_content_type import parse_content_type
-from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
-from strawberry.types import ExecutionResult
-from strawberry.types.unset import UnsetType
 
 from config.settings import Settings, get_settings
 from crm import documents as documents_http
 from crm import logs, web
-from crm.clients import client_address, networks
 from crm.exports import routes as export_routes
-from crm.http_errors import BodyLimit, BodyTooLarge, error_body, media_type, request_id
+from crm.graphql_http import GraphQLApp
+from crm.http_errors import BodyLimit, request_id
 from crm.imports_http import PATH as IMPORTS_PATH
 from crm.imports_http import upload_contacts
 from crm.mail_routes import routes as mail_routes
 from crm.shops import routes as shop_routes
 from domain import calendar as calendar_uc
 from domain.deps import Deps
-from domain.errors import CrmError, Unavailable
-from graph.db import current_round_trips, start_counting
+from domain.errors import CrmError
 from graph.migrations import migrate
 from integrations import storage
 from integrations.mail import SmtpTransport
-from resolvers.loaders import Loaders
-from schema.context import Context
-from schema.errors import UNAVAILABLE
-from schema.root import build_schema
 from workers.app import app as celery_app
 from workers.queue import CeleryQueue
 
 log = logging.getLogger("crm.api")
-GRAPHQL_RESPONSE = "application/graphql-response+json"
-JSON_TYPES = ("application/json", GRAPHQL_RESPONSE)
-
-
-class GraphQLApp(GraphQL[Context, None]):
-    def __init__(self, deps: Deps, settings: Settings) -> None:
-        super().__init__(
-            build_schema(),
-            graphql_ide="graphiql" if settings.dev else None,
-            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
-            max_subscriptions_per_connection=50,
-        )
-        self.deps = deps
-        self.settings = settings
-        self.trusted_proxies = networks(settings.trusted_proxies)
-
-    async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
-        context = Context(
-            request=request,
-            response=response,
-            deps=self.deps,
-            loaders=Loaders(self.deps),
-            round_trips=start_counting(),
-        )
-        context.client = client_address(
-            request.client.host if request.client else None,
-            request.headers.get("x-forwarded-for"),
-            self.trusted_proxies,
-        )
-        if isinstance(request, Request):
-            if isinstance(response, Response) and GRAPHQL_RESPONSE in request.headers.get("accept", ""):
-                # GraphQL over HTTP: the client understands application/graphql-response+json.
-                response.headers["content-type"] = GRAPHQL_RESPONSE
-                request.state.graphql_response = response
-            await self._authenticate(context, request.headers.get("authorization"))
-            context.round_trips = start_counting()  # authentication is not the operation's cost
-        return context
-
-    async def _authenticate(self, context: Context, credential: str | None) -> None:
-        context.credential = credential
-        try:
-            context.principal = await self.deps.auth.authenticate(credential)
-        except CrmError as exc:
-            context.auth_error = exc
-        except (DriverError, Neo4jError, OSError) as exc:
-            log.warning("authentication backend unavailable: %s", exc)
-            context.auth_error = Unavailable(UNAVAILABLE)
-
-    async def render_graphql_ide(self, request: Request) -> Response:
-        # GraphiQL from the local build (web/dist), not strawberry's page that loads it from unpkg.com.
-        page = web.graphiql_html()
-        return HTMLResponse(page) if page is not None else await super().render_graphql_ide(request)
-
-    def create_response(self, response_data: Any, sub_response: Response) -> Response:
-        media_type = sub_response.headers.get("content-type")
-        if media_type != GRAPHQL_RESPONSE:
-            return super().create_response(response_data, sub_response)
-        del sub_response.headers["content-type"]
-        response = Response(
-            self.encode_json(response_data), status_code=sub_response.status_code or 200, media_type=GRAPHQL_RESPONSE
-        )
-        response.headers.raw.extend(sub_response.headers.raw)
-        return response
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await super().__call__(scope, receive, send)
-            return
-        request = Request(scope=scope, receive=receive)
-        try:
-            response = await self.run(request)
-        except HTTPException as exc:
-            # Strawberry answers text/plain here; GraphQL over HTTP wants JSON with a code.
-            response = self._error(request, exc.status_code, exc.reason)
-        except BodyTooLarge:
-            raise  # answered 413 by BodyLimit
-        except Exception:
-            log.exception("request failed")
-            response = self._error(request, 500, "internal error")
-        await response(scope, receive, send)
-
-    @staticmethod
-    def _error(request: Request, status: int, message: str) -> Response:
-        media = media_type(request.headers.get("accept", ""))
-        return Response(error_body(message, status), status_code=status, media_type=media)
-
-    async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> Any:
-        content_type, _ = parse_content_type(request.content_type or "")
-        if request.method == "POST" and content_type not in JSON_TYPES:
-            raise HTTPException(415, "send the GraphQL request as application/json")
-        return await super().parse_http_body(request)
-
-    def parse_json(self, data: str | bytes) -> Any:
-        """A request body (and GET's `variables`, `extensions`) must be a JSON object."""
-        try:
-            value = self.decode_json(data)
-        except ValueError as exc:
-            raise HTTPException(400, "the request body is not valid JSON") from exc
-        if not isinstance(value, dict):
-            raise HTTPException(400, "the request body must be a JSON object with a `query`")
-        return value
-
-    def encode_json(self, data: object) -> str:
-        # Text, not bytes: graphql-transport-ws clients expect text frames.
-        return orjson.dumps(data).decode()
-
-    def decode_json(self, data: str | bytes) -> object:
-        return orjson.loads(data)
-
-    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
-        params = context.connection_params or {}
-        credential = params.get("Authorization") or params.get("authorization") or params.get("token")
-        await self._authenticate(context, str(credential) if credential else None)
-        if context.principal is None:
-            raise ConnectionRejectionError({"message": "sign in with a token or API key in connection_init"})
-        return None
-
-    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
-        response = await super().process_result(request, result)
-        sub_response = getattr(request.state, "graphql_response", None)
-        request_error = result.data is None and bool(result.errors) and all(e.path is None for e in result.errors or [])
-        if sub_response is not None and request_error:
-            # The request never executed (parse, validation, variables): 400 and no `data` entry.
-            sub_response.status_code = 400
-            response.pop("data", None)
-        if self.settings.env != "prod":
-            count = current_round_trips()
-            if count is not None:
-                extensions = dict(response.get("extensions") or {})
-                extensions["cypherRoundTrips"] = count
-                response["extensions"] = extensions
-        return response
 
 
 class RequestLog:

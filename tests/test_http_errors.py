@@ -187,3 +187,20 @@ async def test_request_errors_are_400_for_graphql_response_clients(client: httpx
     assert (response.status_code, response.headers["content-type"]) == (400, GRAPHQL_RESPONSE)
     assert response.json()["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT"}
     assert "data" not in response.json()
+
+
+@pytest.mark.parametrize("accept", ["application/json", GRAPHQL_RESPONSE])
+async def test_a_post_of_json_answers_as_strawberrys_own_view_does(
+    client: httpx.AsyncClient, admin_token: str, accept: str
+) -> None:
+    # given one query, once as a plain POST of JSON (the short path) and once as a GET (Strawberry's `run`)
+    query = '{ me { email } bad: company(id: "cmp_missing") { id } }'
+    auth = {"authorization": f"Bearer {admin_token}", "accept": accept}
+    # when both are sent
+    post = await client.post("/graphql", json={"query": query}, headers=auth)
+    get = await client.get("/graphql", params={"query": query}, headers=auth)
+    # then status, media type and body are the same
+    assert (post.status_code, post.headers["content-type"]) == (get.status_code, get.headers["content-type"])
+    assert post.headers["content-type"] == accept
+    assert post.json() == get.json()
+    assert post.json()["data"]["bad"] is None
