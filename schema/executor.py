@@ -126,6 +126,7 @@ def _list(item: Step, non_null: bool) -> Step:
             raise Slow
         return [item(x) for x in value]
 
+    complete.item = item  # type: ignore[attr-defined]  # object completions inline the loop (see _object)
     return complete
 
 
@@ -151,7 +152,7 @@ def _object(type_name: str, fields: list[tuple[str, Spec]], non_null: bool) -> S
         "def complete(value):",
         "    if value is None:",
         "        raise Slow" if non_null else "        return None",
-        "    if type(value) is not dict or value.get('__typename', T) != T:",
+        "    if type(value) is not dict or ('__typename' in value and value['__typename'] != T):",
         "        raise Slow",
     ]
     outs: list[str] = []
@@ -160,10 +161,15 @@ def _object(type_name: str, fields: list[tuple[str, Spec]], non_null: bool) -> S
             outs.append(f"{response_name!r}: T")
             continue
         ns[f"c{i}"] = spec.complete
+        item = getattr(spec.complete, "item", None)
         if spec.strings:
             lines.append(f"    x{i} = value[{spec.key!r}]")
             lines.append(f"    if type(x{i}) is not str:")
             lines.append(f"        x{i} = c{i}(x{i})")
+        elif item is not None:  # a list: its loop runs here, anything but a list takes the list's completion
+            ns[f"i{i}"] = item
+            lines.append(f"    x{i} = value[{spec.key!r}]")
+            lines.append(f"    x{i} = [i{i}(v) for v in x{i}] if type(x{i}) is list else c{i}(x{i})")
         else:
             lines.append(f"    x{i} = c{i}(value[{spec.key!r}])")
         outs.append(f"{response_name!r}: x{i}")
