@@ -255,24 +255,21 @@ def free_port() -> int:
 
 
 def start_server(port: int, log_path: Path, workers: int = 1) -> subprocess.Popen[bytes]:
+    """The API as production runs it: `crm serve` (uvicorn; with workers > 1 they share the socket evenly)."""
     env = {**os.environ, "CRM_ENV": "bench", "PYTHONPATH": str(ROOT)}
     log = log_path.open("wb")
     return subprocess.Popen(
         [
             sys.executable,
             "-m",
-            "uvicorn",
-            "--factory",
-            "crm.app:app_from_env",
+            "crm.cli",
+            "serve",
             "--host",
             "127.0.0.1",
             "--port",
             str(port),
             "--workers",
             str(workers),
-            "--no-access-log",
-            "--log-level",
-            "warning",
         ],
         cwd=ROOT,
         env=env,
@@ -358,7 +355,7 @@ async def run(args: argparse.Namespace) -> int:
     if peer:
         print(f"peer pid {peer.proc.pid} on {peer.base} (@neo4j/graphql, NODE_ENV=production)")
     proc = start_server(port, RESULTS / "uvicorn.log", args.workers)
-    print(f"uvicorn pid {proc.pid} on {base} (CRM_ENV=bench, 1 worker)")
+    print(f"crm serve pid {proc.pid} on {base} (CRM_ENV=bench, {args.workers} worker(s))")
     client = Client(base)
     raw = Raw(settings)
     cases: list[Case] = []
@@ -376,7 +373,7 @@ async def run(args: argparse.Namespace) -> int:
         await client.close()
         await raw.close()
         stop_server(proc)
-        print(f"uvicorn pid {proc.pid} stopped (exit {proc.returncode})")
+        print(f"crm serve pid {proc.pid} stopped (exit {proc.returncode})")
         if peer:
             await peer.stop()
             print(f"peer pid {peer.proc.pid} stopped (exit {peer.proc.returncode})")

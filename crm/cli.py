@@ -26,6 +26,8 @@ def _serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         workers=args.workers,
+        # Workers share the listening socket evenly (crm/serve.py); one process keeps uvicorn's own loop.
+        loop="crm.serve:balanced_loop" if args.workers > 1 else "auto",
         log_config=None,
         ws="websockets-sansio",
         # The app reads X-Forwarded-For itself, and only from CRM_TRUSTED_PROXIES (uvicorn would trust any local peer).
