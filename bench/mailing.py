@@ -28,7 +28,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing
+import os
 import smtplib
+import statistics
 import sys
 import time
 import uuid
@@ -86,6 +88,11 @@ def _sink(port: int, ready: Any, kind: str) -> None:
     from aiosmtpd.controller import Controller
 
     class Discard:
+        async def handle_EHLO(self, server: Any, session: Any, envelope: Any, hostname: str, responses: Any) -> Any:
+            # aiosmtpd reads pipelined commands one line after another (it just does not say so): as relays do
+            session.host_name = hostname
+            return [responses[0], "250-PIPELINING", *responses[1:]]
+
         async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
             return "250 OK"
 
@@ -197,6 +204,7 @@ async def main() -> int:
     parser.add_argument("--recipients", type=int, default=100_000)
     parser.add_argument("--sink", choices=["lean", "aiosmtpd"], default="lean", help="the SMTP sink (default lean)")
     parser.add_argument("--sink-check", action="store_true", help="also measure the sink with 4 plain loops at once")
+    parser.add_argument("--rounds", type=int, default=3, help="mailings, each followed by a plain loop (default 3)")
     parser.add_argument("--lanes", type=int, help="CRM_MAIL_LANES of the worker (default: the environment's)")
     parser.add_argument("--chunk", type=int, help="CRM_MAIL_CHUNK of the worker (default: the environment's)")
     args = parser.parse_args()
@@ -223,38 +231,57 @@ async def main() -> int:
         messages = [
             (composer.sender, p["email"], composer.build(p, f"{like_run}|{p['id']}")) for p in map(person, range(n))
         ]
+        plain_rates: list[float] = []
+        mailing_rates: list[float] = []
         with celery_worker(env=env):
             app.send_task("crm.system.heartbeat").get(timeout=120)  # the worker is up
-            before_s = plain_loop(port, messages)
-            _, run_id, sent, mailing_s = await run_mailing(deps, campaign_id, segment_id)
-        assert sent == n, f"sent {sent} of {n}"
-        assert len(run_id) == len(like_run), run_id
-        after_s = plain_loop(port, messages)
+            plain_rates.append(n / plain_loop(port, messages))
+            print(f"plain loop 1: {plain_rates[-1]:.0f}/s  (load {_load()})", flush=True)
+            for round_ in range(1, args.rounds + 1):
+                _, run_id, sent, mailing_s = await run_mailing(deps, campaign_id, segment_id)
+                assert sent == n, f"sent {sent} of {n}"
+                assert len(run_id) == len(like_run), run_id
+                mailing_rates.append(n / mailing_s)
+                print(f"mailing {round_}: {mailing_rates[-1]:.0f}/s ({mailing_s:.1f} s)  (load {_load()})", flush=True)
+                plain_rates.append(n / plain_loop(port, messages))
+                print(f"plain loop {round_ + 1}: {plain_rates[-1]:.0f}/s  (load {_load()})", flush=True)
         building_n = min(n, 20_000)  # a rate for context: 20,000 messages are enough
         building_s = building_loop(port, composer, list(map(person, range(building_n))), like_run)
         capacity = sink_capacity(port, messages) if args.sink_check else None
     finally:
         await deps.close()
         sink.kill()
-    mailing_rate = n / mailing_s
-    plain_rate = n / min(before_s, after_s)
+    mailing_rate, plain_rate = statistics.median(mailing_rates), statistics.median(plain_rates)
     ratio = mailing_rate / plain_rate
     size = sum(len(m[2]) for m in messages) / n
+    # each mailing against the two plain loops around it
+    pairs = [m / ((a + b) / 2) for m, a, b in zip(mailing_rates, plain_rates, plain_rates[1:], strict=False)]
     print(
-        f"mailing (Celery worker, lanes {lanes}, pages of {chunk}): "
-        f"{n} mails in {mailing_s:.1f} s = {mailing_rate:.0f}/s"
+        f"mailing (Celery worker, lanes {lanes}, pages of {chunk}), {n} mails, {args.rounds} runs: "
+        f"{_rates(mailing_rates)}, median {mailing_rate:.0f}/s"
     )
     print(
-        f"plain smtplib loop, one connection, same {size:.0f}-byte messages: before {n / before_s:.0f}/s, "
-        f"after {n / after_s:.0f}/s"
+        f"plain smtplib loop, one connection, sendmail per message, same {size:.0f}-byte messages built before its "
+        f"clock starts, {len(plain_rates)} runs interleaved: {_rates(plain_rates)}, median {plain_rate:.0f}/s"
+    )
+    print(
+        f"each mailing against the mean of the plain loops before and after it: {', '.join(f'{r:.2f}' for r in pairs)}"
     )
     print(
         f"plain smtplib loop building each message as it sends (context, {building_n}): {building_n / building_s:.0f}/s"
     )
     if capacity is not None:
         print(f"sink ({args.sink}) capacity, 4 plain loops in 4 processes at once: {capacity:.0f}/s")
-    print(f"ratio {ratio:.2f} against the faster plain loop (target >= 0.8): {'MET' if ratio >= 0.8 else 'MISSED'}")
+    print(f"ratio of the medians {ratio:.2f} (target >= 0.8): {'MET' if ratio >= 0.8 else 'MISSED'}; load {_load()}")
     return 0 if ratio >= 0.8 else 1
+
+
+def _rates(rates: list[float]) -> str:
+    return ", ".join(f"{r:.0f}/s" for r in rates)
+
+
+def _load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 if __name__ == "__main__":
