@@ -157,12 +157,14 @@ class Sender:
         session, journal, sender = self.sessions[lane], self.journal.lane(claim, lane), self.composer.sender
         gate = Gate(journal)
         try:
-            for seq, person in people:
+            last = len(people) - 1
+            for index, (seq, person) in enumerate(people):
                 key = f"{self.run_id}|{person['id']}"
                 raw = self.composer.build(person, key)
                 gate.pointer, gate.passed = 2 * seq + 1, False
+                then = (sender, str(people[index + 1][1]["email"])) if index < last else None
                 try:
-                    result = session.send_raw(sender, str(person["email"]), raw, gate)
+                    result = session.send_raw(sender, str(person["email"]), raw, gate, then)
                 except LeaseLost as exc:
                     out.error = exc
                     return out

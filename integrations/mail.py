@@ -101,6 +101,7 @@ class SmtpSession:
         self._smtp: smtplib.SMTP | None = None
         self._wire: Wire | None = None
         self._pipelining = False
+        self._pending: tuple[str, str] | None = None  # an envelope written after the last content, answers unread
 
     def __enter__(self) -> SmtpSession:
         return self
@@ -126,6 +127,8 @@ class SmtpSession:
         return smtp
 
     def close(self) -> None:
+        if self._pending is not None:  # the relay may be waiting for the content of an envelope written ahead
+            self._drop()
         if self._smtp is not None:
             try:
                 self._smtp.quit()
@@ -136,7 +139,14 @@ class SmtpSession:
     def send(self, outgoing: Outgoing) -> SendResult:
         return self.send_raw(outgoing.sender, outgoing.to, outgoing.message().as_bytes())
 
-    def send_raw(self, sender: str, to: str, raw: bytes, ready: Callable[[], object] | None = None) -> SendResult:
+    def send_raw(
+        self,
+        sender: str,
+        to: str,
+        raw: bytes,
+        ready: Callable[[], object] | None = None,
+        then: tuple[str, str] | None = None,
+    ) -> SendResult:
         """MAIL, RCPT and DATA as `smtplib.sendmail` does them (the same bytes on the wire), but knowing when the
         message may have been taken: a connection lost before DATA is certainly not a delivery
         (`MailTransient(refused=True)`; a connection the relay dropped while idle is reconnected once), one lost
@@ -145,7 +155,13 @@ class SmtpSession:
         When the relay offers PIPELINING (RFC 2920), MAIL, RCPT and DATA go out in one write and their three answers
         are read together: two round trips per message instead of four. `ready` is called once before the message's
         content can go out (while the pipelined envelope travels); when it raises, nothing of the message is sent and
-        the connection is dropped (a relay that already answered 354 waits for content that never comes)."""
+        the connection is dropped (a relay that already answered 354 waits for content that never comes).
+        `then` (sender, recipient) is the next message's envelope: with PIPELINING it is written right after this
+        message's content (RFC 2920 lets the content start a group), so the next message finds its answers waiting
+        and costs one round trip; an envelope is no delivery, and a session closed before its content went out is
+        dropped without a word."""
+        if self._pending is not None and self._pending != (sender, to):
+            self._drop()
         for attempt in (1, 2):
             if self._smtp is None:
                 self._smtp = self._connect()
@@ -163,7 +179,9 @@ class SmtpSession:
                 size = b" size=%d" % len(raw) if smtp.does_esmtp and smtp.has_extn("size") else b""
                 mail, rcpt = b"MAIL FROM:<%s>%s\r\n" % (sender.encode(), size), b"RCPT TO:<%s>\r\n" % to.encode()
                 if self._pipelining:
-                    wire.sock.sendall(mail + rcpt + b"DATA\r\n")
+                    if self._pending is None:
+                        wire.sock.sendall(mail + rcpt + b"DATA\r\n")
+                    self._pending = None  # from here its answers are read (or the connection goes)
                     if ready is not None:
                         self._ready(ready)
                         ready = None
@@ -187,14 +205,19 @@ class SmtpSession:
                 if code == 354:
                     in_data = True
                     body = LEADING_DOT.sub(b"..", raw)
-                    wire.sock.sendall(body + (b".\r\n" if body.endswith(b"\r\n") else b"\r\n.\r\n"))
+                    ahead = self._envelope(then) if then is not None and self._pipelining else b""
+                    wire.sock.sendall(body + (b".\r\n" if body.endswith(b"\r\n") else b"\r\n.\r\n") + ahead)
                     code, answer = wire.reply()
+                    if ahead:
+                        self._pending = then
                     if code == 250:
                         return SendResult("SENT")
+                    if ahead:  # the content's answer ends the transaction; the next one is under way already
+                        return self._refused(code, answer)
                 self._reset()
                 return self._refused(code, answer)
             except smtplib.SMTPServerDisconnected as exc:
-                self._smtp = None
+                self._smtp, self._pending = None, None
                 if in_data:
                     raise MailTransient(f"the mail relay closed the connection during DATA: {exc}") from exc
                 if attempt == 2:
@@ -207,6 +230,13 @@ class SmtpSession:
                 raise MailTransient(f"sending failed: {exc}", refused=not in_data) from exc
         raise MailTransient("unreachable")  # pragma: no cover
 
+    @staticmethod
+    def _envelope(then: tuple[str, str]) -> bytes:
+        sender, to = then
+        if not (PLAIN_ADDRESS.fullmatch(sender) and PLAIN_ADDRESS.fullmatch(to)):
+            return b""
+        return b"MAIL FROM:<%s>\r\nRCPT TO:<%s>\r\nDATA\r\n" % (sender.encode(), to.encode())
+
     def _ready(self, ready: Callable[[], object]) -> None:
         try:
             ready()
@@ -216,6 +246,7 @@ class SmtpSession:
 
     def _drop(self) -> None:
         """Closes the connection without a word (nothing more of the current message may go out)."""
+        self._pending = None
         if self._smtp is not None:
             self._smtp.close()
             self._smtp = None

@@ -128,3 +128,25 @@ def test_with_pipelining_the_gate_opens_before_the_content_and_a_closed_gate_sen
         assert opened == [0, 1]
         assert sink.recipients() == ["a@shop.example", "c@shop.example"]
         assert sink.connections == 2  # the connection of the refused message was dropped, without content
+
+
+def test_the_next_envelope_rides_with_the_content_and_an_announced_message_never_sent_is_not_delivered() -> None:
+    # given a relay that offers PIPELINING and refuses one recipient
+    with smtp_sink() as sink:
+        sink.refuse.add("gone@shop.example")
+        session = SmtpTransport(sink.url).session()
+        to = ["a@shop.example", "gone@shop.example", "b@shop.example", "c@shop.example"]
+        try:
+            # when each message announces the next one, and the session closes before the last one's content
+            results = [
+                session.send_raw(
+                    "news@demo.crm", address, f"To: {address}\r\n\r\nHi\r\n".encode(), then=("news@demo.crm", to[i + 1])
+                )
+                for i, address in enumerate(to[:3])
+            ]
+        finally:
+            session.close()
+        # then one connection carried them, the refusal is a bounce and the announced message was not delivered
+        assert [(r.status, r.code) for r in results] == [("SENT", None), ("BOUNCED", 550), ("SENT", None)]
+        assert sink.recipients() == ["a@shop.example", "b@shop.example"]
+        assert sink.connections == 1
