@@ -7,17 +7,19 @@ over `CRM_MAIL_LANES` persistent SMTP connections with each lane's pointer in Re
 queues the next chunk task after each time slice. The rate is N / (from the sendMailing call to the mailing seen
 SENT), so queueing, Celery, Neo4j, rendering, signing and SMTP are all inside it.
 
-The plain loop: the very bytes the pipeline produced for each recipient (same composer, same run id, so the same
-size and headers; built before the clock starts) sent with `smtplib.SMTP.sendmail` over one persistent connection.
-It runs before and after the mailing; the ratio is taken against the faster of the two (the conservative choice on
-a shared machine whose load changes).
+The plain loop: the very bytes the pipeline produced for each recipient (same composer, same run id length, so the
+same size and headers; built before the clock starts) sent with `smtplib.SMTP.sendmail` over one persistent
+connection (smtplib never pipelines). Plain loops and mailings alternate (`--rounds` mailings, one plain loop before,
+between and after them) and the ratio is taken between the medians (a shared machine's load changes from minute to
+minute).
 
-The sink, in a process of its own, accepts and discards: bench/smtp_sink.py (default; plain asyncio, a few tens of
-microseconds per message) or `--sink aiosmtpd` (several hundred: with it the sink's own latency limits the plain
-loop). `--sink-check` also measures what the sink takes from 4 plain loops in 4 processes at once.
+The sink, in a process of its own, accepts and discards and offers PIPELINING: bench/smtp_sink.py (default; plain
+asyncio, a few tens of microseconds per message) or `--sink aiosmtpd` (several hundred: with it the sink's own
+latency limits the plain loop). `--sink-check` also measures what the sink takes from 4 plain loops in 4 processes
+at once.
 
-    NEO4J_URI=bolt://127.0.0.1:7722 REDIS_URL=redis://127.0.0.1:6422/0 \\
-      .venv/bin/python bench/mailing.py --recipients 10000
+    NEO4J_URI=bolt://127.0.0.1:7723 REDIS_URL=redis://127.0.0.1:6423/0 \\
+      .venv/bin/python bench/mailing.py --recipients 10000 --rounds 3
 
 Writes N persons, their consents, a campaign, a segment and deliveries into that database (it deletes the bench
 persons beyond N and the deliveries of earlier runs first): use services of your own.
