@@ -1,7 +1,8 @@
 """A discarding SMTP server for the mailing bench, lean enough not to be what limits a sender: plain asyncio
 (no per-command objects), answers EHLO/HELO, MAIL, RCPT, DATA (reads up to the lone dot), RSET, NOOP and QUIT, and
-counts the messages it accepted. It offers neither PIPELINING nor SIZE, so every client (smtplib as well as the
-CRM's transport) talks to it the same way, one command and one answer at a time.
+counts the messages it accepted. It offers PIPELINING (RFC 2920: it reads commands one after another from whatever
+arrived, as relays such as Postfix, Exim or Mailpit do; smtplib never pipelines, the CRM's transport does) and not
+SIZE.
 
     .venv/bin/python bench/smtp_sink.py --port 2525
 """
@@ -49,7 +50,7 @@ class Session(asyncio.Protocol):
                 buffer = b"\r\n" + buffer
                 write(b"354 go ahead\r\n")
             elif verb == b"EHLO":
-                write(b"250-sink\r\n250 8BITMIME\r\n")
+                write(b"250-sink\r\n250-PIPELINING\r\n250 8BITMIME\r\n")
             elif verb == b"QUIT":
                 write(b"221 bye\r\n")
                 self.transport.close()

@@ -31,7 +31,7 @@ import redis
 
 from domain.deps import Deps
 from domain.events import emit
-from domain.mail_journal import Journal, bounce_field, fate
+from domain.mail_journal import Journal, LaneLog, bounce_field, fate
 from domain.mailer import MailSession, MailTransient
 from domain.mailings import CHUNK_TASK
 from domain.mime import Composer
@@ -155,15 +155,19 @@ class Sender:
         """One connection's share of the page, in order; stops at the first failure."""
         out = LaneOutcome()
         session, journal, sender = self.sessions[lane], self.journal.lane(claim, lane), self.composer.sender
+        gate = Gate(journal)
         try:
-            for seq, person in people:
+            last = len(people) - 1
+            for index, (seq, person) in enumerate(people):
                 key = f"{self.run_id}|{person['id']}"
                 raw = self.composer.build(person, key)
-                if not journal.move(2 * seq + 1):  # from here this message may go out
-                    out.error = LeaseLost()
-                    return out
+                gate.pointer, gate.passed = 2 * seq + 1, False
+                then = (sender, str(people[index + 1][1]["email"])) if index < last else None
                 try:
-                    result = session.send_raw(sender, str(person["email"]), raw)
+                    result = session.send_raw(sender, str(person["email"]), raw, gate, then)
+                except LeaseLost as exc:
+                    out.error = exc
+                    return out
                 except MailTransient as exc:
                     out.error = exc
                     if exc.refused:  # certainly not taken: the page's next attempt sends it
@@ -172,7 +176,8 @@ class Sender:
                         out.doubt = key
                     return out
                 except BaseException:
-                    out.doubt = key
+                    if gate.passed:  # its content may have gone out
+                        out.doubt = key
                     raise
                 out.done.append({"key": key, "status": result.status, "reason": result.detail})
                 if result.status == "BOUNCED":
@@ -188,6 +193,22 @@ class Sender:
         await asyncio.gather(*(loop.run_in_executor(self.pool, session.close) for session in self.sessions))
         self.pool.shutdown(wait=False)
         self.journal.close()
+
+
+class Gate:
+    """Called by the transport once before a message's content goes out (with PIPELINING while its envelope is on
+    the way): moves the lane's pointer to `pointer` ("this message may be going out, the ones before it are done"),
+    or raises LeaseLost (then nothing of the message goes out)."""
+
+    def __init__(self, journal: LaneLog) -> None:
+        self.journal = journal
+        self.pointer = 0
+        self.passed = False
+
+    def __call__(self) -> None:
+        if not self.journal.move(self.pointer):
+            raise LeaseLost()
+        self.passed = True
 
 
 class Held(Exception):
@@ -261,10 +282,8 @@ async def chunk(deps: Deps, run_id: str, after: str | None, seconds: float = 0.0
         except Held:
             return "stale"  # another worker sends this page (and goes on from it)
         sending: asyncio.Future[list[LaneOutcome]] | None = asyncio.ensure_future(sender.send(page))
+        ahead = _ahead(sender, page, size, deadline)
         while True:
-            ahead = None
-            if len(page.ids) == size and time.monotonic() < deadline:
-                ahead = asyncio.ensure_future(sender.fetch(page.ids[-1]))
             assert sending is not None
             began = time.monotonic()
             try:
@@ -288,6 +307,8 @@ async def chunk(deps: Deps, run_id: str, after: str | None, seconds: float = 0.0
                 await sender.settle(following, [])  # not sent: the claim goes (paused, stopped or failed)
                 following = None
             sending = asyncio.ensure_future(sender.send(following)) if following is not None else None
+            # the page after next is claimed while this one is settled (two writes at once, not one after the other)
+            ahead = _ahead(sender, following, size, deadline)
             advanced: list[Row] = []
             try:
                 await sender.settle(page, outcomes)
@@ -300,10 +321,12 @@ async def chunk(deps: Deps, run_id: str, after: str | None, seconds: float = 0.0
             except BaseException:
                 if sending is not None and following is not None:  # let the next page finish and settle it
                     await sender.settle(following, await sending)
+                await _release(sender, ahead)
                 raise
             if not advanced or held:
                 if sending is not None and following is not None:
                     await sender.settle(following, await sending)
+                await _release(sender, ahead)
                 return "stale"
             after = page.ids[-1]
             if halted:
@@ -315,6 +338,20 @@ async def chunk(deps: Deps, run_id: str, after: str | None, seconds: float = 0.0
             page = following
     finally:
         await sender.close()
+
+
+def _ahead(sender: Sender, page: Page | None, size: int, deadline: float) -> asyncio.Future[Page] | None:
+    """The claim of the page after `page`, under way (none after a short page or once the slice is over)."""
+    if page is None or len(page.ids) < size or time.monotonic() >= deadline:
+        return None
+    return asyncio.ensure_future(sender.fetch(page.ids[-1]))
+
+
+async def _release(sender: Sender, ahead: asyncio.Future[Page] | None) -> None:
+    """A page claimed ahead that will not be sent: its claim goes (the page's next attempt sends it)."""
+    page = await _outcome(ahead)
+    if isinstance(page, Page):
+        await sender.settle(page, [])
 
 
 def _idle_ms(deps: Deps) -> int:

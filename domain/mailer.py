@@ -4,6 +4,7 @@ the API and the workers), one session per chunk of messages."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
@@ -59,8 +60,17 @@ class SendResult:
 class MailSession(Protocol):
     def send(self, outgoing: Outgoing) -> SendResult: ...
 
-    def send_raw(self, sender: str, to: str, raw: bytes) -> SendResult:
-        """Sends a finished message (CRLF line ends, headers included) to one recipient."""
+    def send_raw(
+        self,
+        sender: str,
+        to: str,
+        raw: bytes,
+        ready: Callable[[], object] | None = None,
+        then: tuple[str, str] | None = None,
+    ) -> SendResult:
+        """Sends a finished message (CRLF line ends, headers included) to one recipient; `ready` is called once
+        before any of its content goes out (when it raises, none does); `then` (sender, recipient) announces the
+        next message of this session (a transport may start its envelope early)."""
         ...
 
     def close(self) -> None: ...

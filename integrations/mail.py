@@ -14,6 +14,7 @@ import re
 import smtplib
 import socket
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -99,6 +100,8 @@ class SmtpSession:
         self.config = config
         self._smtp: smtplib.SMTP | None = None
         self._wire: Wire | None = None
+        self._pipelining = False
+        self._pending: tuple[str, str] | None = None  # an envelope written after the last content, answers unread
 
     def __enter__(self) -> SmtpSession:
         return self
@@ -124,6 +127,8 @@ class SmtpSession:
         return smtp
 
     def close(self) -> None:
+        if self._pending is not None:  # the relay may be waiting for the content of an envelope written ahead
+            self._drop()
         if self._smtp is not None:
             try:
                 self._smtp.quit()
@@ -134,47 +139,117 @@ class SmtpSession:
     def send(self, outgoing: Outgoing) -> SendResult:
         return self.send_raw(outgoing.sender, outgoing.to, outgoing.message().as_bytes())
 
-    def send_raw(self, sender: str, to: str, raw: bytes) -> SendResult:
+    def send_raw(
+        self,
+        sender: str,
+        to: str,
+        raw: bytes,
+        ready: Callable[[], object] | None = None,
+        then: tuple[str, str] | None = None,
+    ) -> SendResult:
         """MAIL, RCPT and DATA as `smtplib.sendmail` does them (the same bytes on the wire), but knowing when the
         message may have been taken: a connection lost before DATA is certainly not a delivery
         (`MailTransient(refused=True)`; a connection the relay dropped while idle is reconnected once), one lost
-        during DATA may be (`refused=False`)."""
+        during DATA may be (`refused=False`).
+
+        When the relay offers PIPELINING (RFC 2920), MAIL, RCPT and DATA go out in one write and their three answers
+        are read together: two round trips per message instead of four. `ready` is called once before the message's
+        content can go out (while the pipelined envelope travels); when it raises, nothing of the message is sent and
+        the connection is dropped (a relay that already answered 354 waits for content that never comes).
+        `then` (sender, recipient) is the next message's envelope: with PIPELINING it is written right after this
+        message's content (RFC 2920 lets the content start a group), so the next message finds its answers waiting
+        and costs one round trip; an envelope is no delivery, and a session closed before its content went out is
+        dropped without a word."""
+        if self._pending is not None and self._pending != (sender, to):
+            self._drop()
         for attempt in (1, 2):
             if self._smtp is None:
                 self._smtp = self._connect()
                 assert self._smtp.sock is not None
                 self._wire = Wire(self._smtp.sock)
+                self._pipelining = self._smtp.does_esmtp and bool(self._smtp.has_extn("pipelining"))
             smtp, wire = self._smtp, self._wire
             assert wire is not None
             in_data = False
             try:
                 if not (PLAIN_ADDRESS.fullmatch(sender) and PLAIN_ADDRESS.fullmatch(to)):
+                    if ready is not None:
+                        ready()
                     return self._send_unusual(smtp, sender, to, raw)
                 size = b" size=%d" % len(raw) if smtp.does_esmtp and smtp.has_extn("size") else b""
-                code, answer = wire.command(b"MAIL FROM:<%s>%s\r\n" % (sender.encode(), size))
-                if code == 250:
-                    code, answer = wire.command(b"RCPT TO:<%s>\r\n" % to.encode())
-                if code in (250, 251):
-                    code, answer = wire.command(b"DATA\r\n")
-                    if code == 354:
-                        in_data = True
-                        body = LEADING_DOT.sub(b"..", raw)
-                        wire.sock.sendall(body + (b".\r\n" if body.endswith(b"\r\n") else b"\r\n.\r\n"))
-                        code, answer = wire.reply()
-                        if code == 250:
-                            return SendResult("SENT")
+                mail, rcpt = b"MAIL FROM:<%s>%s\r\n" % (sender.encode(), size), b"RCPT TO:<%s>\r\n" % to.encode()
+                if self._pipelining:
+                    if self._pending is None:
+                        wire.sock.sendall(mail + rcpt + b"DATA\r\n")
+                    self._pending = None  # from here its answers are read (or the connection goes)
+                    if ready is not None:
+                        self._ready(ready)
+                        ready = None
+                    (code, answer), (rcode, ranswer), (dcode, danswer) = wire.reply(), wire.reply(), wire.reply()
+                    if code == 250 and rcode not in (250, 251):
+                        code, answer = rcode, ranswer
+                    if code == 250:
+                        code, answer = dcode, danswer
+                    elif dcode == 354:  # a relay that took DATA without a recipient: leave it without content
+                        self._drop()
+                        return self._refused(code, answer)
+                else:
+                    if ready is not None:
+                        ready()
+                        ready = None
+                    code, answer = wire.command(mail)
+                    if code == 250:
+                        code, answer = wire.command(rcpt)
+                    if code in (250, 251):
+                        code, answer = wire.command(b"DATA\r\n")
+                if code == 354:
+                    in_data = True
+                    body = LEADING_DOT.sub(b"..", raw)
+                    ahead = self._envelope(then) if then is not None and self._pipelining else b""
+                    wire.sock.sendall(body + (b".\r\n" if body.endswith(b"\r\n") else b"\r\n.\r\n") + ahead)
+                    code, answer = wire.reply()
+                    if ahead:
+                        self._pending = then
+                    if code == 250:
+                        return SendResult("SENT")
+                    if ahead:  # the content's answer ends the transaction; the next one is under way already
+                        return self._refused(code, answer)
                 self._reset()
                 return self._refused(code, answer)
             except smtplib.SMTPServerDisconnected as exc:
-                self._smtp = None
+                self._smtp, self._pending = None, None
                 if in_data:
                     raise MailTransient(f"the mail relay closed the connection during DATA: {exc}") from exc
                 if attempt == 2:
                     raise MailTransient(f"the mail relay closed the connection: {exc}", refused=True) from exc
             except (OSError, smtplib.SMTPException, UnicodeError) as exc:
-                self.close()
+                if in_data:
+                    self.close()
+                else:
+                    self._drop()
                 raise MailTransient(f"sending failed: {exc}", refused=not in_data) from exc
         raise MailTransient("unreachable")  # pragma: no cover
+
+    @staticmethod
+    def _envelope(then: tuple[str, str]) -> bytes:
+        sender, to = then
+        if not (PLAIN_ADDRESS.fullmatch(sender) and PLAIN_ADDRESS.fullmatch(to)):
+            return b""
+        return b"MAIL FROM:<%s>\r\nRCPT TO:<%s>\r\nDATA\r\n" % (sender.encode(), to.encode())
+
+    def _ready(self, ready: Callable[[], object]) -> None:
+        try:
+            ready()
+        except BaseException:
+            self._drop()  # the relay may be waiting for content: leave without sending any
+            raise
+
+    def _drop(self) -> None:
+        """Closes the connection without a word (nothing more of the current message may go out)."""
+        self._pending = None
+        if self._smtp is not None:
+            self._smtp.close()
+            self._smtp = None
 
     def _send_unusual(self, smtp: smtplib.SMTP, sender: str, to: str, raw: bytes) -> SendResult:
         """An address that needs smtplib's quoting or SMTPUTF8: its own (slower) path, nothing sent before DATA."""

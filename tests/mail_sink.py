@@ -25,6 +25,7 @@ class Sink:
     messages: list[EmailMessage] = field(default_factory=list)
     refuse: set[str] = field(default_factory=set)  # recipients answered 550
     connections: int = 0  # SMTP sessions opened (EHLO/HELO)
+    pipelining: bool = True  # offers PIPELINING (aiosmtpd reads pipelined commands in order; it does not say so)
     raw: list[bytes] = field(default_factory=list)  # the messages as received on the wire
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -52,7 +53,7 @@ class Handler:
         with self.sink.lock:
             self.sink.connections += 1
         session.host_name = hostname
-        return responses
+        return [responses[0], "250-PIPELINING", *responses[1:]] if self.sink.pipelining else responses
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
         if address in self.sink.refuse:
@@ -72,8 +73,8 @@ class Handler:
 
 
 @contextmanager
-def smtp_sink(delay: float = 0.0) -> Iterator[Sink]:
-    sink = Sink(port=free_port())
+def smtp_sink(delay: float = 0.0, pipelining: bool = True) -> Iterator[Sink]:
+    sink = Sink(port=free_port(), pipelining=pipelining)
     controller = Controller(Handler(sink, delay), hostname="127.0.0.1", port=sink.port)
     controller.start()
     try:

@@ -24,8 +24,9 @@ def test_smtp_urls() -> None:
             parse_url(bad)
 
 
-def test_one_connection_serves_a_chunk_and_refusals_are_bounces() -> None:
-    with smtp_sink() as sink:
+@pytest.mark.parametrize("pipelining", [True, False])
+def test_one_connection_serves_a_chunk_and_refusals_are_bounces(pipelining: bool) -> None:
+    with smtp_sink(pipelining=pipelining) as sink:
         sink.refuse.add("gone@shop.example")
         session = SmtpTransport(sink.url).session()
         try:
@@ -95,3 +96,57 @@ def test_a_composed_message_is_valid_mime_with_the_run_headers() -> None:
     text = text_of(mail).replace("\r\n", "\n")
     assert text.startswith("Grüße, Änne!\n.\n" + "x" * 3000 + "Sale")
     assert text.endswith(f"Unsubscribe: {mail['List-Unsubscribe'].strip('<>')}\n")
+
+
+def test_with_pipelining_the_gate_opens_before_the_content_and_a_closed_gate_sends_nothing() -> None:
+    # given a relay that offers PIPELINING and a gate that lets the first message through and refuses the second
+    with smtp_sink() as sink:
+        session = SmtpTransport(sink.url).session()
+        opened: list[int] = []
+
+        def gate() -> None:
+            opened.append(len(sink.recipients()))
+            if len(opened) == 2:
+                raise RuntimeError("lease lost")
+
+        try:
+            # when two messages are sent through it
+            first = session.send_raw(
+                "news@demo.crm", "a@shop.example", b"To: a@shop.example\r\nSubject: a\r\n\r\nA\r\n", gate
+            )
+            with pytest.raises(RuntimeError):
+                session.send_raw(
+                    "news@demo.crm", "b@shop.example", b"To: b@shop.example\r\nSubject: b\r\n\r\nB\r\n", gate
+                )
+            # then the first went out after its gate opened, the second not at all, and the session goes on
+            third = session.send_raw(
+                "news@demo.crm", "c@shop.example", b"To: c@shop.example\r\nSubject: c\r\n\r\nC\r\n"
+            )
+        finally:
+            session.close()
+        assert (first.status, third.status) == ("SENT", "SENT")
+        assert opened == [0, 1]
+        assert sink.recipients() == ["a@shop.example", "c@shop.example"]
+        assert sink.connections == 2  # the connection of the refused message was dropped, without content
+
+
+def test_the_next_envelope_rides_with_the_content_and_an_announced_message_never_sent_is_not_delivered() -> None:
+    # given a relay that offers PIPELINING and refuses one recipient
+    with smtp_sink() as sink:
+        sink.refuse.add("gone@shop.example")
+        session = SmtpTransport(sink.url).session()
+        to = ["a@shop.example", "gone@shop.example", "b@shop.example", "c@shop.example"]
+        try:
+            # when each message announces the next one, and the session closes before the last one's content
+            results = [
+                session.send_raw(
+                    "news@demo.crm", address, f"To: {address}\r\n\r\nHi\r\n".encode(), then=("news@demo.crm", to[i + 1])
+                )
+                for i, address in enumerate(to[:3])
+            ]
+        finally:
+            session.close()
+        # then one connection carried them, the refusal is a bounce and the announced message was not delivered
+        assert [(r.status, r.code) for r in results] == [("SENT", None), ("BOUNCED", 550), ("SENT", None)]
+        assert sink.recipients() == ["a@shop.example", "b@shop.example"]
+        assert sink.connections == 1
