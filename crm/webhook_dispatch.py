@@ -24,7 +24,8 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections import deque
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, cast
@@ -71,18 +72,29 @@ def _raise_if_cancelled() -> None:
 
 
 class Feed:
-    """The event source of one subscription: the resolver asks (`get`), the dispatcher gives one event; asking
-    again tells the dispatcher that everything the last event yields has come out."""
+    """The event source of one subscription: the dispatcher gives a batch of events, the resolver asks (`get`) for
+    them one at a time. Asking again means that everything the previous event yields has come out (the consumer
+    resumes the resolver only after it took the previous result), so the results are attributed to the event at
+    `index`; the batch runs through without a switch back to the dispatcher, which is woken (`asked`) when the
+    resolver asks for more than the batch holds."""
 
-    def __init__(self) -> None:
+    def __init__(self, fresh: Callable[[], None] | None = None) -> None:
         self._next: asyncio.Future[ChangeEvent] | None = None
+        self._queue: deque[ChangeEvent] = deque()
+        self._fresh = fresh  # called before each event (it reads the graph afresh)
         self.asked: asyncio.Future[None] | None = None
+        self.index = -1  # the event of the batch being run
 
     @contextlib.asynccontextmanager
     async def subscribe(self) -> AsyncIterator[Feed]:
         yield self
 
     async def get(self) -> ChangeEvent:
+        if self._queue:
+            self.index += 1
+            if self._fresh is not None:
+                self._fresh()
+            return self._queue.popleft()
         self._next = asyncio.get_running_loop().create_future()
         if self.asked is not None and not self.asked.done():
             self.asked.set_result(None)
@@ -91,12 +103,21 @@ class Feed:
     def waiting(self) -> bool:
         return self._next is not None and not self._next.done()
 
-    def give(self, event: ChangeEvent) -> asyncio.Future[None]:
-        """Hands the event over; the future is done when the resolver asks for the next one (or ends)."""
+    def finished(self) -> bool:
+        """The whole batch ran and the resolver waits for the next one."""
+        return not self._queue and self.waiting()
+
+    def give(self, events: Sequence[ChangeEvent]) -> asyncio.Future[None]:
+        """Hands the batch over; the future is done when the resolver asks for more (or ends)."""
         assert self._next is not None, "the subscription is not waiting for an event"
+        assert events, "an empty batch"
         self.asked = asyncio.get_running_loop().create_future()
+        self.index = 0
+        self._queue = deque(events[1:])
+        if self._fresh is not None:
+            self._fresh()
         future, self._next = self._next, None
-        future.set_result(event)
+        future.set_result(events[0])
         return self.asked
 
 
@@ -105,11 +126,6 @@ def _payload(result: ExecutionResult) -> dict[str, Any]:
     if result.errors:
         body["errors"] = [error.formatted for error in result.errors]
     return body
-
-
-def _expire(asked: asyncio.Future[None]) -> None:
-    if not asked.done():
-        asked.set_exception(TimeoutError())
 
 
 class _FreshLoaders:
@@ -128,8 +144,8 @@ class _FreshLoaders:
 
 class Runner:
     """A document as one long-lived subscription (run as its creator) that yields what each fed event makes of
-    it. A task consumes the subscription's results; the dispatcher feeds an event and waits until the resolver asks
-    for the next one, by when every result of that event has been collected."""
+    it. A task consumes the subscription's results; the dispatcher feeds a batch of events and waits until the
+    resolver asks for more, by when every result of the batch has been collected, each with its event."""
 
     def __init__(self, schema: Any, deps: Deps, document: str, principal: Principal) -> None:
         self.schema = schema
@@ -139,11 +155,15 @@ class Runner:
         self.feed = Feed()
         self.context: Context | None = None
         self.consumer: asyncio.Task[None] | None = None
-        self.out: list[dict[str, Any]] = []
+        self.out: list[tuple[int, dict[str, Any]]] = []  # (index of the event in the batch, result)
         self.refused: dict[str, Any] | None = None
 
+    def _fresh(self) -> None:
+        if self.context is not None:  # each event reads the graph afresh
+            self.context.loaders = cast(Loaders, _FreshLoaders(self.deps))
+
     async def _start(self) -> None:
-        self.feed = Feed()
+        self.feed = Feed(self._fresh)
         self.feed.asked = asyncio.get_running_loop().create_future()
         request = Request({"type": "http", "method": "POST", "path": "/webhook", "headers": [], "query_string": b""})
         self.context = Context(
@@ -165,44 +185,61 @@ class Runner:
         # runs the resolver up to its first wait for an event
         ready = await self._wait(self.feed.asked)
         if not ready or not self.feed.waiting() or self.out:  # it failed (or yielded) before any event
-            self.refused = self.out[0] if self.out else {"errors": [{"message": "the subscription ended at once"}]}
+            self.refused = self.out[0][1] if self.out else {"errors": [{"message": "the subscription ended at once"}]}
             log.warning("webhook subscription refused for its creator: %s", self.refused)
             await self.close()
 
     async def _consume(self, results: AsyncGenerator[ExecutionResult, None], feed: Feed) -> None:
         try:
             async for result in results:
-                self.out.append(_payload(result))
+                self.out.append((feed.index, _payload(result)))
         finally:  # ended (or failed): whoever waits for the next ask stops waiting
             if feed.asked is not None and not feed.asked.done():
                 feed.asked.set_result(None)
 
     async def _wait(self, asked: asyncio.Future[None]) -> bool:
-        """Until the resolver asks again; False when it is stuck (then the subscription starts afresh)."""
-        timer = asyncio.get_running_loop().call_later(EVENT_TIMEOUT, _expire, asked)
-        try:
-            await asked
-        except TimeoutError:
+        """Until the resolver asks again; False when it is stuck on one event for EVENT_TIMEOUT (then the
+        subscription starts afresh)."""
+        feed = self.feed
+        seen = feed.index
+        while True:
+            done, _ = await asyncio.wait({asked}, timeout=EVENT_TIMEOUT)
+            if done:
+                return True
+            if feed.index != seen:  # a batch that is moving on
+                seen = feed.index
+                continue
             log.warning("webhook subscription took longer than %s s for one event", EVENT_TIMEOUT)
             await self.close()
             return False
-        finally:
-            timer.cancel()
-        return True
 
     async def run(self, event: ChangeEvent) -> list[dict[str, Any]]:
-        if self.refused is not None:
-            return []
-        if self.consumer is None or self.consumer.done() or not self.feed.waiting():
+        """What one event yields."""
+        return (await self.run_many([event]))[0]
+
+    async def run_many(self, events: Sequence[ChangeEvent]) -> list[list[dict[str, Any]]]:
+        """What each event yields, in one pass of the subscription over the batch. An event on which the resolver
+        fails or is stuck for EVENT_TIMEOUT keeps what it yielded (as it would run alone); the events after it go
+        to the subscription started afresh."""
+        results: list[list[dict[str, Any]]] = [[] for _ in events]
+        start = 0
+        while start < len(events) and self.refused is None:
+            if self.consumer is None or self.consumer.done() or not self.feed.waiting():
+                await self.close()
+                await self._start()
+                if self.refused is not None or self.consumer is None:
+                    break
+            self.out = []
+            batch = events[start:]
+            feed = self.feed
+            await self._wait(feed.give(batch))
+            for index, body in self.out:
+                results[start + index].append(body)
+            if feed.finished():
+                break
+            start += max(0, feed.index) + 1  # the event it stopped on is done; the rest start afresh
             await self.close()
-            await self._start()
-            if self.refused is not None or self.consumer is None:
-                return []
-        assert self.context is not None
-        self.context.loaders = cast(Loaders, _FreshLoaders(self.deps))  # each event reads the graph afresh
-        self.out = []
-        await self._wait(self.feed.give(event))
-        return self.out
+        return results
 
     async def close(self) -> None:
         """Cancels the subscription (the generator is left to the garbage collector: closing it explicitly can
@@ -269,6 +306,9 @@ def _order(entry_id: str) -> tuple[int, int]:
     return int(ms), int(seq or 0)
 
 
+Key = tuple[str, str, str | None]  # a group: document, creating user, API key
+
+
 @dataclass
 class _Group:
     """Webhooks with the same document and creator: the document runs once per event for all of them."""
@@ -290,7 +330,10 @@ class Dispatcher:
         self._enqueue = enqueue
         self.subs: dict[str, webhooks.Subscriber] = {}
         self.positions: dict[str, str] = {}  # committed, per webhook
-        self.groups: dict[tuple[str, str, str | None], _Group] = {}
+        self.groups: dict[Key, _Group] = {}
+        self.by_node: dict[tuple[str, str], list[Key]] = {}  # (type, node id) -> groups fed only that node's events
+        self.by_type: dict[str, list[Key]] = {}  # type -> groups fed all its events
+        self.every: list[Key] = []  # groups fed every event
         self.resting: dict[str, float] = {}  # webhooks whose document failed: not before this time
         self._sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="webhook-enqueue")
 
@@ -349,11 +392,33 @@ class Dispatcher:
         for key in keys:
             if key not in self.groups:
                 self.groups[key] = _Group(only=event_filter(key[0]))
+        self._route()
+
+    def _route(self) -> None:
+        """Indexes the groups by what their documents can yield for: the groups an event concerns are found with
+        two look-ups, whatever the number of webhooks (most documents name a type, many one node)."""
+        self.by_node = {}
+        self.by_type = {}
+        self.every = []
+        for key, group in self.groups.items():
+            only = group.only
+            if only.types is None:
+                self.every.append(key)
+            elif only.node is not None:
+                for type_ in only.types:
+                    self.by_node.setdefault((type_, only.node), []).append(key)
+            else:
+                for type_ in only.types:
+                    self.by_type.setdefault(type_, []).append(key)
+
+    def _concerned(self, event: ChangeEvent) -> list[Key]:
+        return [*self.by_node.get((event.type, event.node_id), ()), *self.by_type.get(event.type, ()), *self.every]
 
     async def _execute(
-        self, key: tuple[str, str, str | None], members: list[str], events: list[ChangeEvent]
+        self, key: Key, members: list[str], events: list[ChangeEvent], orders: list[tuple[int, int]]
     ) -> dict[str, list[Row]]:
-        """Runs the group's document over the events its members have not passed; the rows of each member."""
+        """Runs the group's document over the events (those it can yield for) its members have not passed; the rows
+        of each member."""
         group = self.groups[key]
         if time.monotonic() - group.checked >= CREATOR_CHECK_SECONDS:
             fresh = await webhooks.creator(self.deps, self.subs[members[0]])
@@ -368,13 +433,15 @@ class Dispatcher:
         group.runner = group.runner or Runner(self.schema, self.deps, key[0], group.principal)
         starts = {m: _order(self.positions[m]) for m in members}
         lowest = min(starts.values())
-        for event in events:
-            order = _order(event.event_id)
-            if order <= lowest or not group.only.passes(event):
+        todo = [n for n, order in enumerate(orders) if order > lowest]
+        if not todo:
+            return rows
+        results = await group.runner.run_many([events[n] for n in todo])
+        for n, yielded in zip(todo, results, strict=True):
+            if not yielded:
                 continue
-            bodies = [orjson.dumps(body).decode() for body in await group.runner.run(event)]
-            if not bodies:
-                continue
+            event, order = events[n], orders[n]
+            bodies = [orjson.dumps(body).decode() for body in yielded]
             for member in members:
                 if order > starts[member]:
                     rows[member].extend(
@@ -393,12 +460,27 @@ class Dispatcher:
         it was for (moved, failed or gone); the others are ahead of this batch."""
         end = _order(events[-1].event_id)
         behind = [w for w in candidates if w in self.positions and _order(self.positions[w]) < end]
-        members: dict[tuple[str, str, str | None], list[str]] = {}
+        members: dict[Key, list[str]] = {}
         for webhook_id in behind:
             sub = self.subs[webhook_id]
             members.setdefault((sub.query, sub.user_id, sub.key_id), []).append(webhook_id)
-        keys = list(members)
-        outcomes = await asyncio.gather(*(self._execute(k, members[k], events) for k in keys), return_exceptions=True)
+        fed: dict[Key, tuple[list[ChangeEvent], list[tuple[int, int]]]] = {}
+        for event in events:
+            concerned = self._concerned(event)
+            if not concerned:
+                continue
+            order = _order(event.event_id)
+            for key in concerned:
+                if key in members:
+                    batch = fed.get(key)
+                    if batch is None:
+                        batch = fed[key] = ([], [])
+                    batch[0].append(event)
+                    batch[1].append(order)
+        idle = [k for k in members if k not in fed]  # no event for their documents: the positions just move
+        keys = [*idle, *fed]
+        outcomes: list[dict[str, list[Row]] | BaseException] = [{m: [] for m in members[k]} for k in idle]
+        outcomes += await asyncio.gather(*(self._execute(k, members[k], *fed[k]) for k in fed), return_exceptions=True)
         hooks: list[Row] = []
         for key, outcome in zip(keys, outcomes, strict=True):
             if isinstance(outcome, asyncio.CancelledError):
