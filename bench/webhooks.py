@@ -195,6 +195,7 @@ async def main(opts: argparse.Namespace) -> int:
         "CRM_WEBHOOK_RETRY_MAX": "2",
         "CRM_LOG_LEVEL": "WARNING",
         **({"CRM_WEBHOOK_PROCESSES": str(opts.worker_processes)} if opts.worker_processes else {}),
+        **({"CRM_WEBHOOK_DISPATCHERS": str(opts.dispatchers)} if opts.dispatchers else {}),
     }
     procs = {"dispatcher": process(["webhooks"], env), "worker": process(["webhook-worker"], env)}
     neo4j_pid = service_pid(int(settings.neo4j_uri.rsplit(":", 1)[1].split("/")[0]))
@@ -325,6 +326,7 @@ if __name__ == "__main__":
     parser.add_argument("--receivers", type=int, default=2, help="receiver processes")
     parser.add_argument("--delay", type=float, default=0.005, help="seconds a receiver takes to answer 200")
     parser.add_argument("--worker-processes", type=int, default=0, help="CRM_WEBHOOK_PROCESSES (0: its default)")
+    parser.add_argument("--dispatchers", type=int, default=0, help="CRM_WEBHOOK_DISPATCHERS (0: its default)")
     parser.add_argument(
         "--profile", help="a folder: py-spy samples of the dispatcher and the workers (collapsed stacks)"
     )

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import importlib
 import logging
 import time
 from collections import deque
@@ -54,7 +56,7 @@ from schema.context import Context
 from schema.root import build_schema
 
 log = logging.getLogger("crm.webhooks")
-READ_COUNT = 200
+READ_COUNT = 1000  # events a batch at most: batches grow with a backlog (fewer, larger transactions)
 SWEEP_SECONDS = 0.5
 # A batch (one transaction for all webhooks, a bell per webhook, a send cycle per webhook) at most this often:
 # under a steady flow, waiting a little makes fewer and larger transactions for Neo4j and the send tasks.
@@ -309,6 +311,19 @@ def _order(entry_id: str) -> tuple[int, int]:
 Key = tuple[str, str, str | None]  # a group: document, creating user, API key
 
 
+def _key(sub: webhooks.Subscriber) -> Key:
+    return (sub.query, sub.user_id, sub.key_id)
+
+
+def shard_of(key: Key, count: int) -> int:
+    """Which of `count` dispatchers follows the webhooks of a group (document, creator): a stable hash, the same in
+    every process and after every restart, so webhooks with one document stay together (it runs once per event)."""
+    if count <= 1:
+        return 0
+    digest = hashlib.sha256("\x00".join(part or "" for part in key).encode()).digest()
+    return int.from_bytes(digest[:8], "big") % count
+
+
 @dataclass
 class _Group:
     """Webhooks with the same document and creator: the document runs once per event for all of them."""
@@ -324,8 +339,11 @@ class Dispatcher:
     (document, creator) run once per event, the deliveries of all webhooks and their new positions recorded in
     one transaction, then each webhook with new deliveries woken (its running send task) or queued."""
 
-    def __init__(self, deps: Deps, schema: Any | None = None, enqueue: Any | None = None) -> None:
+    def __init__(
+        self, deps: Deps, schema: Any | None = None, enqueue: Any | None = None, shard: tuple[int, int] = (0, 1)
+    ) -> None:
         self.deps = deps
+        self.shard = shard  # (index, count): this dispatcher follows the webhooks whose group is its share
         self.schema = schema or build_schema()
         self._enqueue = enqueue
         self.subs: dict[str, webhooks.Subscriber] = {}
@@ -374,7 +392,8 @@ class Dispatcher:
 
     async def refresh(self) -> None:
         """The active webhooks; a webhook new to this dispatcher (or active again) starts at its committed position."""
-        subs = {s.id: s for s in await webhooks.active(self.deps)}
+        index, count = self.shard
+        subs = {s.id: s for s in await webhooks.active(self.deps) if shard_of(_key(s), count) == index}
         for webhook_id in list(self.subs):
             if webhook_id not in subs:
                 del self.subs[webhook_id]
@@ -383,7 +402,7 @@ class Dispatcher:
             if webhook_id not in self.subs:
                 self.subs[webhook_id] = sub
                 self.positions[webhook_id] = sub.position
-        keys = {(s.query, s.user_id, s.key_id) for s in self.subs.values()}
+        keys = {_key(s) for s in self.subs.values()}
         for key in list(self.groups):
             if key not in keys:
                 group = self.groups.pop(key)
@@ -463,7 +482,7 @@ class Dispatcher:
         members: dict[Key, list[str]] = {}
         for webhook_id in behind:
             sub = self.subs[webhook_id]
-            members.setdefault((sub.query, sub.user_id, sub.key_id), []).append(webhook_id)
+            members.setdefault(_key(sub), []).append(webhook_id)
         fed: dict[Key, tuple[list[ChangeEvent], list[tuple[int, int]]]] = {}
         for event in events:
             concerned = self._concerned(event)
@@ -560,7 +579,9 @@ class Dispatcher:
                 await asyncio.sleep(1.0)
 
     async def sweep(self) -> None:
-        await self.kick(await webhooks.due(self.deps))
+        """Queues a send for each of its webhooks whose next delivery is due."""
+        if self.subs:
+            await self.kick(await webhooks.due(self.deps, list(self.subs)))
 
     async def sweeping(self) -> None:
         while True:
@@ -575,6 +596,8 @@ class Dispatcher:
             await asyncio.sleep(SWEEP_SECONDS)
 
     async def run(self) -> None:
+        if self._enqueue is None:  # the Celery app, imported now rather than in the middle of the first batch
+            await asyncio.get_running_loop().run_in_executor(self._sender, importlib.import_module, "workers.webhooks")
         tasks = [asyncio.create_task(self.pump(), name="webhook pump"), asyncio.create_task(self.sweeping())]
         try:
             await asyncio.gather(*tasks)
@@ -592,9 +615,9 @@ class Dispatcher:
             self._sender.shutdown(wait=False)
 
 
-async def main(settings: Settings | None = None) -> None:
+async def main(settings: Settings | None = None, shard: tuple[int, int] = (0, 1)) -> None:
     deps = Deps.connect(settings or get_settings())
     try:
-        await Dispatcher(deps).run()
+        await Dispatcher(deps, shard=shard).run()
     finally:
         await deps.close()

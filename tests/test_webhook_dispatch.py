@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from crm.webhook_dispatch import Dispatcher, Runner, _Group, event_filter
+from crm.webhook_dispatch import Dispatcher, Runner, _Group, event_filter, shard_of
+from domain import webhooks as webhook_uc
 from domain.auth import Principal, Role
 from domain.deps import Deps
 from domain.events import ChangeEvent
+from tests.conftest import Gql
+from tests.test_webhooks import create_companies, create_webhook, enqueue, webhook_worker
+from tests.webhook_receiver import receiver
 
 ADMIN = Principal(
     {"id": "usr_dispatch", "email": "d@crm.test", "name": "D", "role": "ADMIN", "active": True}, Role.ADMIN
@@ -127,3 +132,43 @@ async def test_an_event_the_resolver_fails_on_keeps_its_place_and_the_batch_goes
     assert got[2] == [
         {"data": {"opportunityChanged": {"op": "DELETED", "opportunityId": "opp_3", "previousStage": None}}}
     ]
+
+
+async def test_sharded_dispatchers_each_follow_their_own_webhooks_and_together_deliver_every_event_once(
+    gql: Gql, admin: tuple[str, str], admin_token: str, deps: Deps
+) -> None:
+    # given eight webhooks with documents of their own, and two dispatchers sharing them (CRM_WEBHOOK_DISPATCHERS=2)
+    with receiver() as hooks:
+        documents = [
+            f"subscription {{ c{n}: entityChanged(types: [COMPANY]) {{ nodeId idempotencyKey }} }}" for n in range(8)
+        ]
+        created = [
+            (await create_webhook(gql, admin_token, f"{hooks.base}/h{n}", document))["webhook"]["id"]
+            for n, document in enumerate(documents)
+        ]
+        shards = [Dispatcher(deps, enqueue=enqueue, shard=(index, 2)) for index in range(2)]
+        tasks = [asyncio.create_task(shard.run()) for shard in shards]
+        try:
+            with webhook_worker():
+                # when three companies are created
+                ids = await create_companies(gql, admin_token, ["A", "B", "C"])
+                for n in range(8):
+                    await asyncio.to_thread(hooks.wait, f"/h{n}", 3, 90.0)
+                await asyncio.sleep(1)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.wait(tasks, timeout=10)
+        # then each webhook was followed by exactly one dispatcher: the one its group hashes to
+        owned = [set(shard.subs) for shard in shards]
+        assert owned[0] | owned[1] == set(created)
+        assert not owned[0] & owned[1]
+        for n, hook_id in enumerate(created):
+            assert hook_id in owned[shard_of((documents[n], admin[0], None), 2)]
+        # and every webhook got every change once, in order, with the delivery id of (webhook, event)
+        for n, hook_id in enumerate(created):
+            requests = hooks.accepted(f"/h{n}")
+            assert [r.json["data"][f"c{n}"]["nodeId"] for r in requests] == ids
+            assert [r.headers["x-crm-delivery"] for r in requests] == [
+                webhook_uc.delivery_id(hook_id, r.json["data"][f"c{n}"]["idempotencyKey"]) for r in requests
+            ]
