@@ -354,6 +354,7 @@ class Dispatcher:
         self.every: list[Key] = []  # groups fed every event
         self.resting: dict[str, float] = {}  # webhooks whose document failed: not before this time
         self._sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="webhook-enqueue")
+        self._writing: asyncio.Task[None] | None = None  # the last batch's record, in flight
 
     async def kick(self, webhook_ids: list[str]) -> None:
         """Rings each webhook's bell (a running send task picks the new deliveries up) and queues a send task for
@@ -439,18 +440,18 @@ class Dispatcher:
         """Runs the group's document over the events (those it can yield for) its members have not passed; the rows
         of each member."""
         group = self.groups[key]
-        if time.monotonic() - group.checked >= CREATOR_CHECK_SECONDS:
-            fresh = await webhooks.creator(self.deps, self.subs[members[0]])
-            group.checked = time.monotonic()
-            if fresh != group.principal and group.runner is not None:
-                await group.runner.close()
-                group.runner = None
-            group.principal = fresh
+        if group.checked == float("-inf"):  # a new group: its creator now (then `checking` keeps it current)
+            await self._check(key, group)
         rows: dict[str, list[Row]] = {m: [] for m in members}
+        if group.runner is not None and group.runner.principal != group.principal:  # the creator changed
+            await group.runner.close()
+            group.runner = None
         if group.principal is None:  # creator deactivated or key revoked: events pass without deliveries
             return rows
         group.runner = group.runner or Runner(self.schema, self.deps, key[0], group.principal)
-        starts = {m: _order(self.positions[m]) for m in members}
+        starts = {m: _order(self.positions[m]) for m in members if m in self.positions}  # (a write may drop one)
+        if not starts:
+            return rows
         lowest = min(starts.values())
         todo = [n for n, order in enumerate(orders) if order > lowest]
         if not todo:
@@ -461,8 +462,8 @@ class Dispatcher:
                 continue
             event, order = events[n], orders[n]
             bodies = [orjson.dumps(body).decode() for body in yielded]
-            for member in members:
-                if order > starts[member]:
+            for member, start in starts.items():
+                if order > start:
                     rows[member].extend(
                         {
                             "id": webhooks.delivery_id(member, event.key, index),
@@ -473,6 +474,25 @@ class Dispatcher:
                         for index, body in enumerate(bodies)
                     )
         return rows
+
+    async def _check(self, key: Key, group: _Group) -> None:
+        group.principal = await webhooks.creator(self.deps, webhooks.Subscriber("", key[0], "", key[1], key[2]))
+        group.checked = time.monotonic()
+
+    async def checking(self) -> None:
+        """Re-reads the creator of every group every CREATOR_CHECK_SECONDS, beside the batches (a read of Neo4j
+        never holds one up); a batch after a change runs as the creator now (or yields nothing)."""
+        while True:
+            try:
+                for key, group in list(self.groups.items()):
+                    if time.monotonic() - group.checked >= CREATOR_CHECK_SECONDS:
+                        await self._check(key, group)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - Neo4j away: the principals stay as they were, try again
+                _raise_if_cancelled()
+                log.warning("webhook dispatcher: creators not checked: %s", exc)
+            await asyncio.sleep(0.5)
 
     async def step(self, events: list[ChangeEvent], candidates: set[str]) -> set[str]:
         """Handles a batch of events for the candidates behind its end: runs, records, wakes. Returns the webhooks
@@ -513,25 +533,44 @@ class Dispatcher:
                     await group.runner.close()
                     group.runner = None
                 continue
-            for webhook_id, rows in outcome.items():
-                hooks.append(
-                    {
-                        "webhookId": webhook_id,
-                        "from": self.positions[webhook_id],
-                        "to": events[-1].event_id,
-                        "rows": rows,
-                    }
-                )
+            hooks.extend(
+                {"webhookId": webhook_id, "from": self.positions[webhook_id], "to": events[-1].event_id, "rows": rows}
+                for webhook_id, rows in outcome.items()
+                if webhook_id in self.positions
+            )
+        await self._flush()  # the previous batch's write: committed before this one is written (the order)
+        hooks = [h for h in hooks if h["webhookId"] in self.positions]  # (the write may have dropped some)
         if hooks:
-            moved = await webhooks.record_many(self.deps, hooks)
-            for hook in hooks:
-                if hook["webhookId"] in moved:
-                    self.positions[hook["webhookId"]] = events[-1].event_id
-                else:  # moved elsewhere (or gone): forget it; the next refresh takes what is committed
-                    self.subs.pop(hook["webhookId"], None)
-                    self.positions.pop(hook["webhookId"], None)
-            await self.kick([h["webhookId"] for h in hooks if h["rows"] and h["webhookId"] in moved])
+            for hook in hooks:  # read on from there; committed by the write below (or read again after a failure)
+                self.positions[hook["webhookId"]] = hook["to"]
+            self._writing = asyncio.create_task(self._commit(hooks), name="webhook record")
         return set(behind)
+
+    async def _commit(self, hooks: list[Row]) -> None:
+        """Records a batch's deliveries and positions (compare-and-set from where the batch started), then wakes the
+        webhooks with new deliveries."""
+        moved = await webhooks.record_many(self.deps, hooks)
+        for hook in hooks:
+            if hook["webhookId"] not in moved:  # moved elsewhere (or gone): the next refresh takes what is committed
+                self.subs.pop(hook["webhookId"], None)
+                self.positions.pop(hook["webhookId"], None)
+        await self.kick([h["webhookId"] for h in hooks if h["rows"] and h["webhookId"] in moved])
+
+    async def _flush(self) -> None:
+        """Waits for the write in flight; raises what it raised."""
+        writing, self._writing = self._writing, None
+        if writing is not None:
+            await writing
+
+    async def _reset(self) -> None:
+        """After a failure: the write in flight ends (or is dropped), and every webhook is read again from its
+        committed position."""
+        writing, self._writing = self._writing, None
+        if writing is not None:
+            with contextlib.suppress(Exception):
+                await writing
+        self.subs.clear()
+        self.positions.clear()
 
     async def _read(self, start: str, block: int | None) -> list[ChangeEvent]:
         redis: Any = self.deps.bus.redis
@@ -571,11 +610,15 @@ class Dispatcher:
                 started = time.monotonic()
                 if await self.round():  # at most one batch per PACE_SECONDS: fewer, larger transactions
                     await asyncio.sleep(max(0.0, PACE_SECONDS - (time.monotonic() - started)))
+                elif self._writing is not None and self._writing.done():
+                    await self._flush()  # (raises what the last write raised)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - Redis or Neo4j away: again from the committed positions
                 _raise_if_cancelled()
                 log.warning("webhook dispatcher: events not recorded, retrying: %s", exc)
+                await self._reset()
+                refreshed = float("-inf")
                 await asyncio.sleep(1.0)
 
     async def sweep(self) -> None:
@@ -598,10 +641,16 @@ class Dispatcher:
     async def run(self) -> None:
         if self._enqueue is None:  # the Celery app, imported now rather than in the middle of the first batch
             await asyncio.get_running_loop().run_in_executor(self._sender, importlib.import_module, "workers.webhooks")
-        tasks = [asyncio.create_task(self.pump(), name="webhook pump"), asyncio.create_task(self.sweeping())]
+        tasks = [
+            asyncio.create_task(self.pump(), name="webhook pump"),
+            asyncio.create_task(self.sweeping()),
+            asyncio.create_task(self.checking()),
+        ]
         try:
             await asyncio.gather(*tasks)
         finally:
+            if self._writing is not None:
+                tasks.append(self._writing)
             for task in tasks:
                 task.cancel()
             for task in tasks:

@@ -172,3 +172,31 @@ async def test_sharded_dispatchers_each_follow_their_own_webhooks_and_together_d
             assert [r.headers["x-crm-delivery"] for r in requests] == [
                 webhook_uc.delivery_id(hook_id, r.json["data"][f"c{n}"]["idempotencyKey"]) for r in requests
             ]
+
+
+async def test_two_dispatchers_on_the_same_webhooks_record_each_delivery_once(
+    gql: Gql, admin_token: str, deps: Deps
+) -> None:
+    # given two dispatchers that both follow every webhook (as during a change of CRM_WEBHOOK_DISPATCHERS)
+    with receiver() as hooks:
+        hook_id = (await create_webhook(gql, admin_token, f"{hooks.base}/erp"))["webhook"]["id"]
+        both = [Dispatcher(deps, enqueue=enqueue) for _ in range(2)]
+        tasks = [asyncio.create_task(dispatcher.run()) for dispatcher in both]
+        try:
+            with webhook_worker():
+                # when companies are created
+                ids = await create_companies(gql, admin_token, [f"D{n}" for n in range(12)])
+                await asyncio.to_thread(hooks.wait, "/erp", 12, 90.0)
+                await asyncio.sleep(2)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.wait(tasks, timeout=10)
+        # then each change was recorded and delivered once, in order (positions move by compare-and-set)
+        requests = hooks.accepted("/erp")
+        assert [r.json["data"]["entityChanged"]["nodeId"] for r in requests] == ids
+        assert len({r.headers["x-crm-delivery"] for r in requests}) == 12
+        recorded = await deps.db.read(
+            "MATCH (d:WebhookDelivery) WHERE d.webhookId = $id RETURN d.seq AS seq ORDER BY seq", {"id": hook_id}
+        )
+        assert [r["seq"] for r in recorded] == list(range(12))
