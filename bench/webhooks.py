@@ -15,7 +15,9 @@ With `--outage S`, the first webhook's receiver answers 503 (Retry-After: 1) for
 real dispatcher (`crm webhooks`) and delivery workers (`crm webhook-worker`, `--worker-processes`) as
 subprocesses. Reports the latency from commit to receipt (p50/p95/max) of the healthy webhooks (and of the
 one with the outage), deliveries lost (never accepted) and delivery ids accepted twice (the bench computes
-each expected X-CRM-Delivery itself), and the CPU each process used (% of one core over the run).
+each expected X-CRM-Delivery itself), and the CPU each process used (% of one core over the run). Measuring
+starts once every webhook has received one warm-up delivery (on a loaded machine the processes take seconds to
+start). `--dispatchers N` sets CRM_WEBHOOK_DISPATCHERS (default: cores).
 Targets (issue #10): p95 <= 1 s for 1,000 events/s into 20 webhooks, none lost, none twice, the outage
 delays no other webhook. Exit code 0 only when they are met at the chosen load.
 

@@ -1,21 +1,23 @@
 """The webhook dispatcher: change stream -> subscription document -> recorded deliveries -> Celery.
 
 It runs in the app-entry layer because it executes each webhook's subscription document against the served
-schema. One process (`crm webhooks`, supervised by scripts/run.sh) does, for every active webhook, in a task of
-its own (a slow webhook never holds up another):
+schema. `crm webhooks` runs CRM_WEBHOOK_DISPATCHERS processes (`--shard I/N`); each follows the active webhooks
+whose (document, creator) hashes to it (`shard_of`), and for them, batch after batch:
 
-1. read the change stream `crm:changes` after the webhook's committed position (kept on the webhook node in
+1. reads the change stream `crm:changes` after the lowest committed position (kept on each webhook node in
    Neo4j, not in memory: a restart of this process, Redis or Neo4j resumes where the last commit left off);
-2. run the document as one long-lived subscription whose resolver is fed one event at a time (`Feed`), with
-   the permissions of its creator, re-checked every few seconds (a revoked key or deactivated user: the events
-   pass without deliveries);
-3. record one delivery per result (id = X-CRM-Delivery, derived from webhook and event, so recording a batch
-   twice yields each once) together with the new position, in one Neo4j transaction;
-4. queue the Celery task `crm.webhooks.deliver` for the webhook, which sends its queue in order.
+2. hands each event to the documents it concerns (an index by the root field's literal arguments) and runs each
+   document as one long-lived subscription fed the batch at once (`Feed`), with the permissions of its creator,
+   re-checked every few seconds (a revoked key or deactivated user: the events pass without deliveries);
+3. records one delivery per result (id = X-CRM-Delivery, derived from webhook and event, so recording a batch
+   twice yields each once) together with the new positions (compare-and-set), in one Neo4j transaction that
+   runs while the next batch is read and run (writes stay in order);
+4. queues the Celery task `crm.webhooks.deliver` for the webhooks with new deliveries, which sends a queue in
+   order. A webhook far behind the others (or whose document fails) is read in batches of its own.
 
-It also queues that task for every webhook whose next delivery is due (retries, a run that stopped at its
-time budget). Running two dispatchers is safe (positions move by compare-and-set, deliveries are MERGEd) but
-wasteful: run one.
+It also queues that task for each of its webhooks whose next delivery is due (retries, a run that stopped at its
+time budget). Two dispatchers following one webhook are safe (positions move by compare-and-set, deliveries are
+MERGEd) but wasteful.
 """
 
 from __future__ import annotations
