@@ -52,39 +52,38 @@ async def _with_deps(work: Callable[[Deps], Awaitable[T]]) -> T:
         await deps.close()
 
 
-def _webhooks() -> int:
+def _webhooks(shard: str | None) -> int:
+    """The dispatcher: `CRM_WEBHOOK_DISPATCHERS` processes (default: the number of cores), each following the stream
+    for its own share of the webhooks (crm/webhook_dispatch.py `shard_of`). With more than one, they are children of
+    this process (`crm webhooks --shard I/N`), stopped with it; when one of them ends, all end (the supervisor
+    restarts the lot)."""
     import logging
 
     from crm import logs, webhook_dispatch
 
+    count = max(1, int(os.environ.get("CRM_WEBHOOK_DISPATCHERS") or os.cpu_count() or 1))
+    if shard is None and count > 1:
+        return _children(
+            [[sys.executable, "-m", "crm.cli", "webhooks", "--shard", f"{i}/{count}"] for i in range(count)]
+        )
+    index, count = (int(part) for part in shard.split("/")) if shard else (0, 1)
+    if not 0 <= index < count:
+        raise SystemExit(f"--shard {shard}: I/N with 0 <= I < N")
     logs.setup(os.environ.get("CRM_LOG_LEVEL", "INFO"))
-    logging.getLogger("crm.webhooks").info("webhook dispatcher started")
+    logging.getLogger("crm.webhooks").info("webhook dispatcher %s/%s started", index, count)
     import uvloop
 
-    uvloop.run(webhook_dispatch.main())
+    uvloop.run(webhook_dispatch.main(shard=(index, count)))
     return 0
 
 
-def _webhook_workers() -> int:
-    """`CRM_WEBHOOK_PROCESSES` (default: the number of cores) Celery workers on the `webhooks` queue, each a thread
-    pool of `CRM_WEBHOOK_CONCURRENCY` (64) whose sends share one event loop (workers/webhooks.py). With more than
-    one, they are children of this process, stopped with it; when one of them ends, all end (the supervisor
-    restarts the lot)."""
-    processes = max(1, int(os.environ.get("CRM_WEBHOOK_PROCESSES") or os.cpu_count() or 1))
-    concurrency = os.environ.get("CRM_WEBHOOK_CONCURRENCY", "64")
-
-    def argv(index: int) -> list[str]:
-        pool = ["--pool=threads", f"--concurrency={concurrency}"]
-        return ["worker", "--loglevel=INFO", *pool, "-Q", "webhooks", "-n", f"webhooks{index}@%h"]
-
-    if processes == 1:
-        return _celery(argv(0))
+def _children(commands: list[list[str]]) -> int:
+    """Runs the commands as child processes until one ends, then stops them all; stopped with this process."""
     import signal
     import subprocess
     import time
 
-    celery = [sys.executable, "-m", "celery", "-A", "workers.app"]
-    children = [subprocess.Popen([*celery, *argv(index)]) for index in range(processes)]
+    children = [subprocess.Popen(command) for command in commands]
 
     def stop(signum: int, frame: object) -> None:
         for child in children:
@@ -102,6 +101,24 @@ def _webhook_workers() -> int:
         except subprocess.TimeoutExpired:
             child.kill()
     return max((child.returncode or 0) for child in children)
+
+
+def _webhook_workers() -> int:
+    """`CRM_WEBHOOK_PROCESSES` (default: the number of cores) Celery workers on the `webhooks` queue, each a thread
+    pool of `CRM_WEBHOOK_CONCURRENCY` (64) whose sends share one event loop (workers/webhooks.py). With more than
+    one, they are children of this process, stopped with it; when one of them ends, all end (the supervisor
+    restarts the lot)."""
+    processes = max(1, int(os.environ.get("CRM_WEBHOOK_PROCESSES") or os.cpu_count() or 1))
+    concurrency = os.environ.get("CRM_WEBHOOK_CONCURRENCY", "64")
+
+    def argv(index: int) -> list[str]:
+        pool = ["--pool=threads", f"--concurrency={concurrency}"]
+        return ["worker", "--loglevel=INFO", *pool, "-Q", "webhooks", "-n", f"webhooks{index}@%h"]
+
+    if processes == 1:
+        return _celery(argv(0))
+    celery = [sys.executable, "-m", "celery", "-A", "workers.app"]
+    return _children([[*celery, *argv(index)] for index in range(processes)])
 
 
 def _migrate(args: argparse.Namespace) -> int:
@@ -142,7 +159,8 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--workers", type=int, default=int(os.environ.get("CRM_WORKERS", "1")))
     sub.add_parser("worker", help="run a Celery worker")
     sub.add_parser("beat", help="run Celery beat")
-    sub.add_parser("webhooks", help="run the webhook dispatcher (one per installation)")
+    hooks = sub.add_parser("webhooks", help="run the webhook dispatchers (CRM_WEBHOOK_DISPATCHERS processes)")
+    hooks.add_argument("--shard", help="I/N: run only dispatcher I of N (what `crm webhooks` starts N of)")
     sub.add_parser("webhook-worker", help="run a Celery worker for webhook deliveries (a thread pool)")
     sub.add_parser("migrate", help="apply constraints and indexes")
     user = sub.add_parser("user", help="manage users").add_subparsers(dest="action", required=True)
@@ -161,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "worker":
         return _celery(["worker", "--loglevel=INFO", "--concurrency=2", "-Q", "crm", "-n", "crm@%h"])
     if args.command == "webhooks":
-        return _webhooks()
+        return _webhooks(args.shard)
     if args.command == "webhook-worker":
         return _webhook_workers()
     if args.command == "beat":

@@ -236,9 +236,9 @@ async def record_many(deps: Deps, hooks: list[Row]) -> set[str]:
     return {str(r["id"]) for r in found}
 
 
-async def due(deps: Deps) -> list[str]:
-    """Active webhooks whose next delivery is due."""
-    return [r["id"] for r in await deps.db.read(q.DUE, {"now": _now_ms()})]
+async def due(deps: Deps, ids: list[str] | None = None) -> list[str]:
+    """Active webhooks (of `ids`, or all) whose next delivery is due."""
+    return [r["id"] for r in await deps.db.read(q.DUE, {"now": _now_ms(), "ids": ids})]
 
 
 # ---- sending

@@ -116,9 +116,9 @@ SET d.status = row.status, d.attempt = d.attempt + 1, d.responseCode = row.respo
 # The outcomes of the last attempts, then the head of the queue after them: one statement, one round trip.
 OUTCOMES_THEN_NEXT = "CALL () {" + OUTCOMES.replace("\n", "\n  ") + "} WITH count(*) AS recorded" + NEXT
 
-# Active webhooks whose next delivery is due (one index seek each).
+# Active webhooks (of $ids, or all when null) whose next delivery is due (one index seek each).
 DUE = """
-MATCH (w:Webhook) WHERE w.active
+MATCH (w:Webhook) WHERE w.active AND ($ids IS NULL OR w.id IN $ids)
 CALL (w) {
   MATCH (d:WebhookDelivery) WHERE d.pendingOf = w.id AND d.seq >= 0
   RETURN d ORDER BY d.seq LIMIT 1
