@@ -210,7 +210,7 @@ async def run(args: argparse.Namespace) -> int:
     await deps.db.autocommit(WIPE, {"domain": "@" + DOMAIN})
     await deps.close()
     ratio = rate / raw_rate
-    reader_rss = ", ".join(f"{mb:,.0f} MB" for mb in children.values()) or "none"
+    reader_rss = f"{len(children)}, the largest {max(children.values(), default=0):,.0f} MB"
     lines = [
         f"| rows | {args.rows:,} (batch {args.batch:,}) |",
         f"| job | {job['status']}: {job['createdCount']:,} created, {job['rejectedCount']:,} rejected |",
