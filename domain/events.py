@@ -51,17 +51,21 @@ return id
 
 # Appends the entries of one chunk of a batch event (`emit_many`: one outbox node for many nodes of one
 # type, op and fields) once: the same dedupe rule per chunk, every entry with its own key.
-# KEYS: dedupe key, stream, type stream. ARGV: dedupe seconds, stream length, values per entry, then the
-# entries' field/value pairs one after another. Returns the last entry id.
+# KEYS: dedupe key, stream, type stream. ARGV: dedupe seconds, stream length, values per entry, the entry's
+# field/value pairs once (a template), then each entry's key and node id (values 2 and 6 of the template): a call
+# sends two values per entry, not the whole entry. Returns the last entry id.
 PUBLISH_MANY_ONCE = """
 local seen = redis.call('GET', KEYS[1])
 if seen then return seen end
 local per = tonumber(ARGV[3])
+local template = {}
+for j = 4, 3 + per do template[#template + 1] = ARGV[j] end
 local ids = {}
 local entries = {}
-for i = 4, #ARGV, per do
-  local entry = {}
-  for j = i, i + per - 1 do entry[#entry + 1] = ARGV[j] end
+for i = 4 + per, #ARGV, 2 do
+  local entry = {unpack(template)}
+  entry[2] = ARGV[i]
+  entry[6] = ARGV[i + 1]
   ids[#ids + 1] = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', unpack(entry))
   entries[#entries + 1] = entry
 end
@@ -207,17 +211,12 @@ class EventBus:
                     continue
                 chunks = range(0, len(node_ids), MANY_CHUNK)
                 template = _entry(event, "", "")  # key and nodeId (values 1 and 5) differ per entry
-                per = len(template)
+                prefix = f"{event['id']}-"
                 for start in chunks:
-                    args: list[Any] = []
+                    args: list[Any] = [self.dedupe_seconds, self.retention, len(template), *template]
                     for n, node_id in enumerate(node_ids[start : start + MANY_CHUNK], start):
-                        template[1], template[5] = f"{event['id']}-{n}", str(node_id)
-                        args += template
-                    await self._publish_many_once(
-                        keys=[f"{keys[0]}:{start}", *keys[1:]],
-                        args=[self.dedupe_seconds, self.retention, per, *args],
-                        client=pipe,
-                    )
+                        args += (prefix + str(n), str(node_id))
+                    await self._publish_many_once(keys=[f"{keys[0]}:{start}", *keys[1:]], args=args, client=pipe)
                 calls.append(len(chunks))
             replies = iter(await pipe.execute())
         ids = [[next(replies) for _ in range(n)][-1] for n in calls]

@@ -21,10 +21,13 @@ import codecs
 import contextlib
 import csv
 import json
+import multiprocessing
 import os
 import time
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import IO, Any
 
@@ -63,6 +66,10 @@ COLUMNS = {
 BY_LOWER = {name.lower(): name for name in COLUMNS}
 PERSON_FIELDS = ("firstName", "lastName", "email", "city", "country", "jobTitle")
 CHANNEL = "crm:import:"
+# Files with more than this many bytes left to read are parsed in a child process (parsing and validating - mostly the
+# phone numbers - cost about as much CPU as the writes; in a thread they would hold the GIL the writing path needs);
+# smaller ones in a thread (no process to start).
+PROCESS_MIN_BYTES = int(os.environ.get("CRM_IMPORT_PROCESS_BYTES", str(4 * 1024 * 1024)))
 csv.field_size_limit(1024 * 1024)
 
 
@@ -405,6 +412,94 @@ def read_batch(cursor: CsvCursor, columns: list[str], match_on: str, size: int) 
     return batch
 
 
+def _read(cursor: CsvCursor, columns: list[str], match_on: str, size: int) -> tuple[Batch, int, int]:
+    batch = read_batch(cursor, columns, match_on, size)
+    return batch, cursor.offset, cursor.row
+
+
+def _reader_process(conn: Connection, path: str, offset: int, row: int, args: tuple[list[str], str, int]) -> None:
+    """The reading process: a batch for every request, until told to stop or the job's process is gone (EOF)."""
+    cursor = CsvCursor(path, offset, row)
+    try:
+        while conn.recv():
+            try:
+                conn.send(_read(cursor, *args))
+            except Exception as exc:  # noqa: BLE001 - raised again in the job's process
+                conn.send(exc)
+    except (EOFError, OSError):
+        pass
+    finally:
+        cursor.close()
+
+
+class BatchReader:
+    """Reads a job's file from a byte offset on, one batch ahead of the writer: `start()` begins reading the next
+    batch, `next()` waits for it - (batch, offset after it, next row number). One reader reads the file in order: a
+    child process (forkserver, modules preloaded; it ends when the job's process dies) for large files, else a
+    thread."""
+
+    def __init__(self, path: str, offset: int, row: int, columns: list[str], match_on: str, size: int) -> None:
+        self._args = (columns, match_on, size)
+        self._cursor: CsvCursor | None = None
+        self._pending: Future[tuple[Batch, int, int]] | None = None
+        self._conn: Connection | None = None
+        self._process: Any = None
+        self._waiting = False
+        self.in_process = (
+            os.path.getsize(path) - offset > PROCESS_MIN_BYTES and not multiprocessing.current_process().daemon
+        )
+        if self.in_process:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload([__name__])
+            self._conn, theirs = context.Pipe()
+            self._process = context.Process(
+                target=_reader_process, args=(theirs, path, offset, row, self._args), name="import-reader", daemon=True
+            )
+            self._process.start()
+            theirs.close()  # the child holds the only other end: it sees EOF when this process dies
+        else:
+            self._cursor = CsvCursor(path, offset, row)
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix="import-reader")
+
+    def start(self) -> None:
+        if self._conn is not None:
+            self._conn.send(True)
+            self._waiting = True
+        else:
+            assert self._cursor is not None
+            self._pending = self._pool.submit(_read, self._cursor, *self._args)
+
+    async def next(self) -> tuple[Batch, int, int]:
+        if self._conn is None:
+            assert self._pending is not None
+            return await asyncio.wrap_future(self._pending)
+        reply = await asyncio.to_thread(self._conn.recv)
+        self._waiting = False
+        if isinstance(reply, Exception):
+            raise reply
+        batch, offset, row = reply
+        return batch, offset, row
+
+    async def close(self) -> None:
+        """Waits for the batch being read (the file closes after it) and ends the reader."""
+        if self._conn is not None:
+            with contextlib.suppress(Exception):
+                if self._waiting:
+                    await asyncio.to_thread(self._conn.recv)
+                self._conn.send(False)
+            self._conn.close()
+            await asyncio.to_thread(self._process.join, 10)
+            if self._process.is_alive():
+                self._process.kill()
+            return
+        if self._pending is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wrap_future(self._pending)
+        self._pool.shutdown()
+        assert self._cursor is not None
+        self._cursor.close()
+
+
 # ---------------------------------------------------------------- running a job
 
 
@@ -580,20 +675,18 @@ async def run_slice(deps: Deps, job_id: str, seconds: float = SLICE_SECONDS, bat
         await _fail(deps, job, "the uploaded file is gone", int(job["nextRow"]))
         return True
     deadline = time.monotonic() + seconds
-    cursor = CsvCursor(job["path"], int(job["offset"]), int(job["nextRow"]))
+    reader = BatchReader(
+        job["path"], int(job["offset"]), int(job["nextRow"]), job["columns"], job["matchOn"], batch_size
+    )
     committed = int(job["offset"])
     publish = _Publisher(deps)
-    pending = asyncio.create_task(asyncio.to_thread(read_batch, cursor, job["columns"], job["matchOn"], batch_size))
+    reader.start()
     try:
         while True:
-            batch = await pending
-            offset, next_row = cursor.offset, cursor.row
+            batch, offset, next_row = await reader.next()
             if batch.processed == 0 and offset == committed:
                 break
-            # Parse the next batch while this one is written (the file is read in order by one thread).
-            pending = asyncio.create_task(
-                asyncio.to_thread(read_batch, cursor, job["columns"], job["matchOn"], batch_size)
-            )
+            reader.start()  # the next batch is parsed while this one is written
             counts = await _commit(deps, job, batch, committed, offset, next_row, publish)
             if counts is None:
                 return True
@@ -602,8 +695,7 @@ async def run_slice(deps: Deps, job_id: str, seconds: float = SLICE_SECONDS, bat
             if time.monotonic() > deadline:
                 return False
     finally:
-        await asyncio.gather(pending, return_exceptions=True)  # the reading thread is done before the file closes
-        cursor.close()
+        await reader.close()
         await publish.drain()
     await deps.db.write(q.FINISH, {"id": job_id, "offset": committed})
     await _publish(deps, job_id, {"status": "COMPLETED"})
