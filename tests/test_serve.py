@@ -30,10 +30,24 @@ def _connections_by_process(port: int) -> Counter[int]:
     return +owners
 
 
+async def _both_workers_accepting(base: str, port: int) -> None:
+    """Waits until connections have reached two processes: the second worker may still be starting up."""
+    deadline = asyncio.get_running_loop().time() + 60
+    while asyncio.get_running_loop().time() < deadline:
+        async with httpx.AsyncClient(base_url=base) as one, httpx.AsyncClient(base_url=base) as two:
+            await asyncio.gather(one.get("/healthz"), two.get("/healthz"))
+            if len(_connections_by_process(port)) == 2:
+                return
+        await asyncio.sleep(0.2)
+    raise AssertionError("the second worker never accepted a connection")
+
+
 async def test_two_workers_share_keep_alive_connections_opened_together() -> None:
-    # given `crm serve` with two worker processes
+    # given `crm serve` with two worker processes, both started
     with api_process(env={"CRM_WORKERS": "2"}, cli=True) as base:
         port = int(base.rsplit(":", 1)[1])
+        await _both_workers_accepting(base, port)
+        await asyncio.sleep(0.2)  # the warm-up connections leave the workers' counts
         for _ in range(2):
             # when eight clients open their connections at once and keep them open
             clients = [httpx.AsyncClient(base_url=base) for _ in range(8)]
