@@ -17,6 +17,7 @@ from strawberry.types.nodes import SelectedField, Selection
 
 from graph.compiler import Sel
 from schema.context import Info
+from schema.document_cache import DocumentCache, variables_text
 
 Row = dict[str, Any]
 
@@ -47,11 +48,9 @@ class Selected(list[Sel]):
     key: str
 
 
-# Selections by the field nodes they came from (the parse cache hands the same document to every request of
-# the same text) and the variables (skip/include and argument values read them): a hit skips Strawberry's
-# conversion of the selection and its text.
-_SELECTED: dict[tuple[Any, ...], tuple[tuple[Any, ...], Selected]] = {}
-MAX_SELECTED = 4096
+# Selections by the field nodes they came from and the variables (schema.document_cache): a hit skips
+# Strawberry's conversion of the selection and its text.
+_SELECTED: DocumentCache[Selected] = DocumentCache()
 
 
 def selection(info: Info) -> list[Sel]:
@@ -59,18 +58,12 @@ def selection(info: Info) -> list[Sel]:
     raw = info._raw_info
     nodes = tuple(raw.field_nodes)
     values: Any = raw.variable_values  # typed as graphql-core's VariableValues, handed out as the coerced dict
-    coerced: dict[str, Any] = values.coerced if isinstance(values, VariableValues) else values
-    variables = repr(sorted(coerced.items())) if coerced else ""
-    key = (variables, *map(id, nodes))
-    hit = _SELECTED.get(key)
-    if hit is not None and all(a is b for a, b in zip(hit[0], nodes, strict=True)):
-        return hit[1]
-    found = Selected(_convert(child for field in info.selected_fields for child in field.selections))
-    found.key = repr(list(found))
-    if " at 0x" not in variables:  # a value without a stable text is not cached
-        if len(_SELECTED) >= MAX_SELECTED:
-            _SELECTED.clear()
-        _SELECTED[key] = (nodes, found)  # the nodes are kept alive with it, so their ids are not reused
+    variables = variables_text(values.coerced if isinstance(values, VariableValues) else values)
+    found = _SELECTED.get("selection", variables, nodes)
+    if found is None:
+        found = Selected(_convert(child for field in info.selected_fields for child in field.selections))
+        found.key = repr(list(found))
+        _SELECTED.put("selection", variables, nodes, found)
     return found
 
 

@@ -41,6 +41,7 @@ from graphql.pyutils import Path, Undefined, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from graph.compiler import page_key
+from schema.document_cache import DocumentCache, variables_text
 
 Step = Callable[[Any], Any]
 _BUILT_IN = {t.name: t for t in (GraphQLString, GraphQLID, GraphQLBoolean, GraphQLInt, GraphQLFloat)}
@@ -197,8 +198,7 @@ def _typename(name: str) -> Step:
 
 
 # Plans shared across requests (see LeanExecutor._shared_plan).
-_PLANS: dict[tuple[Any, ...], tuple[tuple[Any, ...], Plan]] = {}
-MAX_PLANS = 4096
+_PLANS: DocumentCache[Plan] = DocumentCache()
 
 
 class LeanExecutor(StrawberryGraphQLCoreExecutionContext):
@@ -260,24 +260,17 @@ class LeanExecutor(StrawberryGraphQLCoreExecutionContext):
         return plan
 
     def _shared_plan(self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet) -> Plan:
-        """Plans are shared by requests that select the same fields of the same parsed document (the parse cache
-        hands it out again) with the same variables: the steps depend on nothing else."""
-        nodes = tuple(d.node for details in grouped_field_set.values() for d in details)
+        """Plans are shared by requests that select the same fields of the same parsed document with the same
+        variables (schema.document_cache): the steps depend on nothing else."""
         if any(d.fragment_variable_values is not None for details in grouped_field_set.values() for d in details):
             return self._build_plan(parent_type, grouped_field_set)
         if self._variables is None:
-            coerced = self.variable_values.coerced
-            self._variables = repr(sorted(coerced.items())) if coerced else ""
-        if " at 0x" in self._variables:  # a value without a stable repr: this request plans for itself
-            return self._build_plan(parent_type, grouped_field_set)
-        key = (parent_type, self._variables, tuple(map(id, nodes)))
-        hit = _PLANS.get(key)
-        if hit is not None and len(hit[0]) == len(nodes) and all(a is b for a, b in zip(hit[0], nodes, strict=True)):
-            return hit[1]
-        plan = self._build_plan(parent_type, grouped_field_set)
-        if len(_PLANS) >= MAX_PLANS:
-            _PLANS.clear()
-        _PLANS[key] = (nodes, plan)  # the nodes are kept alive with it, so their ids are not reused
+            self._variables = variables_text(self.variable_values.coerced)
+        nodes = tuple(d.node for details in grouped_field_set.values() for d in details)
+        plan = _PLANS.get(parent_type, self._variables, nodes)
+        if plan is None:
+            plan = self._build_plan(parent_type, grouped_field_set)
+            _PLANS.put(parent_type, self._variables, nodes, plan)
         return plan
 
     def _build_plan(self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet) -> Plan:
